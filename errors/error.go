@@ -1,0 +1,125 @@
+package errors
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Error is what every API failure is, after retries: the last response's
+// status, its canonical code, and whatever detail the server gave.
+//
+// Match it with errors.Is against the class and code sentinels, or take it
+// apart with errors.As:
+//
+//	var apiErr *apierrors.Error
+//	if errors.As(err, &apiErr) { log.Println(apiErr.RequestID) }
+type Error struct {
+	StatusCode    int
+	Code          Code   // canonical code; RawCode keeps the server's spelling
+	RawCode       string // the code as the server sent it, "" when it sent none
+	Message       string // the server's message, or the status text
+	RequestID     string
+	RetryAfter    time.Duration // how long the server asked to wait; 0 when it gave no hint
+	RequiredScope string        // insufficient_scope: the scope the call needs
+	RevokedAt     time.Time     // revoked: when
+	Reason        string        // revoked: why
+	Attempts      int           // how many requests were sent in total; 0 when unknown
+}
+
+// Error returns one line: status, canonical code, the server's message, what
+// to do about it, and the request id and wait when known.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(strconv.Itoa(e.StatusCode))
+	if t := http.StatusText(e.StatusCode); t != "" {
+		b.WriteByte(' ')
+		b.WriteString(t)
+	}
+	b.WriteString(": ")
+	b.WriteString(string(e.Code))
+	if e.RawCode != "" && !strings.EqualFold(e.RawCode, string(e.Code)) {
+		fmt.Fprintf(&b, " (%s)", e.RawCode)
+	}
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
+	}
+	if e.RequiredScope != "" {
+		fmt.Fprintf(&b, "; required scope %q", e.RequiredScope)
+	}
+	if !e.RevokedAt.IsZero() {
+		fmt.Fprintf(&b, "; revoked at %s", e.RevokedAt.UTC().Format(time.RFC3339))
+	}
+	if e.Reason != "" {
+		fmt.Fprintf(&b, "; reason: %s", e.Reason)
+	}
+	if h := hint(e.Code); h != "" {
+		b.WriteString(" — ")
+		b.WriteString(h)
+	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " [request id %s]", e.RequestID)
+	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, " [after %d attempts]", e.Attempts)
+	}
+	return b.String()
+}
+
+// Is reports whether target is e's class sentinel or its code sentinel.
+// ErrRateLimited matches every 429.
+func (e *Error) Is(target error) bool {
+	s, ok := target.(*sentinel)
+	if !ok {
+		return false
+	}
+	if s.class != nil { // a code sentinel
+		return s.code == e.Code
+	}
+	status := classStatus(e.Code)
+	if status == 0 {
+		status = e.StatusCode
+	}
+	switch s {
+	case errAuthentication:
+		return status == http.StatusUnauthorized
+	case errPermission:
+		return status == http.StatusForbidden
+	case errPayment:
+		return status == http.StatusPaymentRequired
+	case errRateLimited:
+		return status == http.StatusTooManyRequests
+	}
+	return false
+}
+
+// Temporary reports whether the same request may succeed later without any
+// change by the caller: a rate limit, a timeout or a server-side failure.
+func (e *Error) Temporary() bool {
+	switch e.StatusCode {
+	case http.StatusTooManyRequests, http.StatusRequestTimeout, http.StatusInternalServerError,
+		http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// Hint says, in a few words, what a person can do about the error; "" when
+// there is nothing specific to say.
+func (e *Error) Hint() string { return hint(e.Code) }
+
+// RetryAfter returns how long the server asked the caller to wait before
+// trying again, when err is or wraps an *Error that carries such a hint.
+func RetryAfter(err error) (time.Duration, bool) {
+	var e *Error
+	if !As(err, &e) || e.RetryAfter <= 0 {
+		return 0, false
+	}
+	return e.RetryAfter, true
+}
