@@ -42,3 +42,8 @@ func Parse(raw string, formats ...*Format) (Key, error) { return Key{}, errors.N
 
 // Built-in formats.
 var Hypedata, Hypersave, HopX, HyperSync, Web3Storage *Format
+
+// Opaque accepts any key of printable ASCII without whitespace (1-4096 bytes):
+// for providers that do not know the service, and for custom services
+// without a declared format.
+var Opaque *Format
