@@ -1,0 +1,342 @@
+package client
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/apikit/apikit-go/credentials"
+	"github.com/apikit/apikit-go/keys"
+)
+
+// Version is the SDK's version, sent in the User-Agent.
+const Version = "0.1.0"
+
+// Client sends requests to one API with one key source. It is safe for
+// concurrent use; build one per service and reuse it, so that connections
+// and the resolved key are shared.
+type Client struct {
+	svc     Service // BaseURL resolved
+	baseStr string  // base URL without a trailing slash
+	scheme  string  // the base URL's scheme, lower case
+	host    string  // the base URL's host[:port], lower case
+
+	hc *http.Client // the caller's client (copied) over the auth transport
+
+	creds  *credentials.Cache
+	chain  []credentials.Provider // the sources in order, for Diagnose
+	static bool                   // the key was given with WithAPIKey
+	format *keys.Format
+	cur    atomic.Pointer[resolved]
+
+	auth       AuthStyle
+	authHeader string // "Authorization" or the header carrying the key
+	queryParam string
+
+	maxRetries     int
+	waitMin        time.Duration
+	waitMax        time.Duration
+	maxRetryAfter  time.Duration
+	attemptTimeout time.Duration
+
+	logger    *slog.Logger
+	userAgent string
+	retryHook func(RetryEvent)
+	sleep     func(ctx context.Context, d time.Duration) error
+	now       func() time.Time
+
+	rate rateLimitState
+}
+
+// resolved is a validated credential with its ready-made header value.
+type resolved struct {
+	cred   credentials.Credential
+	header string // the Authorization / key header value
+	fp     string // the key's fingerprint, for logs
+}
+
+// New builds a Client. It checks every option, resolves the base URL
+// (WithBaseURL, then the service's <NAME>_BASE_URL variable, then the config
+// file's base_url, then the service default), refuses plain HTTP to a
+// non-loopback host unless WithInsecureHTTP is given, and validates an
+// explicit key. A key from the environment or a file is found lazily, on the
+// first request or Credential call.
+func New(opts ...Option) (*Client, error) {
+	s := defaultSettings()
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&s); err != nil {
+			return nil, fmt.Errorf("client: %w", err)
+		}
+	}
+	svc := s.service
+	if !s.serviceSet {
+		if s.baseURL == "" {
+			return nil, errors.New("client: no service: pass WithService(client.Hypedata) (or another profile, or your own Service), or at least WithBaseURL and WithAPIKey")
+		}
+		svc = Service{Name: "custom", Auth: AuthBearer}
+	}
+	base, err := resolveBaseURL(&s, svc)
+	if err != nil {
+		return nil, err
+	}
+	u, err := parseBaseURL(base)
+	if err != nil {
+		return nil, fmt.Errorf("client: %s base URL: %w", svc.Name, err)
+	}
+	if u.Scheme == "http" && !s.insecureHTTP && !isLoopback(u.Hostname()) {
+		return nil, fmt.Errorf("client: base URL %s is plain HTTP to a non-loopback host, which would send the key in clear text; use https, or opt in with WithInsecureHTTP", u.Redacted())
+	}
+	svc.BaseURL = strings.TrimRight(u.String(), "/")
+
+	c := &Client{
+		svc:            svc,
+		baseStr:        svc.BaseURL,
+		scheme:         u.Scheme,
+		host:           strings.ToLower(u.Host),
+		format:         svc.KeyFormat,
+		maxRetries:     s.maxRetries,
+		waitMin:        s.waitMin,
+		waitMax:        s.waitMax,
+		maxRetryAfter:  s.maxRetryAfter,
+		attemptTimeout: s.attemptTimeout,
+		logger:         s.logger,
+		retryHook:      s.retryHook,
+		sleep:          s.sleep,
+		now:            s.now,
+	}
+	if c.format == nil {
+		c.format = keys.Opaque
+	}
+	if err := c.setAuth(&s); err != nil {
+		return nil, err
+	}
+	if err := c.setCredentials(&s); err != nil {
+		return nil, err
+	}
+	c.hc = c.httpClient(s.httpClient)
+	c.userAgent = fmt.Sprintf("apikit-go/%s (%s/%s; %s)", Version, runtime.GOOS, runtime.GOARCH, runtime.Version())
+	if s.userAgent != "" {
+		c.userAgent += " " + s.userAgent
+	}
+	return c, nil
+}
+
+// Service returns the client's service profile, with BaseURL resolved.
+func (c *Client) Service() Service { return c.svc }
+
+// BaseURL returns the root every request path is joined to.
+func (c *Client) BaseURL() string { return c.baseStr }
+
+// Credential returns the key in use and where it came from, resolving it if
+// no request has yet. Print it freely: the key redacts itself.
+func (c *Client) Credential(ctx context.Context) (credentials.Credential, error) {
+	r, err := c.resolve(ctx)
+	if err != nil {
+		return credentials.Credential{}, err
+	}
+	return r.cred, nil
+}
+
+// CloseIdleConnections closes the idle connections of the underlying
+// transport.
+func (c *Client) CloseIdleConnections() {
+	if t, ok := c.hc.Transport.(*authTransport).base.(interface{ CloseIdleConnections() }); ok {
+		t.CloseIdleConnections()
+	}
+}
+
+func (c *Client) setAuth(s *settings) error {
+	c.auth = c.svc.Auth
+	if s.authSet {
+		c.auth = s.auth
+	}
+	switch c.auth {
+	case AuthBearer:
+		c.authHeader = "Authorization"
+	case AuthHeader:
+		c.authHeader = s.headerName
+		if c.authHeader == "" {
+			c.authHeader = c.svc.HeaderName
+		}
+		if c.authHeader == "" {
+			c.authHeader = "X-API-Key"
+		}
+		c.authHeader = http.CanonicalHeaderKey(c.authHeader)
+	case AuthQuery:
+		if !s.queryAuth {
+			return fmt.Errorf("client: service %s sends the key in the query string, where proxies and logs record it; opt in with WithQueryAuth(\"\") or choose WithBearerAuth", c.svc.Name)
+		}
+		c.queryParam = s.queryParam
+		if c.queryParam == "" {
+			c.queryParam = c.svc.QueryParam
+		}
+		if c.queryParam == "" {
+			c.queryParam = "api_key"
+		}
+	default:
+		return fmt.Errorf("client: service %s has an unknown auth style %d", c.svc.Name, int(c.auth))
+	}
+	return nil
+}
+
+// setCredentials builds the key source: the explicit key or provider, else
+// the service's env var, .env and config file, in that order; validated
+// against the key format and cached.
+func (c *Client) setCredentials(s *settings) error {
+	switch {
+	case s.apiKeySet:
+		c.static = true
+		c.chain = []credentials.Provider{credentials.Static(s.apiKey)}
+	case s.provider != nil:
+		c.chain = []credentials.Provider{s.provider}
+	default:
+		if c.svc.EnvVar != "" {
+			c.chain = append(c.chain, credentials.Env(c.svc.EnvVar), credentials.DotEnv("", c.svc.EnvVar))
+		}
+		c.chain = append(c.chain, credentials.ConfigFile("", "", c.svc.Name))
+	}
+	var p credentials.Provider = c.chain[0]
+	if len(c.chain) > 1 {
+		p = credentials.Chain(c.chain...)
+	}
+	c.creds = credentials.NewCache(validated{p: p, format: c.format, env: s.requireEnv})
+	if c.static {
+		// An explicit key is checked now, so that New fails, not the first call.
+		if _, err := c.resolve(context.Background()); err != nil {
+			return fmt.Errorf("client: %w", err)
+		}
+	}
+	return nil
+}
+
+// httpClient copies the caller's client (or a default one) and puts the auth
+// transport over its transport.
+func (c *Client) httpClient(user *http.Client) *http.Client {
+	var hc http.Client
+	if user != nil {
+		hc = *user
+	}
+	base := hc.Transport
+	if base == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		base = t
+	}
+	hc.Transport = &authTransport{c: c, base: base}
+	return &hc
+}
+
+// resolveBaseURL applies the precedence WithBaseURL > env > config > default.
+func resolveBaseURL(s *settings, svc Service) (string, error) {
+	if s.baseURL != "" {
+		return s.baseURL, nil
+	}
+	if svc.BaseURLEnvVar != "" {
+		if v := os.Getenv(svc.BaseURLEnvVar); v != "" {
+			if _, err := parseBaseURL(v); err != nil {
+				return "", fmt.Errorf("client: env %s: %w", svc.BaseURLEnvVar, err)
+			}
+			return v, nil
+		}
+	}
+	if v, from, err := configBaseURL(svc.Name); err != nil {
+		return "", fmt.Errorf("client: %w", err)
+	} else if v != "" {
+		if _, err := parseBaseURL(v); err != nil {
+			return "", fmt.Errorf("client: %s: base_url: %w", from, err)
+		}
+		return v, nil
+	}
+	if svc.BaseURL == "" {
+		return "", fmt.Errorf("client: service %s has no BaseURL; set Service.BaseURL or use WithBaseURL", svc.Name)
+	}
+	return svc.BaseURL, nil
+}
+
+// configBaseURL reads base_url for service from the config file, if there is
+// one. A missing file is no error.
+func configBaseURL(service string) (value, from string, err error) {
+	path := os.Getenv("APIKIT_CONFIG_FILE")
+	if path == "" {
+		dir, err := os.UserConfigDir()
+		if err != nil {
+			return "", "", nil // no home: no config file to read
+		}
+		path = filepath.Join(dir, "apikit", "config.yaml")
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return "", "", nil
+	}
+	cfg, err := credentials.LoadConfig(path)
+	if err != nil {
+		return "", "", err
+	}
+	profile := os.Getenv("APIKIT_PROFILE")
+	if profile == "" {
+		profile = "default"
+	}
+	sc, ok := cfg.Service(profile, service)
+	if !ok {
+		return "", "", nil
+	}
+	return sc.BaseURL, fmt.Sprintf("config file %s, profile %q, %s", path, profile, service), nil
+}
+
+// parseBaseURL checks that raw is an absolute http(s) URL with a host and
+// nothing that would leak or be dropped (user info, query, fragment).
+func parseBaseURL(raw string) (*url.URL, error) {
+	if raw == "" {
+		return nil, errors.New("empty URL")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("not a URL: %v", stripURL(err))
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("scheme %q: want https (or http for loopback)", u.Scheme)
+	case u.Host == "":
+		return nil, errors.New("no host")
+	case u.User != nil:
+		return nil, errors.New("user info in the URL: credentials belong in WithAPIKey or WithCredentials")
+	case u.RawQuery != "" || u.ForceQuery:
+		return nil, errors.New("a query string: the base URL is a root; put parameters in the request path")
+	case u.Fragment != "":
+		return nil, errors.New("a fragment")
+	}
+	return u, nil
+}
+
+// stripURL drops the URL text from a *url.Error so that nothing it quoted
+// (it may hold a key) is repeated.
+func stripURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// isLoopback reports whether host is localhost or a loopback address.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

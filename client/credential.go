@@ -1,0 +1,83 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/apikit/apikit-go/credentials"
+	"github.com/apikit/apikit-go/keys"
+)
+
+// ErrEnvMismatch is returned, before any request, when the key's
+// environment is not the one WithRequireEnv asks for: a live key in a test
+// setup, or a test key in production.
+var ErrEnvMismatch = errors.New("key environment mismatch")
+
+// validated checks what p finds against the service's key format (and the
+// required environment) before the client caches it, naming the source on
+// failure. A source whose key is bad is an error: the chain behind p has
+// already stopped at it, so a lower source is never used silently instead.
+type validated struct {
+	p      credentials.Provider
+	format *keys.Format
+	env    keys.Env
+}
+
+func (v validated) Retrieve(ctx context.Context) (credentials.Credential, error) {
+	cred, err := v.p.Retrieve(ctx)
+	if err != nil {
+		return credentials.Credential{}, err
+	}
+	k, err := keys.Parse(cred.Key.Reveal(), v.format)
+	if err != nil {
+		return credentials.Credential{}, fmt.Errorf("%s: %w", cred.Source, err)
+	}
+	if v.env != keys.EnvUnknown && k.Env() != v.env {
+		return credentials.Credential{}, fmt.Errorf("%s: %w: the key %s is a %s key and this client requires %s keys (WithRequireEnv); use a %s key",
+			cred.Source, ErrEnvMismatch, k, envName(k.Env()), v.env, v.env)
+	}
+	cred.Key = k
+	return cred, nil
+}
+
+func envName(e keys.Env) string {
+	if e == keys.EnvUnknown {
+		return "environment-less"
+	}
+	return e.String()
+}
+
+// resolve returns the validated credential, asking the source only when
+// none is cached.
+func (c *Client) resolve(ctx context.Context) (*resolved, error) {
+	if r := c.cur.Load(); r != nil {
+		return r, nil
+	}
+	cred, err := c.creds.Retrieve(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := &resolved{cred: cred, fp: cred.Key.Fingerprint()}
+	switch c.auth {
+	case AuthBearer:
+		r.header = "Bearer " + cred.Key.Reveal()
+	case AuthHeader:
+		r.header = cred.Key.Reveal()
+	}
+	if !c.cur.CompareAndSwap(nil, r) {
+		if cur := c.cur.Load(); cur != nil {
+			return cur, nil
+		}
+	}
+	return r, nil
+}
+
+// refresh forgets old (if it is still current) and asks the source again;
+// it is how a deployed rotation reaches a running client after a 401.
+func (c *Client) refresh(ctx context.Context, old *resolved) (*resolved, error) {
+	if c.cur.CompareAndSwap(old, nil) {
+		c.creds.Invalidate()
+	}
+	return c.resolve(ctx)
+}

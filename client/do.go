@@ -1,0 +1,284 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	apierrors "github.com/apikit/apikit-go/errors"
+	"github.com/apikit/apikit-go/internal/redact"
+)
+
+// maxResponseBytes bounds a success body read by Do. Use Send to stream
+// larger responses.
+const maxResponseBytes = 64 << 20
+
+// Do sends a JSON request to path (joined to the base URL; it may carry a
+// query) and decodes a 2xx JSON answer into out. in is encoded as JSON
+// (nil: no body; []byte or json.RawMessage: sent as is); out may be nil to
+// discard the answer. A failure is an *apierrors.Error (after retries, with
+// Attempts set), a *TransportError, or an error from finding or validating
+// the key, in which case nothing was sent.
+func (c *Client) Do(ctx context.Context, method, path string, in, out any) error {
+	return c.DoWith(ctx, method, path, in, out)
+}
+
+// DoWith is Do with per-request options: WithIdempotencyKey, WithHeader,
+// WithoutRetry.
+func (c *Client) DoWith(ctx context.Context, method, path string, in, out any, opts ...RequestOption) error {
+	if ctx == nil {
+		return errors.New("client: nil context")
+	}
+	shown, _, _ := strings.Cut(path, "?")
+	if !strings.HasPrefix(path, "/") {
+		return fmt.Errorf("client: %s %q: the path must start with / (it is joined to the base URL %s)", method, shown, c.baseStr)
+	}
+	var body []byte
+	if in != nil {
+		switch v := in.(type) {
+		case []byte:
+			body = v
+		case json.RawMessage:
+			body = v
+		default:
+			b, err := json.Marshal(in)
+			if err != nil {
+				return fmt.Errorf("client: %s %s: encoding the request body: %w", method, shown, err)
+			}
+			body = b
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.baseStr+path, nil)
+	if err != nil {
+		return fmt.Errorf("client: %s %s: %w", method, shown, stripURL(err))
+	}
+	req.Header.Set("Accept", "application/json")
+	rreq, err := retryablehttp.FromRequest(req)
+	if err != nil {
+		return fmt.Errorf("client: %s %s: %w", method, shown, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+		if err := rreq.SetBody(body); err != nil {
+			return fmt.Errorf("client: %s %s: %w", method, shown, err)
+		}
+	}
+	k := &call{c: c, method: method, path: shown, buffer: true, maxBody: maxResponseBytes}
+	resp, err := c.run(ctx, rreq, k, opts)
+	if err != nil {
+		return err
+	}
+	if out != nil && len(k.body) > 0 && resp.StatusCode != http.StatusNoContent {
+		if err := json.Unmarshal(k.body, out); err != nil {
+			return fmt.Errorf("client: %s %s: decoding the %d response as JSON: %w", method, shown, resp.StatusCode, err)
+		}
+	}
+	return nil
+}
+
+// Send runs any request through the client's pipeline: the key attached,
+// the retry policy, and a non-2xx answer turned into an *apierrors.Error
+// (its body read and closed). A relative URL (no host) is joined to the base
+// URL; an absolute URL to another host is sent without the key. On success
+// the caller owns resp.Body and must close it. A body without GetBody (not
+// replayable) is sent once, never retried.
+func (c *Client) Send(ctx context.Context, req *http.Request, opts ...RequestOption) (*http.Response, error) {
+	if ctx == nil || req == nil || req.URL == nil {
+		return nil, errors.New("client: Send needs a context and a request with a URL")
+	}
+	req = req.Clone(ctx)
+	if req.URL.Host == "" {
+		if !strings.HasPrefix(req.URL.Path, "/") {
+			return nil, fmt.Errorf("client: %s %q: a relative URL must start with /", req.Method, req.URL.Path)
+		}
+		u, err := req.URL.Parse(c.baseStr + req.URL.RequestURI())
+		if err != nil {
+			return nil, fmt.Errorf("client: %s %s: %w", req.Method, req.URL.Path, stripURL(err))
+		}
+		req.URL, req.Host = u, ""
+	}
+	k := &call{c: c, method: req.Method, path: req.URL.Path}
+	oneShot := req.Body != nil && req.Body != http.NoBody && req.GetBody == nil
+	var rreq *retryablehttp.Request
+	if oneShot {
+		rreq = &retryablehttp.Request{Request: req}
+		k.noRetry = true
+	} else {
+		body, getBody, length := req.Body, req.GetBody, req.ContentLength
+		req.Body = nil
+		var err error
+		if rreq, err = retryablehttp.FromRequest(req); err != nil {
+			return nil, fmt.Errorf("client: %s %s: %w", req.Method, req.URL.Path, err)
+		}
+		if body != nil && body != http.NoBody {
+			body.Close()
+			if err := rreq.SetBody(retryablehttp.ReaderFunc(func() (io.Reader, error) { return getBody() })); err != nil {
+				return nil, fmt.Errorf("client: %s %s: %w", req.Method, req.URL.Path, err)
+			}
+			rreq.ContentLength = length
+		}
+	}
+	resp, err := c.run(ctx, rreq, k, opts)
+	if err != nil {
+		return nil, err
+	}
+	return resp, nil
+}
+
+// run resolves the key, sends the request with retries and, when a 401 says
+// the key is unknown, revoked or expired, asks the key's source once more
+// and sends again if the key changed (a deployed rotation).
+func (c *Client) run(ctx context.Context, rreq *retryablehttp.Request, k *call, opts []RequestOption) (*http.Response, error) {
+	var rs requestSettings
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&rs)
+		}
+	}
+	r, err := c.resolve(ctx)
+	if err != nil {
+		return nil, err
+	}
+	k.noRetry = k.noRetry || rs.noRetry
+	c.prepare(rreq, r, &rs)
+	k.key = r
+	k.idempotent = idempotentMethod(rreq.Method) || rreq.Header.Get("Idempotency-Key") != ""
+	resp, err := c.loop(ctx, rreq, k)
+	if err == nil || c.static || !k.replayable(rreq) || !keyRejected(err) {
+		return resp, err
+	}
+	nr, rerr := c.refresh(ctx, r)
+	if rerr != nil || nr.cred.Key.Reveal() == r.cred.Key.Reveal() {
+		return resp, err
+	}
+	c.logf(ctx, "apikit: the key was rejected and its source now has another; sending again with the new key",
+		"method", k.method, "path", k.path, "old_key", r.fp, "new_key", nr.fp, "source", nr.cred.Source.String())
+	c.prepare(rreq, nr, nil)
+	k.key = nr
+	k.apiErr, k.netErr, k.stopErr = nil, nil, nil
+	return c.loop(ctx, rreq, k)
+}
+
+// replayable reports whether the request can be sent again.
+func (k *call) replayable(*retryablehttp.Request) bool { return !k.noRetry }
+
+// keyRejected reports whether err is a 401 that another key could fix.
+func keyRejected(err error) bool {
+	return errors.Is(err, apierrors.ErrUnknownKey) || errors.Is(err, apierrors.ErrRevoked) || errors.Is(err, apierrors.ErrExpired)
+}
+
+// prepare sets the headers: User-Agent, the key (only for the API's own
+// origin), the caller's extra headers and the idempotency key.
+func (c *Client) prepare(rreq *retryablehttp.Request, r *resolved, rs *requestSettings) {
+	h := rreq.Header
+	if h.Get("User-Agent") == "" {
+		h.Set("User-Agent", c.userAgent)
+	}
+	if rs != nil {
+		for name, vs := range rs.header {
+			if strings.EqualFold(name, c.authHeader) {
+				continue
+			}
+			for _, v := range vs {
+				h.Add(name, v)
+			}
+		}
+		if rs.idempotencyKey != "" {
+			h.Set("Idempotency-Key", rs.idempotencyKey)
+		}
+	}
+	switch {
+	case c.auth == AuthQuery:
+		rreq.Request = rreq.Request.WithContext(context.WithValue(rreq.Context(), resolvedKey{}, r))
+	case c.sameOrigin(rreq.Request):
+		h.Set(c.authHeader, r.header)
+	}
+}
+
+// loop runs retryablehttp's loop with the client's policy and types the
+// outcome.
+func (c *Client) loop(ctx context.Context, rreq *retryablehttp.Request, k *call) (*http.Response, error) {
+	if k.noRetry && rreq.Request.GetBody == nil && rreq.Request.Body != nil && rreq.Request.Body != http.NoBody {
+		// A one-shot body: one attempt, outside retryablehttp, which would
+		// buffer the whole body to make it replayable.
+		resp, err := c.hc.Do(rreq.Request)
+		_, _ = k.checkRetry(ctx, resp, err)
+		return k.outcome(rreq, resp, err)
+	}
+	rc := &retryablehttp.Client{
+		HTTPClient:   c.hc,
+		RetryMax:     c.maxRetries,
+		CheckRetry:   k.checkRetry,
+		Backoff:      zeroBackoff,
+		ErrorHandler: passError,
+	}
+	if k.noRetry {
+		rc.RetryMax = 0
+	}
+	resp, err := rc.Do(rreq)
+	return k.outcome(rreq, resp, err)
+}
+
+// outcome turns what the loop ended with into the call's result: the
+// response on success, else the last server error with Attempts set, else a
+// TransportError.
+func (k *call) outcome(rreq *retryablehttp.Request, resp *http.Response, err error) (*http.Response, error) {
+	if err != nil {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		if k.apiErr != nil && k.netErr == nil {
+			return nil, k.finalAPIErr(err)
+		}
+		if k.netErr == nil {
+			k.netErr = err
+		}
+		return nil, k.transportError(rreq)
+	}
+	if resp.StatusCode >= 400 {
+		io.Copy(io.Discard, resp.Body) //nolint:errcheck // an in-memory copy
+		resp.Body.Close()
+		if k.apiErr == nil { // cannot happen: checkRetry decodes every failure
+			k.apiErr = apierrors.Decode(resp.StatusCode, resp.Header, nil)
+		}
+		return nil, k.finalAPIErr(k.stopErr)
+	}
+	if k.netErr != nil { // a 2xx whose body could not be read
+		return nil, k.transportError(rreq)
+	}
+	return resp, nil
+}
+
+// finalAPIErr is a copy of the last server error with Attempts set; extra,
+// when not nil, is why the client stopped early (the context).
+func (k *call) finalAPIErr(extra error) error {
+	e := *k.apiErr
+	e.Attempts = k.attempts
+	if extra == nil {
+		extra = k.stopErr
+	}
+	if extra != nil {
+		return fmt.Errorf("%w (stopped waiting to retry: %w)", &e, extra)
+	}
+	return &e
+}
+
+// transportError types a call that ended without a usable answer.
+func (k *call) transportError(rreq *retryablehttp.Request) error {
+	inner := stripURL(k.netErr)
+	msg := inner.Error()
+	if k.key != nil {
+		msg = redact.Secret(msg, k.key.cred.Key.Reveal())
+	}
+	if k.stopErr != nil && !errors.Is(inner, k.stopErr) {
+		inner = errors.Join(inner, k.stopErr)
+		msg += " (stopped waiting to retry: " + k.stopErr.Error() + ")"
+	}
+	return &TransportError{Method: k.method, URL: redact.URL(rreq.URL), Attempts: k.attempts, Err: inner, msg: msg}
+}

@@ -1,0 +1,40 @@
+package client
+
+import (
+	"fmt"
+	"strings"
+)
+
+// TransportError is a call that got no usable answer from the server: the
+// connection failed, timed out or was cut, on every attempt. It unwraps to
+// the underlying network or context error, so errors.Is(err,
+// context.DeadlineExceeded) and errors.As(err, &netErr) work. Its text holds
+// the method and URL with query values redacted, never the key.
+type TransportError struct {
+	Method   string
+	URL      string // query values redacted
+	Attempts int
+	Err      error
+	msg      string // the scrubbed text of Err
+}
+
+func (e *TransportError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s: ", e.Method, e.URL)
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, "no answer after %d attempts: ", e.Attempts)
+	} else {
+		b.WriteString("no answer: ")
+	}
+	b.WriteString(e.msg)
+	return b.String()
+}
+
+// Unwrap returns the underlying error.
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// Timeout reports whether the failure was a timeout.
+func (e *TransportError) Timeout() bool {
+	t, ok := e.Err.(interface{ Timeout() bool })
+	return ok && t.Timeout()
+}

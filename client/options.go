@@ -1,0 +1,298 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/apikit/apikit-go/credentials"
+	"github.com/apikit/apikit-go/keys"
+)
+
+// Option configures a Client. Options check their input; New reports the
+// first invalid one, so a mistake surfaces when the client is built, not on
+// the first request.
+type Option func(*settings) error
+
+// Defaults of the retry policy (see DESIGN.md "Retrying").
+const (
+	DefaultMaxRetries    = 3
+	DefaultRetryWaitMin  = 500 * time.Millisecond
+	DefaultRetryWaitMax  = 8 * time.Second
+	DefaultMaxRetryAfter = 60 * time.Second
+)
+
+// maxRetriesLimit bounds WithMaxRetries: beyond it a typo is likelier than
+// intent.
+const maxRetriesLimit = 100
+
+// settings is what the options fill in; New turns it into a Client.
+type settings struct {
+	service        Service
+	serviceSet     bool
+	apiKey         string
+	apiKeySet      bool
+	provider       credentials.Provider
+	baseURL        string
+	httpClient     *http.Client
+	maxRetries     int
+	waitMin        time.Duration
+	waitMax        time.Duration
+	maxRetryAfter  time.Duration
+	attemptTimeout time.Duration
+	logger         *slog.Logger
+	userAgent      string
+	auth           AuthStyle
+	authSet        bool
+	headerName     string
+	queryParam     string
+	queryAuth      bool
+	insecureHTTP   bool
+	requireEnv     keys.Env
+	retryHook      func(RetryEvent)
+
+	// Test seams: how the client waits and what time it is.
+	sleep func(ctx context.Context, d time.Duration) error
+	now   func() time.Time
+}
+
+func defaultSettings() settings {
+	return settings{
+		maxRetries:    DefaultMaxRetries,
+		waitMin:       DefaultRetryWaitMin,
+		waitMax:       DefaultRetryWaitMax,
+		maxRetryAfter: DefaultMaxRetryAfter,
+		sleep:         sleepContext,
+		now:           time.Now,
+	}
+}
+
+// WithService names the API the client talks to: one of the built-in
+// profiles (Hypedata, Hypersave, HopX, HyperSync, Web3Storage) or a Service
+// of your own.
+func WithService(s Service) Option {
+	return func(o *settings) error {
+		if strings.TrimSpace(s.Name) == "" {
+			return errors.New("WithService: the service has no Name; set Name (it names the config file section and appears in messages)")
+		}
+		o.service, o.serviceSet = s, true
+		return nil
+	}
+}
+
+// WithAPIKey sets the key explicitly. It wins over every other source and is
+// validated against the service's key format when New runs. Prefer
+// WithCredentials or the environment for keys you do not want in code.
+func WithAPIKey(key string) Option {
+	return func(o *settings) error {
+		if key == "" {
+			return errors.New("WithAPIKey: the key is empty; pass a key, or leave the option out to read it from the environment")
+		}
+		o.apiKey, o.apiKeySet = key, true
+		return nil
+	}
+}
+
+// WithCredentials sets where the key comes from, replacing the service's
+// default search (env var, .env, config file). Use credentials.Chain to
+// combine sources.
+func WithCredentials(p credentials.Provider) Option {
+	return func(o *settings) error {
+		if p == nil {
+			return errors.New("WithCredentials: the provider is nil")
+		}
+		o.provider = p
+		return nil
+	}
+}
+
+// WithBaseURL overrides the API's root URL, for example to reach a staging
+// server or a clienttest server. It wins over the service's base URL
+// environment variable and the config file.
+func WithBaseURL(u string) Option {
+	return func(o *settings) error {
+		if _, err := parseBaseURL(u); err != nil {
+			return fmt.Errorf("WithBaseURL: %w", err)
+		}
+		o.baseURL = u
+		return nil
+	}
+}
+
+// WithHTTPClient sets the HTTP client whose transport, timeout, cookie jar
+// and redirect policy the SDK builds on; the SDK layers its authentication
+// and retries over it (so instrumentation such as otelhttp or a proxy keeps
+// working) and never modifies the client passed in.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(o *settings) error {
+		if hc == nil {
+			return errors.New("WithHTTPClient: the client is nil; leave the option out for the default client")
+		}
+		o.httpClient = hc
+		return nil
+	}
+}
+
+// WithMaxRetries sets how many times a failed request is sent again
+// (default 3; 0 disables retries).
+func WithMaxRetries(n int) Option {
+	return func(o *settings) error {
+		if n < 0 || n > maxRetriesLimit {
+			return fmt.Errorf("WithMaxRetries: %d is out of range; use 0 (no retries) to %d", n, maxRetriesLimit)
+		}
+		o.maxRetries = n
+		return nil
+	}
+}
+
+// WithRetryWait sets the bounds of the exponential backoff used when the
+// server gives no hint: the first delay and the largest (defaults 0.5 s and
+// 8 s). A server's hint is never shortened to fit them.
+func WithRetryWait(first, max time.Duration) Option {
+	return func(o *settings) error {
+		if first <= 0 || max < first {
+			return fmt.Errorf("WithRetryWait: need 0 < first <= max, got first %s, max %s", first, max)
+		}
+		o.waitMin, o.waitMax = first, max
+		return nil
+	}
+}
+
+// WithMaxRetryAfter sets the longest server-requested wait the client will
+// sleep through (default 60 s). A longer hint ends the call at once with an
+// error whose RetryAfter says how long to wait, so the caller can schedule.
+func WithMaxRetryAfter(d time.Duration) Option {
+	return func(o *settings) error {
+		if d < 0 {
+			return fmt.Errorf("WithMaxRetryAfter: %s is negative", d)
+		}
+		o.maxRetryAfter = d
+		return nil
+	}
+}
+
+// WithAttemptTimeout bounds each attempt (connect, send, and the response
+// headers and body) separately from the whole call's context, so that one
+// stalled connection is retried instead of eating the caller's deadline.
+// Zero, the default, sets no per-attempt bound.
+func WithAttemptTimeout(d time.Duration) Option {
+	return func(o *settings) error {
+		if d < 0 {
+			return fmt.Errorf("WithAttemptTimeout: %s is negative", d)
+		}
+		o.attemptTimeout = d
+		return nil
+	}
+}
+
+// WithLogger sends the client's log lines to l: one debug line per attempt,
+// one info line per retry. They never contain the key. The client is
+// silent without it.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *settings) error {
+		o.logger = l
+		return nil
+	}
+}
+
+// WithUserAgent appends suffix (for example "myapp/1.2") to the SDK's
+// User-Agent.
+func WithUserAgent(suffix string) Option {
+	return func(o *settings) error {
+		if strings.ContainsAny(suffix, "\r\n\x00") {
+			return errors.New("WithUserAgent: the suffix contains a line break or NUL")
+		}
+		o.userAgent = strings.TrimSpace(suffix)
+		return nil
+	}
+}
+
+// WithBearerAuth sends the key as "Authorization: Bearer <key>", whatever
+// the service's default.
+func WithBearerAuth() Option {
+	return func(o *settings) error {
+		o.auth, o.authSet = AuthBearer, true
+		return nil
+	}
+}
+
+// WithHeaderAuth sends the key in the named header instead of
+// Authorization; "" means "X-API-Key".
+func WithHeaderAuth(name string) Option {
+	return func(o *settings) error {
+		if name != "" && !validHeaderName(name) {
+			return fmt.Errorf("WithHeaderAuth: %q is not a valid header name", name)
+		}
+		o.auth, o.authSet, o.headerName = AuthHeader, true, name
+		return nil
+	}
+}
+
+// WithQueryAuth sends the key as the query parameter param ("" means the
+// service's, else "api_key"). URLs end up in proxy logs, browser history and
+// analytics, so this is never a default: a service profile that asks for
+// query auth needs this option too. The SDK still keeps the key out of its
+// own logs and errors.
+func WithQueryAuth(param string) Option {
+	return func(o *settings) error {
+		if param != "" && !validHeaderName(param) {
+			return fmt.Errorf("WithQueryAuth: %q is not a usable parameter name", param)
+		}
+		o.auth, o.authSet, o.queryParam, o.queryAuth = AuthQuery, true, param, true
+		return nil
+	}
+}
+
+// WithInsecureHTTP allows a plain-HTTP base URL on a non-loopback host. The
+// key then crosses the network in clear text; use it only inside a trusted
+// network. Loopback hosts (127.0.0.0/8, ::1, localhost) never need it.
+func WithInsecureHTTP() Option {
+	return func(o *settings) error {
+		o.insecureHTTP = true
+		return nil
+	}
+}
+
+// WithRequireEnv refuses keys of the other environment before any request:
+// WithRequireEnv(keys.EnvTest) in a test setup makes a live key an error,
+// and keys.EnvLive in production refuses test keys.
+func WithRequireEnv(env keys.Env) Option {
+	return func(o *settings) error {
+		if env != keys.EnvLive && env != keys.EnvTest {
+			return fmt.Errorf("WithRequireEnv: want keys.EnvLive or keys.EnvTest, got %v", env)
+		}
+		o.requireEnv = env
+		return nil
+	}
+}
+
+// WithRetryHook calls f before every retry, after the wait is decided and
+// before it starts: the place for metrics. f runs on the caller's goroutine
+// and must not block.
+func WithRetryHook(f func(RetryEvent)) Option {
+	return func(o *settings) error {
+		o.retryHook = f
+		return nil
+	}
+}
+
+// validHeaderName reports whether s is an RFC 9110 token.
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}

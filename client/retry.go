@@ -1,0 +1,262 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+
+	apierrors "github.com/apikit/apikit-go/errors"
+	"github.com/apikit/apikit-go/internal/redact"
+)
+
+// RetryEvent describes a retry about to happen; see WithRetryHook.
+type RetryEvent struct {
+	Method         string
+	Path           string // without the query string
+	Attempt        int    // the attempt that failed, from 1
+	Wait           time.Duration
+	Reason         string         // e.g. "429 rate_limited" or "connection: connection reset by peer"
+	StatusCode     int            // 0 for a connection failure
+	Code           apierrors.Code // "" for a connection failure
+	RequestID      string
+	KeyFingerprint string
+}
+
+// call is the state of one logical request across its attempts. It is
+// created per call, so nothing here is shared between goroutines.
+type call struct {
+	c          *Client
+	method     string
+	path       string // for logs and errors: no query
+	idempotent bool   // safe to send twice
+	noRetry    bool
+	buffer     bool // read 2xx bodies inside the loop (Do), so a cut body is retried
+	maxBody    int64
+	key        *resolved
+
+	attempts int
+	apiErr   *apierrors.Error // the last server answer that was a failure
+	netErr   error            // the last attempt's transport failure, if it was one
+	stopErr  error            // why the loop stopped early (context)
+	body     []byte           // the buffered 2xx body
+	bo       *backoff.ExponentialBackOff
+}
+
+// retryableStatus lists the statuses DESIGN.md retries.
+func retryableStatus(code int) bool {
+	switch code {
+	case http.StatusTooManyRequests, http.StatusRequestTimeout, http.StatusInternalServerError,
+		http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return true
+	}
+	return false
+}
+
+// checkRetry is retryablehttp's CheckRetry: it reads the failure, decides,
+// and does the waiting itself (so that the wait honours the context and a
+// fake clock in tests, and so that it can refuse to wait at all). The
+// retryablehttp backoff is then zero.
+func (k *call) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	k.attempts++
+	if err != nil {
+		k.netErr = err
+		k.c.logAttempt(ctx, k, 0, "", "", err)
+		if ctx.Err() != nil || !retryableNetErr(err) {
+			return false, nil
+		}
+		if !k.idempotent && !neverConnected(err) {
+			return false, nil // the server may have acted on it
+		}
+		return k.wait(ctx, 0, RetryEvent{Reason: "connection: " + k.scrub(stripURL(err).Error())})
+	}
+	k.netErr = nil
+	if resp.StatusCode < 400 {
+		if k.buffer {
+			body, rerr := readBounded(resp.Body, k.maxBody)
+			resp.Body.Close()
+			if rerr != nil {
+				k.netErr = rerr
+				k.c.logAttempt(ctx, k, resp.StatusCode, "", "", rerr)
+				if ctx.Err() != nil || errors.Is(rerr, errBodyTooLarge) || !k.idempotent {
+					return false, nil
+				}
+				return k.wait(ctx, 0, RetryEvent{Reason: "reading the response: " + k.scrub(rerr.Error())})
+			}
+			k.body = body
+			resp.Body = http.NoBody
+		}
+		k.apiErr = nil
+		k.c.logAttempt(ctx, k, resp.StatusCode, "", "", nil)
+		return false, nil
+	}
+	e := k.decode(resp)
+	k.apiErr = e
+	k.c.logAttempt(ctx, k, e.StatusCode, e.Code, e.RequestID, nil)
+	if !retryableStatus(e.StatusCode) {
+		return false, nil
+	}
+	if !k.idempotent && e.StatusCode != http.StatusTooManyRequests {
+		return false, nil // a 5xx may come after the work was done
+	}
+	return k.wait(ctx, e.RetryAfter, RetryEvent{
+		Reason: fmt.Sprintf("%d %s", e.StatusCode, e.Code), StatusCode: e.StatusCode,
+		Code: e.Code, RequestID: e.RequestID,
+	})
+}
+
+// wait decides whether to retry and how long to wait first. The server's
+// hint is never undercut; a hint beyond the cap, or a wait beyond what is
+// left of the context's deadline, ends the call at once.
+func (k *call) wait(ctx context.Context, hint time.Duration, ev RetryEvent) (bool, error) {
+	c := k.c
+	if k.noRetry || k.attempts > c.maxRetries {
+		return false, nil
+	}
+	if hint > c.maxRetryAfter {
+		c.logf(ctx, "apikit: not retrying: the server asked to wait longer than the cap",
+			"method", k.method, "path", k.path, "retry_after", hint, "cap", c.maxRetryAfter)
+		return false, nil
+	}
+	d := hint
+	if d <= 0 {
+		d = k.backoff()
+	}
+	if dl, ok := ctx.Deadline(); ok && c.now().Add(d).After(dl) {
+		c.logf(ctx, "apikit: not retrying: the wait would pass the context deadline",
+			"method", k.method, "path", k.path, "wait", d, "deadline_in", dl.Sub(c.now()))
+		return false, nil
+	}
+	ev.Method, ev.Path, ev.Attempt, ev.Wait, ev.KeyFingerprint = k.method, k.path, k.attempts, d, k.key.fp
+	c.logRetry(ctx, ev)
+	if c.retryHook != nil {
+		c.retryHook(ev)
+	}
+	if err := c.sleep(ctx, d); err != nil {
+		k.stopErr = err
+		return false, nil
+	}
+	return true, nil
+}
+
+// backoff is the next delay of the exponential schedule with jitter. The
+// schedule is made per call: backoff/v4's ExponentialBackOff is not safe
+// for concurrent use, and it stops after 15 minutes unless told not to.
+func (k *call) backoff() time.Duration {
+	if k.bo == nil {
+		k.bo = backoff.NewExponentialBackOff(
+			backoff.WithInitialInterval(k.c.waitMin),
+			backoff.WithMaxInterval(k.c.waitMax),
+			backoff.WithMaxElapsedTime(0),
+		)
+	}
+	return k.bo.NextBackOff()
+}
+
+// decode reads a failed response's body (bounded), leaves an unread copy in
+// its place, and returns the typed error with the key scrubbed from
+// anything the server echoed.
+func (k *call) decode(resp *http.Response) *apierrors.Error {
+	body, _ := readBounded(resp.Body, apierrors.MaxBodyBytes)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	e := apierrors.Decode(resp.StatusCode, resp.Header, body)
+	if k.key != nil {
+		secret := k.key.cred.Key.Reveal()
+		e.Message = redact.Secret(e.Message, secret)
+		e.RawCode = redact.Secret(e.RawCode, secret)
+		e.Reason = redact.Secret(e.Reason, secret)
+		e.RequestID = redact.Secret(e.RequestID, secret)
+	}
+	return e
+}
+
+var errBodyTooLarge = errors.New("response body too large")
+
+// readBounded reads r to the end, failing if it holds more than max bytes.
+// For a body of up to max bytes the connection stays reusable.
+func readBounded(r io.Reader, max int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return b, err
+	}
+	if int64(len(b)) > max {
+		return b[:max], fmt.Errorf("%w: more than %d bytes", errBodyTooLarge, max)
+	}
+	return b, nil
+}
+
+// retryableNetErr reports whether a transport failure may go away: not a
+// certificate or TLS problem, and not a request the caller ended.
+func retryableNetErr(err error) bool {
+	if errors.Is(err, context.Canceled) {
+		return false
+	}
+	var (
+		unknownAuthority x509.UnknownAuthorityError
+		hostname         x509.HostnameError
+		invalid          x509.CertificateInvalidError
+		tlsRecord        tls.RecordHeaderError
+		certVerify       *tls.CertificateVerificationError
+	)
+	switch {
+	case errors.As(err, &unknownAuthority), errors.As(err, &hostname), errors.As(err, &invalid),
+		errors.As(err, &tlsRecord), errors.As(err, &certVerify):
+		return false
+	}
+	return true
+}
+
+// neverConnected reports whether the failure happened before a connection
+// existed, so the server cannot have seen the request.
+func neverConnected(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return true
+	}
+	var dns *net.DNSError
+	return errors.As(err, &dns)
+}
+
+// zeroBackoff is retryablehttp's Backoff: checkRetry has already waited.
+func zeroBackoff(_, _ time.Duration, _ int, _ *http.Response) time.Duration { return 0 }
+
+// passError is retryablehttp's ErrorHandler: it keeps the loop's own error
+// (never its "giving up after N attempts" text) for the client to type.
+func passError(resp *http.Response, err error, _ int) (*http.Response, error) {
+	if resp != nil {
+		resp.Body.Close()
+	}
+	return nil, err
+}
+
+// sleepContext waits d or until ctx is done.
+func sleepContext(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// scrub removes the call's key from s.
+func (k *call) scrub(s string) string {
+	if k.key == nil {
+		return s
+	}
+	return redact.Secret(s, k.key.cred.Key.Reveal())
+}
