@@ -121,9 +121,9 @@ func (k Key) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 // publicPrefix is the part of secret that is safe to show: the matched
 // environment prefix, or for formats without one, nothing.
 func (f *Format) publicPrefix(secret string) string {
-	for _, p := range f.prefixes() {
-		if strings.HasPrefix(secret, p) {
-			return p
+	for _, p := range f.Prefixes {
+		if strings.HasPrefix(secret, p.Text) {
+			return p.Text
 		}
 	}
 	return ""

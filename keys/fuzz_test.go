@@ -1,0 +1,56 @@
+package keys
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzParse checks, for every built-in format, that Parse never panics, that
+// a successful parse round-trips, and that no error message holds more than
+// a few characters of the input.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{hdLive, hsTest, hopx, uuid, "", " ", "\n", hdLive + "\n", "hd_live_", "hopx_live_.",
+		"a.b.c", "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.c2ln", "\ufeffx", "hd_live_\u0430bc", strings.Repeat("x", 5000)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		for _, format := range append(builtins(), Opaque, nil) {
+			var k Key
+			var err error
+			if format == nil {
+				k, err = Parse(raw)
+			} else {
+				k, err = format.Parse(raw)
+			}
+			if err == nil {
+				if k.Reveal() != raw {
+					t.Fatalf("round trip: %q != %q", k.Reveal(), raw)
+				}
+				if s := k.String(); len(raw) >= 24 && strings.Contains(s, raw[len(raw)-12:]) {
+					t.Fatalf("String() %q shows too much", s)
+				}
+				continue
+			}
+			msg := err.Error()
+			if !utf8.ValidString(msg) && utf8.ValidString(raw) {
+				t.Fatalf("invalid UTF-8 in error %q", msg)
+			}
+			// An error may name prefixes and single characters, never a
+			// run of the input beyond its known public prefix.
+			secret := raw
+			if format != nil {
+				secret = raw[len(format.publicPrefix(raw)):]
+			}
+			for i := 0; i+10 <= len(secret); i++ {
+				if run := secret[i : i+10]; strings.Contains(msg, run) && !strings.Contains(formatTexts, run) {
+					t.Fatalf("error %q contains input run %q", msg, run)
+				}
+			}
+		}
+	})
+}
+
+// formatTexts is text that error messages legitimately contain.
+const formatTexts = "hd_live_ hd_test_ hs_live_ hs_test_ hopx_live_ hopx_test_ Hypedata Hypersave HopX HyperSync web3.storage " +
+	"[A-Za-z0-9_-] [A-Za-z0-9_.-] [0-9a-fA-F] printable ASCII characters"
