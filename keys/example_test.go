@@ -65,7 +65,8 @@ func ExampleKey_String() {
 
 func ExampleKey_Fingerprint() {
 	k, _ := keys.Parse("hd_live_Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z", keys.Hypedata)
-	fmt.Println(len(k.Fingerprint()), k.Fingerprint() == k.Fingerprint())
+	again, _ := keys.Parse("hd_live_Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z", keys.Hypedata)
+	fmt.Println(len(k.Fingerprint()), k.Fingerprint() == again.Fingerprint())
 	// Output: 15 true
 }
 

@@ -59,8 +59,9 @@ func TestKeyNeverPrintsItsSecret(t *testing.T) {
 
 func TestFingerprint(t *testing.T) {
 	a, _ := Parse(hdLive, Hypedata)
+	a2, _ := Parse(hdLive, Hypedata)
 	b, _ := Parse("hd_live_"+strings.Repeat("Z", 32), Hypedata)
-	if a.Fingerprint() != a.Fingerprint() || a.Fingerprint() == b.Fingerprint() {
+	if a.Fingerprint() != a2.Fingerprint() || a.Fingerprint() == b.Fingerprint() {
 		t.Error("fingerprint not stable or not distinct")
 	}
 	if fp := a.Fingerprint(); len(fp) != 15 || !strings.HasPrefix(fp, "fp_") || strings.Contains(hdLive, fp[3:]) {
