@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -269,27 +268,20 @@ func resolveBaseURL(s *settings, svc Service) (string, error) {
 }
 
 // configBaseURL reads base_url for service from the config file, if there is
-// one. A missing file is no error.
+// one. A missing file (or no config directory) is no error.
 func configBaseURL(service string) (value, from string, err error) {
-	path := os.Getenv("APIKIT_CONFIG_FILE")
-	if path == "" {
-		dir, err := os.UserConfigDir()
-		if err != nil {
-			return "", "", nil // no home: no config file to read
-		}
-		path = filepath.Join(dir, "apikit", "config.yaml")
-	}
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+	path, err := credentials.DefaultConfigPath()
+	if err != nil {
 		return "", "", nil
 	}
 	cfg, err := credentials.LoadConfig(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", "", nil
+	}
 	if err != nil {
 		return "", "", err
 	}
-	profile := os.Getenv("APIKIT_PROFILE")
-	if profile == "" {
-		profile = "default"
-	}
+	profile := credentials.DefaultProfile()
 	sc, ok := cfg.Service(profile, service)
 	if !ok {
 		return "", "", nil

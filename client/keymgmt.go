@@ -1,0 +1,253 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/apikit/apikit-go/keys"
+)
+
+// KeysService manages a service's API keys: list, get, create, regenerate,
+// revoke, usage and rotation. Get one with [Client.Keys]. Managing keys needs
+// a key with the admin scope on services that have scopes.
+type KeysService struct {
+	c *Client
+}
+
+// Keys returns the client's key-management service.
+func (c *Client) Keys() *KeysService { return &KeysService{c: c} }
+
+// KeyInfo describes a key as the service reports it. It never holds the
+// secret: Redacted is the form the service shows ("hd_live_…E3gH").
+type KeyInfo struct {
+	ID                  string     `json:"id"`
+	Name                string     `json:"name"`
+	Environment         string     `json:"environment"` // "live" or "test"
+	Redacted            string     `json:"redacted"`
+	Scopes              []string   `json:"scopes,omitempty"`
+	AllowedIPs          []string   `json:"allowed_ips,omitempty"`
+	CreditCeiling       int64      `json:"credit_ceiling"`
+	CreditsUsed         int64      `json:"credits_used"`
+	RateLimitPerSecond  int        `json:"rate_limit_per_second"`
+	RateLimitPerHour    int        `json:"rate_limit_per_hour"`
+	MonthlyRequestLimit int        `json:"monthly_request_limit"`
+	ExpiresAt           *time.Time `json:"expires_at,omitempty"`
+	CreatedAt           time.Time  `json:"created_at"`
+	LastUsedAt          *time.Time `json:"last_used_at,omitempty"`
+	RevokedAt           *time.Time `json:"revoked_at,omitempty"`
+	RevokedReason       string     `json:"revoked_reason,omitempty"`
+}
+
+// Revoked reports whether the key has been revoked.
+func (k KeyInfo) Revoked() bool { return k.RevokedAt != nil && !k.RevokedAt.IsZero() }
+
+// CreateKeyParams are the settings of a new key. Zero numbers mean "no
+// limit"; no scopes means every scope.
+type CreateKeyParams struct {
+	Name                string     `json:"name"`
+	Environment         string     `json:"environment,omitempty"` // "live" (default) or "test"
+	Scopes              []string   `json:"scopes,omitempty"`
+	AllowedIPs          []string   `json:"allowed_ips,omitempty"`
+	CreditCeiling       int64      `json:"credit_ceiling,omitempty"`
+	RateLimitPerSecond  int        `json:"rate_limit_per_second,omitempty"`
+	RateLimitPerHour    int        `json:"rate_limit_per_hour,omitempty"`
+	MonthlyRequestLimit int        `json:"monthly_request_limit,omitempty"`
+	ExpiresAt           *time.Time `json:"expires_at,omitempty"`
+}
+
+// NewKey is what create and regenerate return: the key's description and its
+// secret, which the service shows only this once. Secret prints redacted;
+// store it with Secret.Reveal().
+type NewKey struct {
+	KeyInfo
+	Secret keys.Key
+}
+
+// KeyUsage is a key's usage as the service counts it.
+type KeyUsage struct {
+	KeyID       string     `json:"key_id"`
+	Requests    int64      `json:"requests"`
+	Credits     int64      `json:"credits"`
+	LastUsedAt  *time.Time `json:"last_used_at,omitempty"`
+	PeriodStart time.Time  `json:"period_start"`
+}
+
+// Identity is who the calling key is, as Verify reports it.
+type Identity struct {
+	KeyID       string   `json:"key_id"`
+	Name        string   `json:"name"`
+	Environment string   `json:"environment"`
+	Scopes      []string `json:"scopes,omitempty"`
+}
+
+// newKeyWire is the wire form of NewKey: the key object plus its secret.
+type newKeyWire struct {
+	KeyInfo
+	Secret string `json:"secret"`
+}
+
+func (s *KeysService) path(parts ...string) (string, error) {
+	svc := s.c.Service()
+	if svc.KeysPath == "" {
+		return "", fmt.Errorf("apikit: service %q has no key-management API (Service.KeysPath is empty)", svc.Name)
+	}
+	p := strings.TrimRight(svc.KeysPath, "/")
+	for _, part := range parts {
+		p += "/" + url.PathEscape(part)
+	}
+	return p, nil
+}
+
+// List returns every key of the workspace, redacted.
+func (s *KeysService) List(ctx context.Context) ([]KeyInfo, error) {
+	p, err := s.path()
+	if err != nil {
+		return nil, err
+	}
+	var out struct {
+		Data []KeyInfo `json:"data"`
+	}
+	if err := s.c.Do(ctx, http.MethodGet, p, nil, &out); err != nil {
+		return nil, fmt.Errorf("listing keys: %w", err)
+	}
+	return out.Data, nil
+}
+
+// Get returns one key by id.
+func (s *KeysService) Get(ctx context.Context, id string) (*KeyInfo, error) {
+	if id == "" {
+		return nil, fmt.Errorf("getting key: empty key id")
+	}
+	p, err := s.path(id)
+	if err != nil {
+		return nil, err
+	}
+	var out KeyInfo
+	if err := s.c.Do(ctx, http.MethodGet, p, nil, &out); err != nil {
+		return nil, fmt.Errorf("getting key %s: %w", id, err)
+	}
+	return &out, nil
+}
+
+// Create creates a key and returns it with its secret, shown only this once.
+func (s *KeysService) Create(ctx context.Context, params CreateKeyParams) (*NewKey, error) {
+	if strings.TrimSpace(params.Name) == "" {
+		return nil, fmt.Errorf("creating key: CreateKeyParams.Name is empty; name the key after where it will be used")
+	}
+	switch params.Environment {
+	case "", "live", "test":
+	default:
+		return nil, fmt.Errorf("creating key: CreateKeyParams.Environment is %q; want \"live\" or \"test\"", params.Environment)
+	}
+	p, err := s.path()
+	if err != nil {
+		return nil, err
+	}
+	var out newKeyWire
+	if err := s.c.Do(ctx, http.MethodPost, p, params, &out); err != nil {
+		return nil, fmt.Errorf("creating key %q: %w", params.Name, err)
+	}
+	return s.newKey(out, "creating key")
+}
+
+// Regenerate issues a new secret for a key, keeping its settings. The old
+// secret stops working at once.
+func (s *KeysService) Regenerate(ctx context.Context, id string) (*NewKey, error) {
+	if id == "" {
+		return nil, fmt.Errorf("regenerating key: empty key id")
+	}
+	p, err := s.path(id, "regenerate")
+	if err != nil {
+		return nil, err
+	}
+	var out newKeyWire
+	if err := s.c.Do(ctx, http.MethodPost, p, nil, &out); err != nil {
+		return nil, fmt.Errorf("regenerating key %s: %w", id, err)
+	}
+	return s.newKey(out, "regenerating key "+id)
+}
+
+// Revoke revokes a key; it answers 401 revoked from then on. reason is kept
+// by the service and shown to whoever uses the key next; it may be empty.
+func (s *KeysService) Revoke(ctx context.Context, id, reason string) (*KeyInfo, error) {
+	if id == "" {
+		return nil, fmt.Errorf("revoking key: empty key id")
+	}
+	p, err := s.path(id)
+	if err != nil {
+		return nil, err
+	}
+	var in any
+	if reason != "" {
+		in = struct {
+			Reason string `json:"reason"`
+		}{reason}
+	}
+	var out KeyInfo
+	if err := s.c.Do(ctx, http.MethodDelete, p, in, &out); err != nil {
+		return nil, fmt.Errorf("revoking key %s: %w", id, err)
+	}
+	return &out, nil
+}
+
+// Usage returns the usage of the key with the given id.
+func (s *KeysService) Usage(ctx context.Context, id string) (*KeyUsage, error) {
+	if id == "" {
+		return nil, fmt.Errorf("reading key usage: empty key id")
+	}
+	p, err := s.path(id, "usage")
+	if err != nil {
+		return nil, err
+	}
+	var out KeyUsage
+	if err := s.c.Do(ctx, http.MethodGet, p, nil, &out); err != nil {
+		return nil, fmt.Errorf("reading usage of key %s: %w", id, err)
+	}
+	return &out, nil
+}
+
+// newKey turns the wire answer of create or regenerate into a NewKey,
+// validating the secret against the service's format.
+func (s *KeysService) newKey(w newKeyWire, what string) (*NewKey, error) {
+	format := s.c.Service().KeyFormat
+	if format == nil {
+		format = keys.Opaque
+	}
+	k, err := format.Parse(w.Secret)
+	if err != nil {
+		return nil, fmt.Errorf("%s: the service returned a secret that is not a valid key: %w", what, err)
+	}
+	return &NewKey{KeyInfo: w.KeyInfo, Secret: k}, nil
+}
+
+// Verify makes the cheapest authenticated call the service offers and
+// returns who the key is. It is the way to prove a key works before relying
+// on it.
+func (c *Client) Verify(ctx context.Context) (*Identity, error) {
+	svc := c.Service()
+	if svc.WhoamiPath == "" {
+		return nil, fmt.Errorf("apikit: service %q has no whoami endpoint (Service.WhoamiPath is empty)", svc.Name)
+	}
+	var out Identity
+	if err := c.Do(ctx, http.MethodGet, svc.WhoamiPath, nil, &out); err != nil {
+		return nil, fmt.Errorf("verifying key: %w", err)
+	}
+	return &out, nil
+}
+
+// Usage returns the calling key's usage.
+func (c *Client) Usage(ctx context.Context) (*KeyUsage, error) {
+	svc := c.Service()
+	if svc.UsagePath == "" {
+		return nil, fmt.Errorf("apikit: service %q has no usage endpoint (Service.UsagePath is empty)", svc.Name)
+	}
+	var out KeyUsage
+	if err := c.Do(ctx, http.MethodGet, svc.UsagePath, nil, &out); err != nil {
+		return nil, fmt.Errorf("reading usage: %w", err)
+	}
+	return &out, nil
+}

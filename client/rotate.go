@@ -1,0 +1,165 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+// RotateOptions configure [KeysService.Rotate].
+type RotateOptions struct {
+	// Deploy puts the new key into service: writes it to a secret store,
+	// restarts workers, … Rotate waits for it to return. Required.
+	Deploy func(ctx context.Context, newKey *NewKey) error
+	// Name is the new key's name; "" keeps the old key's name.
+	Name string
+	// Reason is recorded on the old key when it is revoked; "" means "rotated".
+	Reason string
+	// PollInterval is the first wait between usage polls of the old key; it
+	// grows exponentially up to MaxPollInterval. Defaults: 5 s and 1 min.
+	PollInterval, MaxPollInterval time.Duration
+}
+
+// RotateStep names a step of the rotation flow, for errors and logs.
+type RotateStep string
+
+// The steps of a rotation, in order.
+const (
+	StepReadOld   RotateStep = "read old key"
+	StepCreate    RotateStep = "create new key"
+	StepDeploy    RotateStep = "deploy new key"
+	StepDrain     RotateStep = "wait for old key's traffic to stop"
+	StepRevokeOld RotateStep = "revoke old key"
+)
+
+// RotateError says which step of a rotation failed. Whatever the step, no
+// key has been revoked: the old key still works, and NewKey (when the create
+// step succeeded) works too, so the caller can retry or clean up.
+type RotateError struct {
+	Step   RotateStep
+	OldID  string
+	NewKey *NewKey // nil when the create step failed
+	Err    error
+}
+
+func (e *RotateError) Error() string {
+	msg := fmt.Sprintf("rotating key %s: step %q failed: %v", e.OldID, e.Step, e.Err)
+	if e.NewKey != nil {
+		msg += fmt.Sprintf(" (both keys are still valid: old %s, new %s)", e.OldID, e.NewKey.ID)
+	} else {
+		msg += fmt.Sprintf(" (key %s is unchanged)", e.OldID)
+	}
+	return msg
+}
+
+// Unwrap returns the step's error.
+func (e *RotateError) Unwrap() error { return e.Err }
+
+// RotateResult is what a completed rotation did.
+type RotateResult struct {
+	Old   KeyInfo // as revoked
+	New   *NewKey
+	Polls int // usage polls made while waiting for the old key's traffic to stop
+}
+
+// Rotate runs the documented rotation flow as one call:
+//
+//  1. read the old key's settings;
+//  2. create a second key with the same settings;
+//  3. hand it to opts.Deploy;
+//  4. poll the old key's usage (backing off, bounded by ctx) until a poll
+//     interval passes with no new request on it;
+//  5. revoke the old key.
+//
+// Each step is logged. A failure at any step returns a *RotateError naming
+// the step, with both keys left valid.
+func (s *KeysService) Rotate(ctx context.Context, oldID string, opts RotateOptions) (*RotateResult, error) {
+	if opts.Deploy == nil {
+		return nil, fmt.Errorf("rotating key %s: RotateOptions.Deploy is nil; it is how the new key reaches your services", oldID)
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = 5 * time.Second
+	}
+	if opts.MaxPollInterval < opts.PollInterval {
+		opts.MaxPollInterval = max(time.Minute, opts.PollInterval)
+	}
+	if opts.Reason == "" {
+		opts.Reason = "rotated"
+	}
+	log := s.c.logf
+	fail := func(step RotateStep, nk *NewKey, err error) (*RotateResult, error) {
+		log(ctx, "apikit: key rotation failed", "step", string(step), "old_key_id", oldID, "error", err)
+		return nil, &RotateError{Step: step, OldID: oldID, NewKey: nk, Err: err}
+	}
+
+	log(ctx, "apikit: key rotation: reading old key", "old_key_id", oldID)
+	old, err := s.Get(ctx, oldID)
+	if err != nil {
+		return fail(StepReadOld, nil, err)
+	}
+	if old.Revoked() {
+		return fail(StepReadOld, nil, fmt.Errorf("key %s is already revoked", oldID))
+	}
+	params := CreateKeyParams{
+		Name: old.Name, Environment: old.Environment, Scopes: old.Scopes, AllowedIPs: old.AllowedIPs,
+		CreditCeiling: old.CreditCeiling, RateLimitPerSecond: old.RateLimitPerSecond,
+		RateLimitPerHour: old.RateLimitPerHour, MonthlyRequestLimit: old.MonthlyRequestLimit, ExpiresAt: old.ExpiresAt,
+	}
+	if opts.Name != "" {
+		params.Name = opts.Name
+	}
+	log(ctx, "apikit: key rotation: creating new key", "old_key_id", oldID)
+	nk, err := s.Create(ctx, params)
+	if err != nil {
+		return fail(StepCreate, nil, err)
+	}
+	log(ctx, "apikit: key rotation: deploying new key", "old_key_id", oldID, "new_key_id", nk.ID, "new_key", nk.Secret.Fingerprint())
+	if err := opts.Deploy(ctx, nk); err != nil {
+		return fail(StepDeploy, nk, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fail(StepDeploy, nk, err)
+	}
+
+	polls, err := s.waitQuiet(ctx, oldID, opts)
+	if err != nil {
+		return fail(StepDrain, nk, err)
+	}
+	log(ctx, "apikit: key rotation: revoking old key", "old_key_id", oldID, "polls", polls)
+	revoked, err := s.Revoke(ctx, oldID, opts.Reason)
+	if err != nil {
+		return fail(StepRevokeOld, nk, err)
+	}
+	log(ctx, "apikit: key rotation complete", "old_key_id", oldID, "new_key_id", nk.ID)
+	return &RotateResult{Old: *revoked, New: nk, Polls: polls}, nil
+}
+
+// waitQuiet polls the old key's usage until its request count stays the same
+// across one poll interval. The waits grow with backoff/v4's schedule and
+// end with ctx.
+func (s *KeysService) waitQuiet(ctx context.Context, oldID string, opts RotateOptions) (int, error) {
+	b := backoff.NewExponentialBackOff(
+		backoff.WithInitialInterval(opts.PollInterval),
+		backoff.WithMaxInterval(opts.MaxPollInterval),
+		backoff.WithMaxElapsedTime(0), // bounded by ctx instead
+	)
+	polls := 0
+	var last int64 = -1
+	for {
+		u, err := s.Usage(ctx, oldID)
+		polls++
+		if err != nil {
+			return polls, err
+		}
+		s.c.logf(ctx, "apikit: key rotation: old key usage", "old_key_id", oldID, "requests", u.Requests, "poll", polls)
+		if u.Requests == last {
+			return polls, nil
+		}
+		last = u.Requests
+		if err := s.c.sleep(ctx, b.NextBackOff()); err != nil {
+			return polls, fmt.Errorf("old key %s still had traffic when the context ended (%d requests so far): %w", oldID, last, err)
+		}
+	}
+}
