@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os/exec"
 	"strings"
 	"time"
@@ -58,6 +59,8 @@ func runCommand(ctx context.Context, argv []string, timeout time.Duration) (Cred
 		var ee *exec.Error
 		if errors.As(err, &ee) {
 			why = fmt.Sprintf("cannot run %s: %v", argv[0], ee.Err)
+		} else if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+			why = fmt.Sprintf("cannot run %s: %v", argv[0], errors.Unwrap(err))
 		}
 		if msg := cleanStderr(stderr.String(), out); msg != "" {
 			why += ": " + msg

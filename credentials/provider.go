@@ -111,6 +111,9 @@ func found(raw string, src Source) (Credential, error) {
 	if err != nil {
 		return Credential{}, fmt.Errorf("%s: %w", src, err)
 	}
+	if known, err := keys.Parse(raw); err == nil {
+		k = known // a built-in format: the key knows its prefix and environment
+	}
 	return Credential{Key: k, Source: src}, nil
 }
 
