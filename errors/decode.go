@@ -222,6 +222,9 @@ func retryHint(status int, header http.Header, f fields) time.Duration {
 // "UNAUTHORIZED", the message) to the canonical Code for the status.
 func canonical(status int, raw, message string) Code {
 	r := strings.ToLower(raw)
+	if strings.HasPrefix(r, "error_") && r != "error_no_token" && r != "error_token_not_found" {
+		r = strings.TrimPrefix(r, "error_") // web3 spells every code ERROR_<CODE>
+	}
 	switch status {
 	case http.StatusUnauthorized:
 		switch r {

@@ -1,0 +1,307 @@
+package clienttest
+
+import (
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/apikit/apikit-go/client"
+	"github.com/apikit/apikit-go/keys"
+)
+
+// maxRequestBody bounds what the server reads of a request body.
+const maxRequestBody = 1 << 20
+
+// idemAnswer is a stored answer to a POST with an Idempotency-Key.
+type idemAnswer struct {
+	status int
+	body   any
+}
+
+// endpoint is what a route needs: its scope, its cost, and its handler,
+// which runs under s.mu after authentication passed.
+type endpoint struct {
+	scope   string
+	cost    int64
+	handler func(s *Server, r *http.Request, ks *keyState, body []byte) (int, any)
+}
+
+func (s *Server) route(method, path string) (endpoint, []string, bool) {
+	if kp := strings.TrimRight(s.svc.KeysPath, "/"); kp != "" && (path == kp || strings.HasPrefix(path, kp+"/")) {
+		rest := strings.Split(strings.Trim(strings.TrimPrefix(path, kp), "/"), "/")
+		if rest[0] == "" {
+			rest = nil
+		}
+		admin := func(h func(*Server, *http.Request, *keyState, []byte, []string) (int, any)) endpoint {
+			return endpoint{scope: "admin", handler: func(s *Server, r *http.Request, ks *keyState, b []byte) (int, any) { return h(s, r, ks, b, rest) }}
+		}
+		switch {
+		case len(rest) == 0 && method == http.MethodGet:
+			return admin(listKeys), rest, true
+		case len(rest) == 0 && method == http.MethodPost:
+			return admin(createKey), rest, true
+		case len(rest) == 1 && method == http.MethodGet:
+			return admin(getKey), rest, true
+		case len(rest) == 1 && method == http.MethodDelete:
+			return admin(revokeKey), rest, true
+		case len(rest) == 2 && rest[1] == "regenerate" && method == http.MethodPost:
+			return admin(regenerateKey), rest, true
+		case len(rest) == 2 && rest[1] == "usage" && method == http.MethodGet:
+			return admin(keyUsage), rest, true
+		}
+		return endpoint{}, nil, false
+	}
+	switch {
+	case path == s.svc.WhoamiPath && s.svc.WhoamiPath != "" && method == http.MethodGet:
+		return endpoint{handler: whoami}, nil, true
+	case path == s.svc.UsagePath && s.svc.UsagePath != "" && method == http.MethodGet:
+		return endpoint{scope: "billing", handler: func(_ *Server, _ *http.Request, ks *keyState, _ []byte) (int, any) { return 200, usageOf(ks) }}, nil, true
+	case path == "/v1/scrape" && method == http.MethodGet:
+		return endpoint{scope: "scrape", cost: 1, handler: scrape}, nil, true
+	case path == "/v1/serp" && method == http.MethodGet:
+		return endpoint{scope: "serp", cost: 2, handler: serp}, nil, true
+	case path == "/v1/parse" && method == http.MethodPost:
+		return endpoint{scope: "parse", cost: 1, handler: parse}, nil, true
+	case path == "/v1/jobs" && method == http.MethodPost:
+		return endpoint{scope: "jobs", cost: 1, handler: createJob}, nil, true
+	case path == "/v1/billing" && method == http.MethodGet:
+		return endpoint{scope: "billing", handler: billing}, nil, true
+	}
+	return endpoint{}, nil, false
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	requestID := newID("req_")
+	w.Header().Set("X-Request-ID", requestID)
+	host, _, _ := net.SplitHostPort(r.RemoteAddr)
+	rec := RequestRecord{Time: s.clock.Now(), Method: r.Method, Path: r.URL.Path, RemoteIP: host, IdempotencyKey: r.Header.Get("Idempotency-Key")}
+	defer func() {
+		s.mu.Lock()
+		s.requests = append(s.requests, rec)
+		s.mu.Unlock()
+	}()
+
+	if f, ok := s.takeFault(); ok {
+		rec.Fault = f.kind
+		switch f.kind {
+		case "fail":
+			rec.Status = s.writeError(w, &apiError{status: f.status, code: "unavailable", message: "injected fault", retryAfter: f.retryAfter}, requestID)
+			return
+		case "drop":
+			if hj, ok := w.(http.Hijacker); ok {
+				if conn, _, err := hj.Hijack(); err == nil {
+					conn.Close()
+					return
+				}
+			}
+			panic(http.ErrAbortHandler)
+		case "delay":
+			t := time.NewTimer(f.delay)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				return
+			}
+		}
+	}
+
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody))
+	if err != nil {
+		rec.Status = s.writeError(w, &apiError{status: 400, code: "bad_request", message: "could not read the request body"}, requestID)
+		return
+	}
+	ep, _, found := s.route(r.Method, r.URL.Path)
+	if !found {
+		ep = endpoint{}
+	}
+
+	s.mu.Lock()
+	ks, apiErr := s.authenticate(r, ep.scope, ep.cost, w.Header())
+	if ks != nil {
+		rec.KeyID = ks.info.ID
+		rec.Key = ks.info.Redacted
+	}
+	if ks != nil && ks.env == keys.EnvTest {
+		w.Header().Set("X-Hd-Mode", "test")
+	}
+	if apiErr == nil && !found {
+		apiErr = &apiError{status: 404, code: "not_found", message: "No such endpoint: " + r.Method + " " + r.URL.Path}
+	}
+	if apiErr != nil {
+		s.mu.Unlock()
+		rec.Code = apiErr.code
+		rec.Status = s.writeError(w, apiErr, requestID)
+		return
+	}
+	status, out := ep.handler(s, r, ks, body)
+	s.mu.Unlock()
+	if e, ok := out.(*apiError); ok {
+		rec.Code = e.code
+		rec.Status = s.writeError(w, e, requestID)
+		return
+	}
+	rec.Status = status
+	writeJSON(w, status, out)
+}
+
+func whoami(_ *Server, _ *http.Request, ks *keyState, _ []byte) (int, any) {
+	return 200, client.Identity{KeyID: ks.info.ID, Name: ks.info.Name, Environment: ks.info.Environment, Scopes: ks.info.Scopes}
+}
+
+func scrape(_ *Server, r *http.Request, _ *keyState, _ []byte) (int, any) {
+	u := r.URL.Query().Get("url")
+	if u == "" {
+		return 0, &apiError{status: 400, code: "bad_request", message: "the url parameter is required"}
+	}
+	return 200, map[string]any{"url": u, "status": 200, "content": "<html><title>" + u + "</title></html>"}
+}
+
+func serp(_ *Server, r *http.Request, _ *keyState, _ []byte) (int, any) {
+	q := r.URL.Query().Get("q")
+	return 200, map[string]any{"query": q, "results": []map[string]string{
+		{"title": "Result 1 for " + q, "url": "https://example.com/1"},
+		{"title": "Result 2 for " + q, "url": "https://example.com/2"},
+	}}
+}
+
+func parse(_ *Server, _ *http.Request, _ *keyState, body []byte) (int, any) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		return 0, &apiError{status: 400, code: "bad_request", message: "the body is not a JSON object"}
+	}
+	fields := make([]string, 0, len(m))
+	for k := range m {
+		fields = append(fields, k)
+	}
+	sort.Strings(fields)
+	return 200, map[string]any{"bytes": len(body), "fields": fields}
+}
+
+func createJob(s *Server, r *http.Request, ks *keyState, _ []byte) (int, any) {
+	idem := r.Header.Get("Idempotency-Key")
+	if idem != "" {
+		if a, ok := s.idem[ks.info.ID+"\x00"+idem]; ok {
+			return a.status, a.body
+		}
+	}
+	s.jobs++
+	out := map[string]any{"id": newID("job_"), "status": "queued"}
+	if idem != "" {
+		s.idem[ks.info.ID+"\x00"+idem] = idemAnswer{201, out}
+	}
+	return 201, out
+}
+
+func billing(s *Server, _ *http.Request, _ *keyState, _ []byte) (int, any) {
+	return 200, map[string]any{"balance": s.balance, "credits_used": s.spentLocked()}
+}
+
+func (s *Server) spentLocked() int64 {
+	var n int64
+	for _, ks := range s.keys {
+		n += ks.credits
+	}
+	return n
+}
+
+func listKeys(s *Server, _ *http.Request, _ *keyState, _ []byte, _ []string) (int, any) {
+	out := make([]client.KeyInfo, 0, len(s.order))
+	for _, id := range s.order {
+		out = append(out, s.infoLocked(s.keys[id]))
+	}
+	return 200, map[string]any{"data": out}
+}
+
+func (s *Server) keyArg(rest []string) (*keyState, *apiError) {
+	ks, ok := s.keys[rest[0]]
+	if !ok {
+		return nil, &apiError{status: 404, code: "not_found", message: "No key with id " + rest[0]}
+	}
+	return ks, nil
+}
+
+func getKey(s *Server, _ *http.Request, _ *keyState, _ []byte, rest []string) (int, any) {
+	ks, e := s.keyArg(rest)
+	if e != nil {
+		return 0, e
+	}
+	return 200, s.infoLocked(ks)
+}
+
+// newKeyAnswer is a key description plus its secret, shown once.
+type newKeyAnswer struct {
+	client.KeyInfo
+	Secret string `json:"secret"`
+}
+
+func createKey(s *Server, _ *http.Request, _ *keyState, body []byte, _ []string) (int, any) {
+	var p client.CreateKeyParams
+	if err := json.Unmarshal(body, &p); err != nil || strings.TrimSpace(p.Name) == "" {
+		return 0, &apiError{status: 400, code: "bad_request", message: "the body must be a JSON object with a name"}
+	}
+	env := keys.EnvLive
+	switch p.Environment {
+	case "", "live":
+	case "test":
+		env = keys.EnvTest
+	default:
+		return 0, &apiError{status: 400, code: "bad_request", message: `environment must be "live" or "test"`}
+	}
+	kp := KeyParams{Name: p.Name, Env: env, Scopes: p.Scopes, AllowedIPs: p.AllowedIPs, CreditCeiling: p.CreditCeiling,
+		RateLimitPerSecond: p.RateLimitPerSecond, RateLimitPerHour: p.RateLimitPerHour, MonthlyRequestLimit: p.MonthlyRequestLimit}
+	if p.ExpiresAt != nil {
+		kp.ExpiresAt = *p.ExpiresAt
+	}
+	k, info, err := s.issueLocked(kp)
+	if err != nil {
+		return 0, &apiError{status: 400, code: "bad_request", message: strings.TrimPrefix(err.Error(), "clienttest: ")}
+	}
+	return 201, newKeyAnswer{KeyInfo: info, Secret: k.Reveal()}
+}
+
+func regenerateKey(s *Server, _ *http.Request, _ *keyState, _ []byte, rest []string) (int, any) {
+	ks, e := s.keyArg(rest)
+	if e != nil {
+		return 0, e
+	}
+	if ks.info.RevokedAt != nil {
+		return 0, &apiError{status: 409, code: "conflict", message: "the key is revoked"}
+	}
+	k, err := s.generate(ks.env)
+	if err != nil {
+		return 0, &apiError{status: 500, code: "server_error", message: "could not generate a key"}
+	}
+	delete(s.byHash, ks.hash)
+	ks.hash = sha256Sum(k.Reveal())
+	s.byHash[ks.hash] = ks
+	ks.info.Redacted = k.String()
+	return 200, newKeyAnswer{KeyInfo: s.infoLocked(ks), Secret: k.Reveal()}
+}
+
+func revokeKey(s *Server, _ *http.Request, _ *keyState, body []byte, rest []string) (int, any) {
+	ks, e := s.keyArg(rest)
+	if e != nil {
+		return 0, e
+	}
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if len(body) > 0 {
+		_ = json.Unmarshal(body, &in)
+	}
+	s.revokeLocked(ks, in.Reason)
+	return 200, s.infoLocked(ks)
+}
+
+func keyUsage(s *Server, _ *http.Request, _ *keyState, _ []byte, rest []string) (int, any) {
+	ks, e := s.keyArg(rest)
+	if e != nil {
+		return 0, e
+	}
+	return 200, usageOf(ks)
+}

@@ -1,0 +1,381 @@
+package clienttest
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apikit/apikit-go/client"
+	"github.com/apikit/apikit-go/keys"
+)
+
+// Server is an in-memory API server for one service profile, on loopback.
+// It is safe for concurrent use.
+type Server struct {
+	// URL is the server's base URL, e.g. "http://127.0.0.1:41235".
+	URL string
+
+	srv   *httptest.Server
+	svc   client.Service
+	clock Clock
+
+	mu       sync.Mutex
+	keys     map[string]*keyState   // by id
+	byHash   map[[32]byte]*keyState // by SHA-256 of the secret
+	order    []string               // key ids in creation order
+	balance  int64
+	idem     map[string]idemAnswer
+	jobs     int
+	faults   []fault
+	requests []RequestRecord
+}
+
+// Option configures a Server.
+type Option func(*config)
+
+type config struct {
+	clock   Clock
+	tls     bool
+	balance int64
+}
+
+// WithClock makes the server read time from c (a *FakeClock in tests).
+func WithClock(c Clock) Option { return func(o *config) { o.clock = c } }
+
+// WithTLS serves HTTPS with httptest's self-signed certificate; use
+// Server.Client's transport, or NewClient, to trust it.
+func WithTLS() Option { return func(o *config) { o.tls = true } }
+
+// WithBalance sets the workspace's starting balance in credits (default
+// 1000).
+func WithBalance(credits int64) Option { return func(o *config) { o.balance = credits } }
+
+// NewServer starts a server that answers as svc does: its key format, its
+// paths and its error dialect. Close it when done (t.Cleanup(s.Close)).
+func NewServer(svc client.Service, opts ...Option) *Server {
+	cfg := config{clock: realClock{}, balance: 1000}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	s := &Server{
+		svc:     svc,
+		clock:   cfg.clock,
+		keys:    map[string]*keyState{},
+		byHash:  map[[32]byte]*keyState{},
+		balance: cfg.balance,
+		idem:    map[string]idemAnswer{},
+	}
+	h := http.HandlerFunc(s.serve)
+	if cfg.tls {
+		s.srv = httptest.NewTLSServer(h)
+	} else {
+		s.srv = httptest.NewServer(h)
+	}
+	s.URL = s.srv.URL
+	s.svc.BaseURL = s.URL
+	return s
+}
+
+// Close shuts the server down, ending delayed requests.
+func (s *Server) Close() {
+	s.srv.CloseClientConnections()
+	s.srv.Close()
+}
+
+// Service returns the profile with BaseURL set to the server, ready for
+// client.WithService.
+func (s *Server) Service() client.Service { return s.svc }
+
+// HTTPClient returns an *http.Client that trusts the server (needed with
+// WithTLS).
+func (s *Server) HTTPClient() *http.Client { return s.srv.Client() }
+
+// NewClient returns a client of the server's service using key, with opts
+// applied after the server's own.
+func (s *Server) NewClient(key keys.Key, opts ...client.Option) (*client.Client, error) {
+	base := []client.Option{client.WithService(s.svc), client.WithAPIKey(key.Reveal()), client.WithHTTPClient(s.srv.Client())}
+	return client.New(append(base, opts...)...)
+}
+
+// KeyParams are the settings of a key issued with IssueKey. Zero numbers
+// mean "no limit"; no scopes means every scope.
+type KeyParams struct {
+	Name                string
+	Env                 keys.Env // EnvLive (default) or EnvTest
+	Scopes              []string
+	AllowedIPs          []string // CIDRs
+	CreditCeiling       int64
+	RateLimitPerSecond  int
+	RateLimitPerHour    int
+	MonthlyRequestLimit int
+	ExpiresAt           time.Time
+}
+
+// keyState is a key as the server stores it: never the secret, only its hash.
+type keyState struct {
+	info     client.KeyInfo
+	env      keys.Env
+	hash     [32]byte
+	nets     []*net.IPNet
+	expires  time.Time
+	requests int64
+	credits  int64
+	period   time.Time
+	second   window
+	hour     window
+	month    int64
+}
+
+type window struct {
+	start time.Time
+	count int
+}
+
+// IssueKey creates a key directly (no HTTP), for tests: the secret in the
+// service's format and its description.
+func (s *Server) IssueKey(p KeyParams) (keys.Key, client.KeyInfo, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.issueLocked(p)
+}
+
+func (s *Server) issueLocked(p KeyParams) (keys.Key, client.KeyInfo, error) {
+	if p.Env == keys.EnvUnknown {
+		p.Env = keys.EnvLive
+	}
+	var nets []*net.IPNet
+	for _, c := range p.AllowedIPs {
+		_, n, err := net.ParseCIDR(c)
+		if err != nil {
+			ip := net.ParseIP(c)
+			if ip == nil {
+				return keys.Key{}, client.KeyInfo{}, fmt.Errorf("clienttest: allowed IP %q is not a CIDR or an IP", c)
+			}
+			bits := 8 * len(ip.To16())
+			if ip.To4() != nil {
+				ip, bits = ip.To4(), 32
+			}
+			n = &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)}
+		}
+		nets = append(nets, n)
+	}
+	for _, sc := range p.Scopes {
+		if !validScope(sc) {
+			return keys.Key{}, client.KeyInfo{}, fmt.Errorf("clienttest: unknown scope %q (known: %s)", sc, strings.Join(AllScopes(), ", "))
+		}
+	}
+	k, err := s.generate(p.Env)
+	if err != nil {
+		return keys.Key{}, client.KeyInfo{}, err
+	}
+	now := s.clock.Now().UTC()
+	ks := &keyState{env: p.Env, hash: sha256.Sum256([]byte(k.Reveal())), nets: nets, expires: p.ExpiresAt, period: now}
+	ks.info = client.KeyInfo{
+		ID: newID("key_"), Name: p.Name, Environment: p.Env.String(), Redacted: k.String(),
+		Scopes: append([]string(nil), p.Scopes...), AllowedIPs: append([]string(nil), p.AllowedIPs...),
+		CreditCeiling: p.CreditCeiling, RateLimitPerSecond: p.RateLimitPerSecond, RateLimitPerHour: p.RateLimitPerHour,
+		MonthlyRequestLimit: p.MonthlyRequestLimit, CreatedAt: now,
+	}
+	if !p.ExpiresAt.IsZero() {
+		t := p.ExpiresAt.UTC()
+		ks.info.ExpiresAt = &t
+	}
+	s.keys[ks.info.ID] = ks
+	s.byHash[ks.hash] = ks
+	s.order = append(s.order, ks.info.ID)
+	return k, ks.info, nil
+}
+
+// generate makes a secret in the service's format.
+func (s *Server) generate(env keys.Env) (keys.Key, error) {
+	f := s.svc.KeyFormat
+	if f == nil {
+		f = keys.Opaque
+	}
+	k, err := f.Generate(env, nil)
+	if err != nil {
+		return keys.Key{}, fmt.Errorf("clienttest: generating a %s key: %w", s.svc.Name, err)
+	}
+	return k, nil
+}
+
+// RevokeKey revokes a key directly, as if an admin had.
+func (s *Server) RevokeKey(id, reason string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ks, ok := s.keys[id]
+	if !ok {
+		return fmt.Errorf("clienttest: no key %q", id)
+	}
+	s.revokeLocked(ks, reason)
+	return nil
+}
+
+func (s *Server) revokeLocked(ks *keyState, reason string) {
+	if ks.info.RevokedAt == nil {
+		t := s.clock.Now().UTC()
+		ks.info.RevokedAt, ks.info.RevokedReason = &t, reason
+	}
+}
+
+// Key returns a key's description.
+func (s *Server) Key(id string) (client.KeyInfo, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ks, ok := s.keys[id]
+	if !ok {
+		return client.KeyInfo{}, false
+	}
+	return s.infoLocked(ks), true
+}
+
+// Usage returns a key's usage.
+func (s *Server) Usage(id string) (client.KeyUsage, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ks, ok := s.keys[id]
+	if !ok {
+		return client.KeyUsage{}, false
+	}
+	return usageOf(ks), true
+}
+
+// SetBalance sets the workspace's balance in credits.
+func (s *Server) SetBalance(credits int64) {
+	s.mu.Lock()
+	s.balance = credits
+	s.mu.Unlock()
+}
+
+// Balance returns the workspace's balance in credits.
+func (s *Server) Balance() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.balance
+}
+
+// JobsProcessed counts POST /v1/jobs requests the server acted on (an
+// idempotent replay is not counted): the number tests compare against the
+// number of jobs the caller meant to create.
+func (s *Server) JobsProcessed() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.jobs
+}
+
+func (s *Server) infoLocked(ks *keyState) client.KeyInfo {
+	info := ks.info
+	info.CreditsUsed = ks.credits
+	return info
+}
+
+func usageOf(ks *keyState) client.KeyUsage {
+	return client.KeyUsage{KeyID: ks.info.ID, Requests: ks.requests, Credits: ks.credits, LastUsedAt: ks.info.LastUsedAt, PeriodStart: ks.period}
+}
+
+// RequestRecord is one request as the server saw it. It never holds a
+// secret: Key is the redacted form.
+type RequestRecord struct {
+	Time           time.Time
+	Method         string
+	Path           string
+	Status         int
+	Code           string // the canonical error code, "" on success
+	KeyID          string // "" when the key was missing or unknown
+	Key            string // redacted
+	IdempotencyKey string
+	RemoteIP       string
+	Fault          string // "fail", "drop" or "delay" when a fault knob answered
+}
+
+// Requests returns the request log, oldest first.
+func (s *Server) Requests() []RequestRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]RequestRecord(nil), s.requests...)
+}
+
+// ResetRequests empties the request log.
+func (s *Server) ResetRequests() {
+	s.mu.Lock()
+	s.requests = nil
+	s.mu.Unlock()
+}
+
+// fault is a queued misbehaviour for the next requests.
+type fault struct {
+	kind       string // "fail", "drop", "delay"
+	n          int
+	status     int
+	retryAfter time.Duration
+	delay      time.Duration
+}
+
+// FailNext makes the next n requests answer status (e.g. 503) before any
+// check, with a Retry-After of retryAfter when it is positive.
+func (s *Server) FailNext(n, status int, retryAfter time.Duration) {
+	s.addFault(fault{kind: "fail", n: n, status: status, retryAfter: retryAfter})
+}
+
+// DropNext makes the server close the connection of the next n requests
+// without answering.
+func (s *Server) DropNext(n int) { s.addFault(fault{kind: "drop", n: n}) }
+
+// DelayNext holds the next n requests for d before handling them (or until
+// the request's context ends or the server closes).
+func (s *Server) DelayNext(n int, d time.Duration) { s.addFault(fault{kind: "delay", n: n, delay: d}) }
+
+func (s *Server) addFault(f fault) {
+	if f.n <= 0 {
+		return
+	}
+	s.mu.Lock()
+	s.faults = append(s.faults, f)
+	s.mu.Unlock()
+}
+
+// takeFault pops one use of the first queued fault.
+func (s *Server) takeFault() (fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.faults) == 0 {
+		return fault{}, false
+	}
+	f := s.faults[0]
+	s.faults[0].n--
+	if s.faults[0].n <= 0 {
+		s.faults = s.faults[1:]
+	}
+	return f, true
+}
+
+// newID returns prefix and 10 random letters and digits.
+func newID(prefix string) string {
+	const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	var b [10]byte
+	_, _ = rand.Read(b[:])
+	for i := range b {
+		b[i] = alnum[int(b[i])%len(alnum)]
+	}
+	return prefix + string(b[:])
+}
+
+// AllScopes returns the scopes a key can hold.
+func AllScopes() []string {
+	return []string{"scrape", "serp", "parse", "stream", "jobs", "billing", "admin"}
+}
+
+func validScope(s string) bool {
+	for _, k := range AllScopes() {
+		if s == k {
+			return true
+		}
+	}
+	return false
+}
