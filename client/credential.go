@@ -81,3 +81,11 @@ func (c *Client) refresh(ctx context.Context, old *resolved) (*resolved, error) 
 	}
 	return c.resolve(ctx)
 }
+
+// Diagnose reports every place the client looks for its key, in order:
+// which holds one (redacted, with its fingerprint), which wins, and which
+// it shadows. Run it when "the wrong key is being used". It never prints a
+// secret.
+func (c *Client) Diagnose(ctx context.Context) credentials.Report {
+	return credentials.Diagnose(ctx, c.format, c.chain...)
+}

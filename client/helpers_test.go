@@ -44,11 +44,6 @@ func withSleeper(f func(context.Context, time.Duration) error) Option {
 	return func(o *settings) error { o.sleep = f; return nil }
 }
 
-// withNow replaces the client's clock.
-func withNow(now func() time.Time) Option {
-	return func(o *settings) error { o.now = now; return nil }
-}
-
 // scripted is an httptest server answering from a list of handlers, one per
 // request (the last repeats), and recording what it received.
 type scripted struct {

@@ -34,9 +34,9 @@ func FuzzQuery(f *testing.F) {
 	f.Add("%zz=1&&=")
 	f.Fuzz(func(t *testing.T, q string) {
 		out := Query(q)
-		for _, part := range strings.Split(q, "&") {
-			if _, v, ok := strings.Cut(part, "="); ok && len(v) > 8 && strings.Contains(out, v) && !strings.Contains(Placeholder, v) {
-				t.Fatalf("value %q survived in %q", v, out)
+		for _, part := range strings.Split(out, "&") {
+			if part != Placeholder && !strings.HasSuffix(part, "="+Placeholder) {
+				t.Fatalf("part %q of %q keeps a value", part, out)
 			}
 		}
 	})
