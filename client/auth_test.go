@@ -294,3 +294,36 @@ func TestSendStreamsAndTypesErrors(t *testing.T) {
 		t.Errorf("err = %v, want a typed 404", err)
 	}
 }
+
+// TestKeyResolvedOnce proves the key source is read once per client, not per
+// request (no env or file reads on the request path).
+func TestKeyResolvedOnce(t *testing.T) {
+	srv := newScripted(t, reply(200, `{}`))
+	var reads int
+	var mu sync.Mutex
+	src := credentials.ProviderFunc(func(context.Context) (credentials.Credential, error) {
+		mu.Lock()
+		reads++
+		mu.Unlock()
+		k, err := keys.Parse(testKey, keys.Opaque)
+		return credentials.Credential{Key: k, Source: credentials.Source{Kind: "counting"}}, err
+	})
+	c, err := New(WithService(testService(srv.URL)), WithCredentials(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := c.Do(context.Background(), "GET", "/", nil, nil); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if reads != 1 {
+		t.Errorf("the key source was read %d times for 50 requests, want 1", reads)
+	}
+}

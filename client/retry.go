@@ -16,6 +16,7 @@ import (
 
 	apierrors "github.com/apikit/apikit-go/errors"
 	"github.com/apikit/apikit-go/internal/redact"
+	"github.com/apikit/apikit-go/internal/retryafter"
 )
 
 // RetryEvent describes a retry about to happen; see WithRetryHook.
@@ -81,7 +82,7 @@ func (k *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 	k.netErr = nil
 	if resp.StatusCode < 400 {
 		if k.buffer {
-			body, rerr := readBounded(resp.Body, k.maxBody)
+			body, rerr := readBody(resp, k.maxBody)
 			resp.Body.Close()
 			if rerr != nil {
 				k.netErr = rerr
@@ -107,7 +108,11 @@ func (k *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 	if !k.idempotent && e.StatusCode != http.StatusTooManyRequests {
 		return false, nil // a 5xx may come after the work was done
 	}
-	return k.wait(ctx, e.RetryAfter, RetryEvent{
+	hint := e.RetryAfter
+	if hint == 0 && explicitZeroHint(resp.Header, k.c.now()) {
+		hint = -1 // the server said "now": retry without backoff
+	}
+	return k.wait(ctx, hint, RetryEvent{
 		Reason: fmt.Sprintf("%d %s", e.StatusCode, e.Code), StatusCode: e.StatusCode,
 		Code: e.Code, RequestID: e.RequestID,
 	})
@@ -127,7 +132,10 @@ func (k *call) wait(ctx context.Context, hint time.Duration, ev RetryEvent) (boo
 		return false, nil
 	}
 	d := hint
-	if d <= 0 {
+	switch {
+	case hint < 0:
+		d = 0
+	case hint == 0:
 		d = k.backoff()
 	}
 	if dl, ok := ctx.Deadline(); ok && c.now().Add(d).After(dl) {
@@ -181,6 +189,18 @@ func (k *call) decode(resp *http.Response) *apierrors.Error {
 
 var errBodyTooLarge = errors.New("response body too large")
 
+// readBody reads a success body, in one allocation when the length is known.
+func readBody(resp *http.Response, max int64) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n <= max {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, b); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	return readBounded(resp.Body, max)
+}
+
 // readBounded reads r to the end, failing if it holds more than max bytes.
 // For a body of up to max bytes the connection stays reusable.
 func readBounded(r io.Reader, max int64) ([]byte, error) {
@@ -224,6 +244,17 @@ func neverConnected(err error) bool {
 	}
 	var dns *net.DNSError
 	return errors.As(err, &dns)
+}
+
+// explicitZeroHint reports a Retry-After that says "retry now" (0, or a date
+// already past), as opposed to no hint at all.
+func explicitZeroHint(h http.Header, now time.Time) bool {
+	v := h.Get("Retry-After")
+	if v == "" {
+		return false
+	}
+	d, ok := retryafter.Parse(v, now)
+	return ok && d == 0
 }
 
 // zeroBackoff is retryablehttp's Backoff: checkRetry has already waited.

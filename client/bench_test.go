@@ -1,0 +1,223 @@
+package client_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/apikit/apikit-go/client"
+)
+
+// The benchmarks compare one GET of a ~1 KiB JSON body (and one POST with a
+// JSON body) over loopback keep-alive, three ways: raw net/http +
+// encoding/json (the floor), go-retryablehttp doing the same, and client.Do.
+// scripts/bench runs them with -count=10 and benchstat.
+
+const benchKey = "hd_live_8K2nB7q4XwY1pVzR9tL6mDfC0sJaE3gH"
+
+type benchItem struct {
+	ID    int      `json:"id"`
+	Name  string   `json:"name"`
+	Tags  []string `json:"tags"`
+	Score float64  `json:"score"`
+}
+
+type benchPayload struct {
+	Items []benchItem `json:"items"`
+	Next  string      `json:"next"`
+}
+
+func benchBody() []byte {
+	var p benchPayload
+	for i := 0; i < 9; i++ {
+		p.Items = append(p.Items, benchItem{ID: i, Name: "item-" + strings.Repeat("x", 40), Tags: []string{"alpha", "beta", "gamma"}, Score: float64(i) * 1.5})
+	}
+	p.Next = "cursor_abcdef"
+	b, _ := json.Marshal(p)
+	return b
+}
+
+// benchServer answers the ~1 KiB body to the right bearer key; with
+// flaky set, every odd request first gets a 429 with Retry-After: 0.
+type benchServer struct {
+	*httptest.Server
+	conns atomic.Int64
+	n     atomic.Int64
+	flaky bool
+}
+
+func newBenchServer(b *testing.B, flaky bool) *benchServer {
+	body := benchBody()
+	s := &benchServer{flaky: flaky}
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+benchKey {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		_, _ = io.Copy(io.Discard, r.Body)
+		if s.flaky && s.n.Add(1)%2 == 1 {
+			w.Header().Set("Retry-After", "0")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	}))
+	s.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			s.conns.Add(1)
+		}
+	}
+	s.Start()
+	b.Cleanup(s.Close)
+	return s
+}
+
+func benchTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 256
+	return t
+}
+
+// doer is one way of making the request under test.
+type doer func(ctx context.Context, method string, body []byte, out *benchPayload) error
+
+func nethttpDoer(url string) doer {
+	hc := &http.Client{Transport: benchTransport()}
+	return func(ctx context.Context, method string, body []byte, out *benchPayload) error {
+		var rd io.Reader
+		if body != nil {
+			rd = bytes.NewReader(body)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, url+"/v1/items", rd)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+benchKey)
+		req.Header.Set("Accept", "application/json")
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		err = json.NewDecoder(resp.Body).Decode(out)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return err
+	}
+}
+
+func retryablehttpDoer(url string) doer {
+	rc := retryablehttp.NewClient()
+	rc.HTTPClient = &http.Client{Transport: benchTransport()}
+	rc.Logger = nil
+	rc.RetryWaitMin, rc.RetryWaitMax = time.Nanosecond, time.Nanosecond
+	return func(ctx context.Context, method string, body []byte, out *benchPayload) error {
+		var raw any
+		if body != nil {
+			raw = body
+		}
+		req, err := retryablehttp.NewRequestWithContext(ctx, method, url+"/v1/items", raw)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+benchKey)
+		req.Header.Set("Accept", "application/json")
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := rc.Do(req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		err = json.NewDecoder(resp.Body).Decode(out)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return err
+	}
+}
+
+func apikitDoer(b *testing.B, url string) doer {
+	c, err := client.New(client.WithService(client.Hypedata), client.WithBaseURL(url), client.WithAPIKey(benchKey),
+		client.WithHTTPClient(&http.Client{Transport: benchTransport()}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return func(ctx context.Context, method string, body []byte, out *benchPayload) error {
+		var in any
+		if body != nil {
+			in = json.RawMessage(body)
+		}
+		return c.DoWith(ctx, method, "/v1/items", in, out, client.WithIdempotencyKey("bench"))
+	}
+}
+
+func runBench(b *testing.B, flaky bool, method string, body []byte, parallel bool) {
+	for _, tc := range []struct {
+		name string
+		make func(string) doer
+	}{
+		{"nethttp", nethttpDoer},
+		{"retryablehttp", retryablehttpDoer},
+		{"apikit", func(u string) doer { return apikitDoer(b, u) }},
+	} {
+		if flaky && tc.name == "nethttp" {
+			continue // raw net/http does not retry
+		}
+		b.Run(tc.name, func(b *testing.B) {
+			srv := newBenchServer(b, flaky)
+			do := tc.make(srv.URL)
+			ctx := context.Background()
+			var out benchPayload
+			if err := do(ctx, method, body, &out); err != nil || len(out.Items) != 9 { // warm up the connection
+				b.Fatalf("warm-up: %v (%d items)", err, len(out.Items))
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			if parallel {
+				b.RunParallel(func(pb *testing.PB) {
+					var out benchPayload
+					for pb.Next() {
+						if err := do(ctx, method, body, &out); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			} else {
+				for i := 0; i < b.N; i++ {
+					if err := do(ctx, method, body, &out); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(srv.conns.Load()), "conns")
+		})
+	}
+}
+
+var benchPostBody = []byte(`{"url":"https://example.com/page","depth":2,"formats":["html","markdown"],"wait_for":"#content"}`)
+
+func BenchmarkGetJSON(b *testing.B)         { runBench(b, false, http.MethodGet, nil, false) }
+func BenchmarkGetJSONParallel(b *testing.B) { runBench(b, false, http.MethodGet, nil, true) }
+func BenchmarkPostJSON(b *testing.B)        { runBench(b, false, http.MethodPost, benchPostBody, false) }
+func BenchmarkPostJSONParallel(b *testing.B) {
+	runBench(b, false, http.MethodPost, benchPostBody, true)
+}
+
+// BenchmarkRetry429 is a 429 (Retry-After: 0) then a 200 per operation: the
+// cost of the retry machinery itself.
+func BenchmarkRetry429(b *testing.B) { runBench(b, true, http.MethodGet, nil, false) }
