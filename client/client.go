@@ -49,6 +49,7 @@ type Client struct {
 	waitMax        time.Duration
 	maxRetryAfter  time.Duration
 	attemptTimeout time.Duration
+	maxBody        int64
 
 	logger    *slog.Logger
 	userAgent string
@@ -113,6 +114,7 @@ func New(opts ...Option) (*Client, error) {
 		waitMax:        s.waitMax,
 		maxRetryAfter:  s.maxRetryAfter,
 		attemptTimeout: s.attemptTimeout,
+		maxBody:        s.maxBody,
 		logger:         s.logger,
 		retryHook:      s.retryHook,
 		sleep:          s.sleep,

@@ -15,10 +15,6 @@ import (
 	"github.com/apikit/apikit-go/internal/redact"
 )
 
-// maxResponseBytes bounds a success body read by Do. Use Send to stream
-// larger responses.
-const maxResponseBytes = 64 << 20
-
 // Do sends a JSON request to path (joined to the base URL; it may carry a
 // query) and decodes a 2xx JSON answer into out. in is encoded as JSON
 // (nil: no body; []byte or json.RawMessage: sent as is); out may be nil to
@@ -69,7 +65,7 @@ func (c *Client) DoWith(ctx context.Context, method, path string, in, out any, o
 			return fmt.Errorf("client: %s %s: %w", method, shown, err)
 		}
 	}
-	k := &call{c: c, method: method, path: shown, buffer: true, maxBody: maxResponseBytes}
+	k := &call{c: c, method: method, path: shown, buffer: true, maxBody: c.maxBody}
 	resp, err := c.run(ctx, rreq, k, opts)
 	if err != nil {
 		return err

@@ -24,6 +24,9 @@ const (
 	DefaultRetryWaitMin  = 500 * time.Millisecond
 	DefaultRetryWaitMax  = 8 * time.Second
 	DefaultMaxRetryAfter = 60 * time.Second
+	// DefaultMaxResponseBytes bounds the success body Do reads (use Send to
+	// stream larger ones).
+	DefaultMaxResponseBytes = 64 << 20
 )
 
 // maxRetriesLimit bounds WithMaxRetries: beyond it a typo is likelier than
@@ -54,6 +57,7 @@ type settings struct {
 	insecureHTTP   bool
 	requireEnv     keys.Env
 	retryHook      func(RetryEvent)
+	maxBody        int64
 
 	// Test seams: how the client waits and what time it is.
 	sleep func(ctx context.Context, d time.Duration) error
@@ -66,6 +70,7 @@ func defaultSettings() settings {
 		waitMin:       DefaultRetryWaitMin,
 		waitMax:       DefaultRetryWaitMax,
 		maxRetryAfter: DefaultMaxRetryAfter,
+		maxBody:       DefaultMaxResponseBytes,
 		sleep:         sleepContext,
 		now:           time.Now,
 	}
@@ -185,6 +190,20 @@ func WithAttemptTimeout(d time.Duration) Option {
 			return fmt.Errorf("WithAttemptTimeout: %s is negative", d)
 		}
 		o.attemptTimeout = d
+		return nil
+	}
+}
+
+// WithMaxResponseBytes bounds the success body Do reads into memory
+// (default 64 MiB); a larger answer is an error, so a broken or hostile
+// server cannot exhaust memory. Error bodies are bounded separately, at
+// apierrors.MaxBodyBytes.
+func WithMaxResponseBytes(n int64) Option {
+	return func(o *settings) error {
+		if n <= 0 {
+			return fmt.Errorf("WithMaxResponseBytes: %d is not positive", n)
+		}
+		o.maxBody = n
 		return nil
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apikit/apikit-go/client"
@@ -34,6 +35,7 @@ type Server struct {
 	jobs     int
 	faults   []fault
 	requests []RequestRecord
+	conns    atomic.Int64
 }
 
 // Option configures a Server.
@@ -71,11 +73,16 @@ func NewServer(svc client.Service, opts ...Option) *Server {
 		balance: cfg.balance,
 		idem:    map[string]idemAnswer{},
 	}
-	h := http.HandlerFunc(s.serve)
+	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	s.srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			s.conns.Add(1)
+		}
+	}
 	if cfg.tls {
-		s.srv = httptest.NewTLSServer(h)
+		s.srv.StartTLS()
 	} else {
-		s.srv = httptest.NewServer(h)
+		s.srv.Start()
 	}
 	s.URL = s.srv.URL
 	s.svc.BaseURL = s.URL
@@ -300,6 +307,10 @@ func (s *Server) Requests() []RequestRecord {
 	defer s.mu.Unlock()
 	return append([]RequestRecord(nil), s.requests...)
 }
+
+// Connections counts the TCP connections clients have opened to the
+// server: with keep-alive working, far fewer than the requests.
+func (s *Server) Connections() int64 { return s.conns.Load() }
 
 // ResetRequests empties the request log.
 func (s *Server) ResetRequests() {
