@@ -1,0 +1,80 @@
+package reliability
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/Shopify/toxiproxy/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/apikit/apikit-go/client"
+	"github.com/apikit/apikit-go/client/clienttest"
+	"github.com/apikit/apikit-go/keys"
+)
+
+// rig is a clienttest server behind a Toxiproxy proxy, and a key for it.
+type rig struct {
+	srv   *clienttest.Server
+	proxy *toxiproxy.Proxy
+	key   keys.Key
+	base  string // the proxy's URL: clients talk to it
+	mu    sync.Mutex
+	tr    []*http.Transport
+}
+
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	srv := clienttest.NewServer(client.Hypedata)
+	api := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
+	p := toxiproxy.NewProxy(api, "api", "127.0.0.1:0", strings.TrimPrefix(srv.URL, "http://"))
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	key, _, err := srv.IssueKey(clienttest.KeyParams{Name: "rig", Scopes: []string{"scrape", "jobs", "admin", "billing"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rig{srv: srv, proxy: p, key: key, base: "http://" + p.Listen}
+	t.Cleanup(func() {
+		r.mu.Lock()
+		for _, tr := range r.tr {
+			tr.CloseIdleConnections()
+		}
+		r.mu.Unlock()
+		p.Stop()
+		srv.Close()
+	})
+	return r
+}
+
+// client returns a client through the proxy with its own transport (closed
+// at cleanup) and fast retries.
+func (r *rig) client(t *testing.T, opts ...client.Option) *client.Client {
+	t.Helper()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	r.mu.Lock()
+	r.tr = append(r.tr, tr)
+	r.mu.Unlock()
+	base := []client.Option{client.WithBaseURL(r.base), client.WithHTTPClient(&http.Client{Transport: tr}),
+		client.WithRetryWait(client.DefaultRetryWaitMin/100, client.DefaultRetryWaitMin/50)}
+	c, err := r.srv.NewClient(r.key, append(base, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// toxic adds a toxic by its JSON description.
+func (r *rig) toxic(t *testing.T, js string) {
+	t.Helper()
+	if _, err := r.proxy.Toxics.AddToxicJson(strings.NewReader(js)); err != nil {
+		t.Fatalf("adding toxic %s: %v", js, err)
+	}
+}
+
+// clear removes every toxic.
+func (r *rig) clear() { r.proxy.Toxics.ResetToxics(context.Background()) }
