@@ -217,7 +217,11 @@ func (c *Client) setCredentials(s *settings) error {
 	}
 	c.creds = credentials.NewCache(validated{p: p, format: c.format, env: s.requireEnv})
 	if c.static {
-		// An explicit key is checked now, so that New fails, not the first call.
+		// An explicit key is checked now, so that New fails, not the first
+		// call, and against the service's format first, so the error names it.
+		if _, err := keys.Parse(s.apiKey, c.format); err != nil {
+			return fmt.Errorf("client: %s: %w", credentials.KindExplicit, err)
+		}
 		if _, err := c.resolve(context.Background()); err != nil {
 			return fmt.Errorf("client: %w", err)
 		}
