@@ -95,9 +95,9 @@ func ExampleServer_Requests() {
 	_ = c.Do(context.Background(), "GET", "/v1/scrape?url=https://example.com", nil, nil)
 	_ = c.Do(context.Background(), "GET", "/v1/serp?q=go", nil, nil)
 	for _, r := range srv.Requests() {
-		fmt.Println(r.Method, r.Path, r.Status, r.Code)
+		fmt.Printf("%s %s %d %q\n", r.Method, r.Path, r.Status, r.Code)
 	}
 	// Output:
-	// GET /v1/scrape 200
-	// GET /v1/serp 403 insufficient_scope
+	// GET /v1/scrape 200 ""
+	// GET /v1/serp 403 "insufficient_scope"
 }
