@@ -1,7 +1,17 @@
-// Command rotation rotates a key while a worker keeps using it: the worker's
-// key lives in a "secret store"; Rotate creates the new key, deploys it
-// there, waits for the old key's traffic to stop and revokes it; the worker
-// picks the new key up by itself when the old one is refused. Offline.
+// Command rotation rotates a key while a worker keeps using it, offline,
+// against an in-memory Hypedata server (client/clienttest).
+//
+// The worker's key lives in a "secret store" that its client reads through a
+// credentials.ProviderFunc. c.Keys().Rotate creates the new key, deploys it
+// into the store, waits for the old key's traffic to stop and revokes it.
+// The worker is not told: its next call is refused as revoked (401), the
+// client asks its key source again, finds the new key and sends the call
+// again. A failed deploy ends the rotation with a *client.RotateError naming
+// the step, and leaves both keys working.
+//
+// Run it with:
+//
+//	go run ./examples/rotation
 package main
 
 import (
@@ -18,85 +28,167 @@ import (
 	"github.com/apikit/apikit-go/keys"
 )
 
-// store is a stand-in for a secret manager.
-type store struct {
+// secretStore stands in for a secret manager (Vault, AWS Secrets Manager,
+// a Kubernetes secret, …): one value, read and written concurrently.
+type secretStore struct {
 	mu  sync.Mutex
 	key keys.Key
 }
 
-func (s *store) set(k keys.Key) { s.mu.Lock(); s.key = k; s.mu.Unlock() }
+func (s *secretStore) put(k keys.Key) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.key = k
+}
 
-func (s *store) provider() credentials.Provider {
+// provider is how the worker's client reads the store: on its first request,
+// and again whenever the server refuses the key as unknown, revoked or
+// expired.
+func (s *secretStore) provider() credentials.Provider {
+	src := credentials.Source{Kind: "secret store", Detail: "prod/workers/hypedata"}
 	return credentials.ProviderFunc(func(context.Context) (credentials.Credential, error) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return credentials.Credential{Key: s.key, Source: credentials.Source{Kind: "secret store", Detail: "workers/hypedata"}}, nil
+		if s.key.IsZero() {
+			return credentials.Credential{}, &credentials.NotFoundError{Tried: []credentials.Attempt{{Source: src, Why: "empty", Fix: "write the key to " + src.Detail}}}
+		}
+		return credentials.Credential{Key: s.key, Source: src}, nil
 	})
 }
 
 func main() {
-	if err := run(); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := run(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "rotation:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
+func step(n int, title string) { fmt.Printf("\n%d. %s\n", n, title) }
+
+func run(ctx context.Context) error {
+	fmt.Println("apikit-go key rotation — offline, against an in-memory Hypedata server (client/clienttest)")
 	srv := clienttest.NewServer(client.Hypedata)
 	defer srv.Close()
-	ctx := context.Background()
-	admin, _, _ := srv.IssueKey(clienttest.KeyParams{Name: "admin", Scopes: []string{"admin"}})
+
+	// The admin key manages keys; the worker key does the work.
+	admin, _, err := srv.IssueKey(clienttest.KeyParams{Name: "admin", Scopes: []string{"admin"}})
+	if err != nil {
+		return err
+	}
 	ac, err := srv.NewClient(admin)
 	if err != nil {
 		return err
 	}
-	oldKey, oldInfo, _ := srv.IssueKey(clienttest.KeyParams{Name: "workers", Scopes: []string{"scrape"}})
-	var secrets store
-	secrets.set(oldKey)
-	worker, err := client.New(client.WithService(srv.Service()), client.WithCredentials(secrets.provider()))
+	oldKey, oldInfo, err := srv.IssueKey(clienttest.KeyParams{Name: "workers", Scopes: []string{"scrape"}})
 	if err != nil {
 		return err
 	}
-	show := func(when string) {
-		cred, _ := worker.Credential(ctx)
-		fmt.Printf("   %s: the worker uses %s (%s)\n", when, cred.Key, cred.Key.Fingerprint())
-	}
-	if err := worker.Do(ctx, "GET", "/v1/scrape?url=a", nil, nil); err != nil {
+	var store secretStore
+	store.put(oldKey)
+	worker, err := client.New(client.WithService(srv.Service()), client.WithCredentials(store.provider()))
+	if err != nil {
 		return err
 	}
-	show("before")
+	scrape := func(n int) error {
+		return worker.Do(ctx, "GET", fmt.Sprintf("/v1/scrape?url=https://example.com/%d", n), nil, nil)
+	}
+	showWorkerKey := func(when string) error {
+		cred, err := worker.Credential(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("   %s: the worker's client holds %s, fingerprint %s\n", when, cred, cred.Key.Fingerprint())
+		return nil
+	}
 
-	fmt.Println("1. Rotate:")
+	step(1, "A worker whose key comes from the secret store")
+	if err := scrape(1); err != nil {
+		return err
+	}
+	fmt.Printf("   call ok (key %s)\n", oldInfo.ID)
+	if err := showWorkerKey("before"); err != nil {
+		return err
+	}
+
+	step(2, "Rotate: create a twin, deploy it to the store, wait for the old key to go quiet, revoke it")
 	res, err := ac.Keys().Rotate(ctx, oldInfo.ID, client.RotateOptions{
-		PollInterval: 20 * time.Millisecond,
+		Reason:       "scheduled rotation",
+		PollInterval: 50 * time.Millisecond, // the default, 5s, suits real traffic
 		Deploy: func(_ context.Context, nk *client.NewKey) error {
-			secrets.set(nk.Secret)
-			fmt.Printf("   deployed %s to the secret store\n", nk.Secret)
+			store.put(nk.Secret)
+			fmt.Printf("   deploy: wrote %s (%s, key %s) to the secret store\n", nk.Secret, nk.Secret.Fingerprint(), nk.ID)
 			return nil
 		},
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Printf("   old key %s revoked (%s); new key %s\n", res.Old.ID, res.Old.RevokedReason, res.New.ID)
-
-	fmt.Println("2. The worker's next call: its cached key is refused as revoked, so it asks the store again:")
-	if err := worker.Do(ctx, "GET", "/v1/scrape?url=b", nil, nil); err != nil {
+	fmt.Printf("   old key %s revoked (%q) after %d usage polls; new key %s\n", res.Old.ID, res.Old.RevokedReason, res.Polls, res.New.ID)
+	if err := showWorkerKey("now"); err != nil {
 		return err
 	}
-	show("after")
+	fmt.Println("   (it still caches the old key: nobody told it)")
 
-	fmt.Println("3. A failed deploy leaves both keys working and says which step failed:")
-	_, info2, _ := srv.IssueKey(clienttest.KeyParams{Name: "batch"})
-	_, err = ac.Keys().Rotate(ctx, info2.ID, client.RotateOptions{Deploy: func(context.Context, *client.NewKey) error {
-		return errors.New("secret store is read-only")
-	}})
+	step(3, "The worker's next call")
+	srv.ResetRequests()
+	if err := scrape(2); err != nil {
+		return fmt.Errorf("the worker's call after the rotation: %w", err)
+	}
+	fmt.Println("   call ok. What the server saw:")
+	for _, r := range srv.Requests() {
+		code := r.Code
+		if code == "" {
+			code = "ok"
+		}
+		fmt.Printf("     %s %s with %s → %d %s\n", r.Method, r.Path, r.Key, r.Status, code)
+	}
+	fmt.Println("   the 401 revoked made the client read the secret store again and resend with the new key")
+	if err := showWorkerKey("after"); err != nil {
+		return err
+	}
+	fmt.Println("   (to switch before the first 401, call worker.ResetCredential() from Deploy)")
+
+	step(4, "A failed deploy")
+	batchKey, batchInfo, err := srv.IssueKey(clienttest.KeyParams{Name: "batch", Scopes: []string{"scrape"}})
+	if err != nil {
+		return err
+	}
+	_, err = ac.Keys().Rotate(ctx, batchInfo.ID, client.RotateOptions{
+		PollInterval: 50 * time.Millisecond,
+		Deploy: func(context.Context, *client.NewKey) error {
+			return errors.New("secret store: permission denied")
+		},
+	})
 	var re *client.RotateError
 	if !errors.As(err, &re) {
-		return fmt.Errorf("expected a RotateError, got %v", err)
+		return fmt.Errorf("expected a *client.RotateError, got: %v", err)
 	}
-	old2, _ := srv.Key(info2.ID)
-	new2, _ := srv.Key(re.NewKey.ID)
-	fmt.Printf("   step %q failed: %v\n   old key revoked: %v, new key revoked: %v\n", re.Step, re.Err, old2.Revoked(), new2.Revoked())
+	if re.Step != client.StepDeploy || re.NewKey == nil {
+		return fmt.Errorf("expected the deploy step to fail with a new key made, got: %v", err)
+	}
+	fmt.Printf("   errors.As(err, &rotateErr): step %q failed: %v\n", re.Step, re.Err)
+	fmt.Printf("   %v\n", err)
+	for _, k := range []struct {
+		what string
+		key  keys.Key
+	}{{"old key " + re.OldID, batchKey}, {"new key " + re.NewKey.ID, re.NewKey.Secret}} {
+		c, err := srv.NewClient(k.key)
+		if err != nil {
+			return err
+		}
+		if err := c.Do(ctx, "GET", "/v1/scrape?url=https://example.com/3", nil, nil); err != nil {
+			return fmt.Errorf("%s should still work: %w", k.what, err)
+		}
+		fmt.Printf("   %s (%s) still works\n", k.what, k.key)
+	}
+	// Nothing uses the new key: clean it up (or retry the rotation).
+	if _, err := ac.Keys().Revoke(ctx, re.NewKey.ID, "rotation aborted: deploy failed"); err != nil {
+		return err
+	}
+	fmt.Printf("   cleaned up: revoked the unused new key %s; the old key stays in service\n", re.NewKey.ID)
+
+	fmt.Println("\nDone.")
 	return nil
 }
