@@ -20,6 +20,10 @@ import (
 	"github.com/apikit/apikit-go/keys"
 )
 
+// maxResponseHeaderBytes bounds the response headers the default transport
+// accepts (net/http's own default is 10 MiB).
+const maxResponseHeaderBytes = 1 << 20
+
 // Version is the SDK's version, sent in the User-Agent.
 const Version = "0.1.0"
 
@@ -240,6 +244,7 @@ func (c *Client) httpClient(user *http.Client) *http.Client {
 	if base == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		t.MaxResponseHeaderBytes = maxResponseHeaderBytes
 		base = t
 	}
 	hc.Transport = &authTransport{c: c, base: base}

@@ -89,3 +89,12 @@ func (c *Client) refresh(ctx context.Context, old *resolved) (*resolved, error) 
 func (c *Client) Diagnose(ctx context.Context) credentials.Report {
 	return credentials.Diagnose(ctx, c.format, c.chain...)
 }
+
+// ResetCredential forgets the cached key, so that the next request asks the
+// key's source again. Call it from a rotation's Deploy step (or when your
+// secret store says the key changed) to move a running client to the new
+// key at once, instead of at its first 401.
+func (c *Client) ResetCredential() {
+	c.cur.Store(nil)
+	c.creds.Invalidate()
+}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/apikit/apikit-go/keys"
 )
 
 // defaultCommandTimeout bounds a key command that hangs (a password manager
@@ -48,6 +50,11 @@ func runCommand(ctx context.Context, argv []string, timeout time.Duration) (Cred
 	cmd.WaitDelay = time.Second
 	err := cmd.Run()
 	out := stdout.String()
+	if k := strings.TrimSpace(out); len(k) >= 8 {
+		// A command line that contains its own output holds the key
+		// itself (echo hd_live_…): never show that part.
+		src.Detail = strings.ReplaceAll(src.Detail, k, "[key]")
+	}
 	if err != nil {
 		why := err.Error()
 		if ctx.Err() != nil {
@@ -82,9 +89,17 @@ func runCommand(ctx context.Context, argv []string, timeout time.Duration) (Cred
 	return found(out, src)
 }
 
-// commandString renders argv for a Source, bounded.
+// commandString renders argv for a Source, bounded, with any argument that
+// is a key of a known format shown redacted.
 func commandString(argv []string) string {
-	s := strings.Join(argv, " ")
+	shown := make([]string, len(argv))
+	for i, a := range argv {
+		shown[i] = a
+		if k, err := keys.Parse(a); err == nil {
+			shown[i] = k.String()
+		}
+	}
+	s := strings.Join(shown, " ")
 	if len(s) > 80 {
 		s = s[:77] + "…"
 	}
