@@ -164,9 +164,16 @@ func (c *Client) run(ctx context.Context, rreq *retryablehttp.Request, k *call, 
 // replayable reports whether the request can be sent again.
 func (k *call) replayable(*retryablehttp.Request) bool { return !k.noRetry }
 
-// keyRejected reports whether err is a 401 that another key could fix.
+// keyRejected reports whether err says the key itself is dead, so that
+// another key from the same source could fix it: unknown, revoked or
+// expired, and web3.storage's 403 ERROR_TOKEN_BLOCKED (its word for a
+// revoked or expired token).
 func keyRejected(err error) bool {
-	return errors.Is(err, apierrors.ErrUnknownKey) || errors.Is(err, apierrors.ErrRevoked) || errors.Is(err, apierrors.ErrExpired)
+	if errors.Is(err, apierrors.ErrUnknownKey) || errors.Is(err, apierrors.ErrRevoked) || errors.Is(err, apierrors.ErrExpired) {
+		return true
+	}
+	var ae *apierrors.Error
+	return errors.As(err, &ae) && strings.EqualFold(ae.RawCode, "ERROR_TOKEN_BLOCKED")
 }
 
 // prepare sets the headers: User-Agent, the key (only for the API's own

@@ -54,7 +54,8 @@ func (c *Client) logRetry(ctx context.Context, ev RetryEvent) {
 	}
 	attrs := []slog.Attr{
 		slog.String("method", ev.Method), slog.String("path", ev.Path), slog.Int("attempt", ev.Attempt),
-		slog.Duration("wait", ev.Wait), slog.String("reason", ev.Reason), slog.String("key", ev.KeyFingerprint),
+		slog.Duration("wait", ev.Wait), slog.Bool("server_asked", ev.ServerAsked), slog.String("reason", ev.Reason),
+		slog.String("key", ev.KeyFingerprint),
 	}
 	if ev.StatusCode != 0 {
 		attrs = append(attrs, slog.Int("status", ev.StatusCode), slog.String("code", string(ev.Code)))

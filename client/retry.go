@@ -25,6 +25,7 @@ type RetryEvent struct {
 	Path           string // without the query string
 	Attempt        int    // the attempt that failed, from 1
 	Wait           time.Duration
+	ServerAsked    bool           // Wait is the server's hint (Retry-After or the body), not backoff
 	Reason         string         // e.g. "429 rate_limited" or "connection: connection reset by peer"
 	StatusCode     int            // 0 for a connection failure
 	Code           apierrors.Code // "" for a connection failure
@@ -144,6 +145,7 @@ func (k *call) wait(ctx context.Context, hint time.Duration, ev RetryEvent) (boo
 		return false, nil
 	}
 	ev.Method, ev.Path, ev.Attempt, ev.Wait, ev.KeyFingerprint = k.method, k.path, k.attempts, d, k.key.fp
+	ev.ServerAsked = hint != 0
 	c.logRetry(ctx, ev)
 	if c.retryHook != nil {
 		c.retryHook(ev)

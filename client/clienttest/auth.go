@@ -30,32 +30,35 @@ const testKeySoftCap = 10
 
 // presentedKey finds the key in the request: bearer, the service's key
 // header (X-API-Key unless the profile names another), or ?api_key.
-func (s *Server) presentedKey(r *http.Request) string {
+func (s *Server) presentedKey(r *http.Request) (key, via string) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		if scheme, tok, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") {
-			return strings.TrimSpace(tok)
+			return strings.TrimSpace(tok), "bearer"
 		}
-		return ""
+		return "", ""
 	}
 	if name := s.svc.HeaderName; name != "" {
 		if h := r.Header.Get(name); h != "" {
-			return h
+			return h, "header"
 		}
 	}
 	if h := r.Header.Get("X-API-Key"); h != "" {
-		return h
+		return h, "header"
 	}
 	param := s.svc.QueryParam
 	if param == "" {
 		param = "api_key"
 	}
-	return r.URL.Query().Get(param)
+	if q := r.URL.Query().Get(param); q != "" {
+		return q, "query"
+	}
+	return "", ""
 }
 
 // authenticate runs the checks of docs/PROTOCOL.md in order and, when they
 // pass, charges cost. The caller holds s.mu.
 func (s *Server) authenticate(r *http.Request, scope string, cost int64, rl http.Header) (*keyState, *apiError) {
-	raw := s.presentedKey(r)
+	raw, _ := s.presentedKey(r)
 	if raw == "" {
 		return nil, &apiError{status: 401, code: "missing_credentials", message: "No API key provided. Send it as Authorization: Bearer <key>."}
 	}

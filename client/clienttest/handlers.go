@@ -78,7 +78,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	requestID := newID("req_")
 	w.Header().Set("X-Request-ID", requestID)
 	host, _, _ := net.SplitHostPort(r.RemoteAddr)
-	rec := RequestRecord{Time: s.clock.Now(), Method: r.Method, Path: r.URL.Path, RemoteIP: host, IdempotencyKey: r.Header.Get("Idempotency-Key")}
+	_, via := s.presentedKey(r)
+	rec := RequestRecord{Time: s.clock.Now(), Method: r.Method, Path: r.URL.Path, RemoteIP: host, IdempotencyKey: r.Header.Get("Idempotency-Key"), AuthVia: via}
 	defer func() {
 		s.mu.Lock()
 		s.requests = append(s.requests, rec)

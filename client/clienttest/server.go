@@ -297,6 +297,7 @@ type RequestRecord struct {
 	KeyID          string // "" when the key was missing or unknown
 	Key            string // redacted
 	IdempotencyKey string
+	AuthVia        string // how the key came: "bearer", "header", "query", or "" for none
 	RemoteIP       string
 	Fault          string // "fail", "drop" or "delay" when a fault knob answered
 }

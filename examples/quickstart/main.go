@@ -60,7 +60,7 @@ func runOffline(ctx context.Context) error {
 	step(1, "Finding the key")
 	c, err := client.New(client.WithService(client.Hypedata), client.WithBaseURL(srv.URL),
 		client.WithRetryHook(func(ev client.RetryEvent) {
-			fmt.Printf("   ↻ %s: attempt %d got %s; waiting %s as the server asked\n", ev.Path, ev.Attempt, ev.Reason, ev.Wait)
+			fmt.Printf("   ↻ %s: attempt %d got %s; waiting %s (%s)\n", ev.Path, ev.Attempt, ev.Reason, ev.Wait, why(ev))
 		}))
 	if err != nil {
 		return err
@@ -93,7 +93,7 @@ func runOffline(ctx context.Context) error {
 		return err
 	}
 	lc, err := srv.NewClient(limited, client.WithRetryHook(func(ev client.RetryEvent) {
-		fmt.Printf("   ↻ attempt %d got %s; waiting %s as the server asked\n", ev.Attempt, ev.Reason, ev.Wait)
+		fmt.Printf("   ↻ attempt %d got %s; waiting %s (%s)\n", ev.Attempt, ev.Reason, ev.Wait, why(ev))
 	}))
 	if err != nil {
 		return err
@@ -105,8 +105,12 @@ func runOffline(ctx context.Context) error {
 		}
 		fmt.Printf("   call %d ok after %s\n", i, time.Since(start).Round(100*time.Millisecond))
 	}
-	hourly, _, _ := srv.IssueKey(clienttest.KeyParams{Name: "hourly", Scopes: []string{"scrape"}, RateLimitPerHour: 1})
-	hc, _ := srv.NewClient(hourly)
+	// An hourly quota, on a server whose clock stands still at the top of
+	// the hour, so that the wait is always the full hour.
+	hourSrv := clienttest.NewServer(client.Hypedata, clienttest.WithClock(clienttest.NewFakeClock(time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC))))
+	defer hourSrv.Close()
+	hourly, _, _ := hourSrv.IssueKey(clienttest.KeyParams{Name: "hourly", Scopes: []string{"scrape"}, RateLimitPerHour: 1})
+	hc, _ := hourSrv.NewClient(hourly)
 	_ = hc.Do(ctx, "GET", "/v1/scrape?url=https://example.com", nil, nil)
 	start := time.Now()
 	err = hc.Do(ctx, "GET", "/v1/scrape?url=https://example.com", nil, nil)
@@ -194,6 +198,14 @@ func runLive(ctx context.Context) error {
 	}
 	fmt.Printf("usage: %d requests, %d credits this period\n", u.Requests, u.Credits)
 	return nil
+}
+
+// why says where a retry's wait came from.
+func why(ev client.RetryEvent) string {
+	if ev.ServerAsked {
+		return "as the server asked"
+	}
+	return "backoff"
 }
 
 func indent(s string) string {
