@@ -161,8 +161,14 @@ func sanitizeYAMLError(err error) error {
 			lines = append(lines, where+"not valid YAML")
 		}
 	}
+	if len(lines) > maxYAMLProblems {
+		lines = append(lines[:maxYAMLProblems], fmt.Sprintf("and %d more problems", len(lines)-maxYAMLProblems))
+	}
 	return errors.New(strings.Join(lines, "; "))
 }
+
+// maxYAMLProblems bounds how many problems one config error lists.
+const maxYAMLProblems = 5
 
 func friendlyType(t string) string {
 	switch {
