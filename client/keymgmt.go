@@ -28,18 +28,18 @@ type KeyInfo struct {
 	Name                string     `json:"name"`
 	Environment         string     `json:"environment"` // "live" or "test"
 	Redacted            string     `json:"redacted"`
-	Scopes              []string   `json:"scopes,omitempty"`
-	AllowedIPs          []string   `json:"allowed_ips,omitempty"`
+	Scopes              []string   `json:"scopes"`
+	AllowedIPs          []string   `json:"allowed_ips"`
 	CreditCeiling       int64      `json:"credit_ceiling"`
 	CreditsUsed         int64      `json:"credits_used"`
 	RateLimitPerSecond  int        `json:"rate_limit_per_second"`
 	RateLimitPerHour    int        `json:"rate_limit_per_hour"`
 	MonthlyRequestLimit int        `json:"monthly_request_limit"`
-	ExpiresAt           *time.Time `json:"expires_at,omitempty"`
+	ExpiresAt           *time.Time `json:"expires_at"`
 	CreatedAt           time.Time  `json:"created_at"`
-	LastUsedAt          *time.Time `json:"last_used_at,omitempty"`
-	RevokedAt           *time.Time `json:"revoked_at,omitempty"`
-	RevokedReason       string     `json:"revoked_reason,omitempty"`
+	LastUsedAt          *time.Time `json:"last_used_at"`
+	RevokedAt           *time.Time `json:"revoked_at"`
+	RevokedReason       string     `json:"revoked_reason"`
 }
 
 // Revoked reports whether the key has been revoked.

@@ -152,6 +152,7 @@ func (s *Server) rateLimit(ks *keyState, now time.Time, h http.Header) *apiError
 			periodEnd = ks.period.AddDate(0, 1, 0)
 		}
 		if ks.month >= int64(m) {
+			setRateHeaders(h, m, 0, periodEnd.Sub(now))
 			return &apiError{status: 429, code: "rate_limited", message: fmt.Sprintf("Monthly limit of %d requests reached", m), retryAfter: periodEnd.Sub(now)}
 		}
 	}

@@ -114,7 +114,7 @@ var lossy = map[client.Dialect]map[string]apierrors.Code{
 		"workspace_balance":    apierrors.CodePaymentRequired,
 	},
 	client.DialectWeb3: {
-		"malformed_token": apierrors.CodeUnknownKey,       // ERROR_TOKEN_NOT_FOUND
+		"malformed_token": apierrors.CodeMalformedToken,   // ERROR_MALFORMED_TOKEN
 		"revoked":         apierrors.CodePermissionDenied, // 403 ERROR_TOKEN_BLOCKED
 		"expired":         apierrors.CodePermissionDenied, // 403 ERROR_TOKEN_BLOCKED
 	},
@@ -320,7 +320,7 @@ func checkDialectBody(t *testing.T, d client.Dialect, code string, status int, a
 	case client.DialectWeb3:
 		want := map[string]string{
 			"missing_credentials": "ERROR_NO_TOKEN",
-			"malformed_token":     "ERROR_TOKEN_NOT_FOUND", // see TestWeb3MalformedKeyCode
+			"malformed_token":     "ERROR_MALFORMED_TOKEN",
 			"unknown_key":         "ERROR_TOKEN_NOT_FOUND",
 			"revoked":             "ERROR_TOKEN_BLOCKED",
 			"expired":             "ERROR_TOKEN_BLOCKED",

@@ -34,7 +34,10 @@ func (s *Server) writeError(w http.ResponseWriter, e *apiError, requestID string
 			word = "RATE_LIMITED"
 		}
 		msg := e.message
-		if e.code == "malformed_token" {
+		switch e.code {
+		case "missing_credentials":
+			msg = "No API key provided. Include your API key in the Authorization header."
+		case "malformed_token":
 			msg = "Invalid API key provided"
 		}
 		b := map[string]any{"success": false, "error": word, "message": msg}
@@ -60,7 +63,7 @@ func (s *Server) writeError(w http.ResponseWriter, e *apiError, requestID string
 		switch e.code {
 		case "missing_credentials":
 			code = "ERROR_NO_TOKEN"
-		case "unknown_key", "malformed_token":
+		case "unknown_key":
 			code = "ERROR_TOKEN_NOT_FOUND"
 		case "revoked", "expired":
 			code, status = "ERROR_TOKEN_BLOCKED", http.StatusForbidden

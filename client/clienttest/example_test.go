@@ -79,9 +79,10 @@ func ExampleServer_FailNext() {
 	defer srv.Close()
 	key, _, _ := srv.IssueKey(clienttest.KeyParams{Name: "flaky"})
 	attempts := 1
-	c, _ := srv.NewClient(key, client.WithRetryHook(func(client.RetryEvent) { attempts++ }))
+	c, _ := srv.NewClient(key, client.WithRetryWait(time.Millisecond, time.Millisecond),
+		client.WithRetryHook(func(client.RetryEvent) { attempts++ }))
 
-	srv.FailNext(2, http.StatusServiceUnavailable, 0) // two 503s saying "retry now"
+	srv.FailNext(2, http.StatusServiceUnavailable, 0) // two 503s without a hint: backoff
 	err := c.Do(context.Background(), "GET", "/v1/whoami", nil, nil)
 	fmt.Println(err, attempts)
 	// Output: <nil> 3

@@ -13,6 +13,9 @@ import (
 	"github.com/apikit/apikit-go/keys"
 )
 
+// jobCost is what POST /v1/jobs costs in credits.
+const jobCost = 1
+
 // maxRequestBody bounds what the server reads of a request body.
 const maxRequestBody = 1 << 20
 
@@ -67,7 +70,7 @@ func (s *Server) route(method, path string) (endpoint, []string, bool) {
 	case path == "/v1/parse" && method == http.MethodPost:
 		return endpoint{scope: "parse", cost: 1, handler: parse}, nil, true
 	case path == "/v1/jobs" && method == http.MethodPost:
-		return endpoint{scope: "jobs", cost: 1, handler: createJob}, nil, true
+		return endpoint{scope: "jobs", cost: jobCost, handler: createJob}, nil, true
 	case path == "/v1/billing" && method == http.MethodGet:
 		return endpoint{scope: "billing", handler: billing}, nil, true
 	}
@@ -80,19 +83,26 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	host, _, _ := net.SplitHostPort(r.RemoteAddr)
 	_, via := s.presentedKey(r)
 	rec := RequestRecord{Time: s.clock.Now(), Method: r.Method, Path: r.URL.Path, RemoteIP: host, IdempotencyKey: r.Header.Get("Idempotency-Key"), AuthVia: via}
-	defer func() {
-		s.mu.Lock()
-		s.requests = append(s.requests, rec)
-		s.mu.Unlock()
-	}()
+	logged := false
+	logRec := func() {
+		if !logged {
+			logged = true
+			s.mu.Lock()
+			s.requests = append(s.requests, rec)
+			s.mu.Unlock()
+		}
+	}
+	defer logRec()
 
 	if f, ok := s.takeFault(); ok {
 		rec.Fault = f.kind
 		switch f.kind {
 		case "fail":
-			rec.Status = s.writeError(w, &apiError{status: f.status, code: "unavailable", message: "injected fault", retryAfter: f.retryAfter}, requestID)
+			rec.Code = faultCode(f.status)
+			rec.Status = s.writeError(w, &apiError{status: f.status, code: rec.Code, message: "injected fault", retryAfter: f.retryAfter}, requestID)
 			return
 		case "drop":
+			logRec() // before the hang-up, so a client that sees it finds the record
 			if hj, ok := w.(http.Hijacker); ok {
 				if conn, _, err := hj.Hijack(); err == nil {
 					conn.Close()
@@ -147,7 +157,41 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec.Status = status
+	if s.svc.Dialect == client.DialectHypersave {
+		writeJSONSuccess(w, status, out)
+		return
+	}
 	writeJSON(w, status, out)
+}
+
+// writeJSONSuccess writes a Hypersave success body: the object with
+// "success": true at its top level.
+func writeJSONSuccess(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil || len(b) < 2 || b[0] != '{' {
+		writeJSON(w, status, v)
+		return
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		writeJSON(w, status, v)
+		return
+	}
+	m["success"] = json.RawMessage("true")
+	writeJSON(w, status, m)
+}
+
+// faultCode is the canonical code of an injected failure's status.
+func faultCode(status int) string {
+	switch {
+	case status == http.StatusTooManyRequests:
+		return "rate_limited"
+	case status == http.StatusInternalServerError:
+		return "server_error"
+	case status >= 500:
+		return "unavailable"
+	}
+	return "bad_request"
 }
 
 func whoami(_ *Server, _ *http.Request, ks *keyState, _ []byte) (int, any) {
@@ -187,6 +231,12 @@ func createJob(s *Server, r *http.Request, ks *keyState, _ []byte) (int, any) {
 	idem := r.Header.Get("Idempotency-Key")
 	if idem != "" {
 		if a, ok := s.idem[ks.info.ID+"\x00"+idem]; ok {
+			// A replay does no work and costs nothing: give back the
+			// credit authenticate charged for it.
+			if ks.env != keys.EnvTest {
+				ks.credits -= jobCost
+				s.balance += jobCost
+			}
 			return a.status, a.body
 		}
 	}

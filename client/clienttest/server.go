@@ -185,7 +185,7 @@ func (s *Server) issueLocked(p KeyParams) (keys.Key, client.KeyInfo, error) {
 	ks := &keyState{env: p.Env, hash: sha256.Sum256([]byte(k.Reveal())), nets: nets, expires: p.ExpiresAt, period: now}
 	ks.info = client.KeyInfo{
 		ID: newID("key_"), Name: p.Name, Environment: p.Env.String(), Redacted: k.String(),
-		Scopes: append([]string(nil), p.Scopes...), AllowedIPs: append([]string(nil), p.AllowedIPs...),
+		Scopes: append([]string{}, p.Scopes...), AllowedIPs: append([]string{}, p.AllowedIPs...),
 		CreditCeiling: p.CreditCeiling, RateLimitPerSecond: p.RateLimitPerSecond, RateLimitPerHour: p.RateLimitPerHour,
 		MonthlyRequestLimit: p.MonthlyRequestLimit, CreatedAt: now,
 	}
