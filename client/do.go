@@ -157,7 +157,7 @@ func (c *Client) run(ctx context.Context, rreq *retryablehttp.Request, k *call, 
 		"method", k.method, "path", k.path, "old_key", r.fp, "new_key", nr.fp, "source", nr.cred.Source.String())
 	c.prepare(rreq, nr, nil)
 	k.key = nr
-	k.apiErr, k.netErr, k.stopErr = nil, nil, nil
+	k.apiErr, k.netErr, k.stopErr, k.notRetried = nil, nil, nil, ""
 	return c.loop(ctx, rreq, k)
 }
 
@@ -263,6 +263,7 @@ func (k *call) outcome(rreq *retryablehttp.Request, resp *http.Response, err err
 func (k *call) finalAPIErr(extra error) error {
 	e := *k.apiErr
 	e.Attempts = k.attempts
+	e.NotRetried = k.notRetried
 	if extra == nil {
 		extra = k.stopErr
 	}
@@ -283,5 +284,6 @@ func (k *call) transportError(rreq *retryablehttp.Request) error {
 		inner = errors.Join(inner, k.stopErr)
 		msg += " (stopped waiting to retry: " + k.stopErr.Error() + ")"
 	}
-	return &TransportError{Method: k.method, URL: redact.URL(rreq.URL), Attempts: k.attempts, Err: inner, msg: msg}
+	return &TransportError{Method: k.method, URL: redact.URL(rreq.URL), Attempts: k.attempts, Err: inner,
+		NotRetried: k.notRetried, msg: msg}
 }

@@ -15,7 +15,10 @@ type TransportError struct {
 	URL      string // query values redacted
 	Attempts int
 	Err      error
-	msg      string // the scrubbed text of Err
+	// NotRetried says why the client gave up although the failure could
+	// have been retried; see apierrors.Error.NotRetried.
+	NotRetried string
+	msg        string // the scrubbed text of Err
 }
 
 func (e *TransportError) Error() string {
@@ -27,6 +30,10 @@ func (e *TransportError) Error() string {
 		b.WriteString("no answer: ")
 	}
 	b.WriteString(e.msg)
+	if e.NotRetried != "" {
+		b.WriteString("; not retried: ")
+		b.WriteString(e.NotRetried)
+	}
 	return b.String()
 }
 

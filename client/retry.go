@@ -49,8 +49,11 @@ type call struct {
 	apiErr   *apierrors.Error // the last server answer that was a failure
 	netErr   error            // the last attempt's transport failure, if it was one
 	stopErr  error            // why the loop stopped early (context)
-	body     []byte           // the buffered 2xx body
-	bo       *backoff.ExponentialBackOff
+	// notRetried is why the last retryable failure was not retried; it
+	// becomes NotRetried on the returned error.
+	notRetried string
+	body       []byte // the buffered 2xx body
+	bo         *backoff.ExponentialBackOff
 }
 
 // retryableStatus lists the statuses DESIGN.md retries.
@@ -76,6 +79,7 @@ func (k *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 			return false, nil
 		}
 		if !k.idempotent && !neverConnected(err) {
+			k.notRetried = k.notTwice()
 			return false, nil // the server may have acted on it
 		}
 		return k.wait(ctx, 0, RetryEvent{Reason: "connection: " + k.scrub(stripURL(err).Error())})
@@ -88,7 +92,11 @@ func (k *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 			if rerr != nil {
 				k.netErr = rerr
 				k.c.logAttempt(ctx, k, resp.StatusCode, "", "", rerr)
-				if ctx.Err() != nil || errors.Is(rerr, errBodyTooLarge) || !k.idempotent {
+				if ctx.Err() != nil || errors.Is(rerr, errBodyTooLarge) {
+					return false, nil
+				}
+				if !k.idempotent {
+					k.notRetried = k.notTwice()
 					return false, nil
 				}
 				return k.wait(ctx, 0, RetryEvent{Reason: "reading the response: " + k.scrub(rerr.Error())})
@@ -107,6 +115,7 @@ func (k *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 		return false, nil
 	}
 	if !k.idempotent && e.StatusCode != http.StatusTooManyRequests {
+		k.notRetried = k.notTwice()
 		return false, nil // a 5xx may come after the work was done
 	}
 	hint := e.RetryAfter
@@ -124,10 +133,19 @@ func (k *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 // left of the context's deadline, ends the call at once.
 func (k *call) wait(ctx context.Context, hint time.Duration, ev RetryEvent) (bool, error) {
 	c := k.c
-	if k.noRetry || k.attempts > c.maxRetries {
+	switch {
+	case k.noRetry:
+		k.notRetried = "the request was sent WithoutRetry"
+		return false, nil
+	case c.maxRetries == 0:
+		k.notRetried = "retries are off (WithMaxRetries(0))"
+		return false, nil
+	case k.attempts > c.maxRetries:
+		k.notRetried = fmt.Sprintf("all %d retries used (WithMaxRetries)", c.maxRetries)
 		return false, nil
 	}
 	if hint > c.maxRetryAfter {
+		k.notRetried = fmt.Sprintf("the server's %s wait is over the %s cap (WithMaxRetryAfter)", hint, c.maxRetryAfter)
 		c.logf(ctx, "apikit: not retrying: the server asked to wait longer than the cap",
 			"method", k.method, "path", k.path, "retry_after", hint, "cap", c.maxRetryAfter)
 		return false, nil
@@ -140,6 +158,8 @@ func (k *call) wait(ctx context.Context, hint time.Duration, ev RetryEvent) (boo
 		d = k.backoff()
 	}
 	if dl, ok := ctx.Deadline(); ok && c.now().Add(d).After(dl) {
+		k.notRetried = fmt.Sprintf("the %s wait would pass the context deadline, %s away",
+			d.Round(time.Millisecond), dl.Sub(c.now()).Round(time.Millisecond))
 		c.logf(ctx, "apikit: not retrying: the wait would pass the context deadline",
 			"method", k.method, "path", k.path, "wait", d, "deadline_in", dl.Sub(c.now()))
 		return false, nil
@@ -155,6 +175,11 @@ func (k *call) wait(ctx context.Context, hint time.Duration, ev RetryEvent) (boo
 		return false, nil
 	}
 	return true, nil
+}
+
+// notTwice explains why a non-idempotent request was not sent again.
+func (k *call) notTwice() string {
+	return fmt.Sprintf("a %s without an Idempotency-Key is never sent twice (WithIdempotencyKey makes it retryable)", k.method)
 }
 
 // backoff is the next delay of the exponential schedule with jitter. The

@@ -297,3 +297,70 @@ func TestTLSFailureNotRetried(t *testing.T) {
 		t.Fatalf("err = %v; want one attempt (certificate errors are not retried)", err)
 	}
 }
+
+// TestNotRetriedSaysWhy: when a retryable failure ends the call, the error
+// names the reason and the option that changes it; a failure that is not
+// retryable at all carries no reason.
+func TestNotRetriedSaysWhy(t *testing.T) {
+	cases := []struct {
+		name    string
+		method  string
+		ctxWait time.Duration // 0: no deadline
+		copts   []Option
+		ropts   []RequestOption
+		step    http.HandlerFunc
+		want    string // "" means NotRetried is empty
+	}{
+		{"hint over the cap", "GET", 0, nil, nil, reply(429, ``, "Retry-After", "3600"),
+			"the server's 1h0m0s wait is over the 1m0s cap (WithMaxRetryAfter)"},
+		{"hint past the deadline", "GET", 5 * time.Second, nil, nil, reply(503, ``, "Retry-After", "30"),
+			"the 30s wait would pass the context deadline"},
+		{"retries used up", "GET", 0, []Option{WithMaxRetries(2)}, nil, reply(502, ``, "Retry-After", "1"),
+			"all 2 retries used (WithMaxRetries)"},
+		{"retries off", "GET", 0, []Option{WithMaxRetries(0)}, nil, reply(503, ``), "retries are off (WithMaxRetries(0))"},
+		{"WithoutRetry", "GET", 0, nil, []RequestOption{WithoutRetry()}, reply(503, ``), "the request was sent WithoutRetry"},
+		{"POST 503 without an idempotency key", "POST", 0, nil, nil, reply(503, ``),
+			"a POST without an Idempotency-Key is never sent twice (WithIdempotencyKey makes it retryable)"},
+		{"400 is not retryable", "GET", 0, nil, nil, reply(400, `{"error":"bad"}`), ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newScripted(t, tc.step)
+			c, _ := newTestClient(t, srv, tc.copts...)
+			ctx := context.Background()
+			if tc.ctxWait > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tc.ctxWait)
+				defer cancel()
+			}
+			err := c.DoWith(ctx, tc.method, "/v1/jobs", nil, nil, tc.ropts...)
+			var apiErr *apierrors.Error
+			if !errors.As(err, &apiErr) {
+				t.Fatalf("err = %v, want *apierrors.Error", err)
+			}
+			if !strings.HasPrefix(apiErr.NotRetried, tc.want) || (tc.want == "") != (apiErr.NotRetried == "") {
+				t.Errorf("NotRetried = %q, want %q", apiErr.NotRetried, tc.want)
+			}
+			if tc.want != "" && !strings.Contains(err.Error(), "; not retried: "+tc.want) {
+				t.Errorf("Error() = %q, lacks the reason", err)
+			}
+		})
+	}
+}
+
+func TestTransportErrorSaysWhyNotRetried(t *testing.T) {
+	srv := newScripted(t, func(w http.ResponseWriter, r *http.Request) {
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close()
+		}
+	})
+	c, _ := newTestClient(t, srv)
+	err := c.Do(context.Background(), "PATCH", "/v1/jobs/1", map[string]int{"a": 1}, nil)
+	var te *TransportError
+	if !errors.As(err, &te) {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(te.NotRetried, "PATCH without an Idempotency-Key") || !strings.Contains(err.Error(), "; not retried: ") {
+		t.Errorf("err = %v; NotRetried = %q", err, te.NotRetried)
+	}
+}

@@ -27,6 +27,12 @@ type Error struct {
 	RevokedAt     time.Time     // revoked: when
 	Reason        string        // revoked: why
 	Attempts      int           // how many requests were sent in total; 0 when unknown
+
+	// NotRetried says why the client gave up on a failure it could have
+	// retried: the server's wait beyond the cap, the context's deadline,
+	// retries used up or turned off, or a POST it must not send twice.
+	// It is "" when the failure was not retryable at all.
+	NotRetried string
 }
 
 // Error returns one line: status, canonical code, the server's message, what
@@ -68,6 +74,10 @@ func (e *Error) Error() string {
 	}
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " [after %d attempts]", e.Attempts)
+	}
+	if e.NotRetried != "" {
+		b.WriteString("; not retried: ")
+		b.WriteString(e.NotRetried)
 	}
 	return b.String()
 }
