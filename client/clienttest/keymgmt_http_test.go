@@ -311,6 +311,6 @@ func TestKeyObjectWireFields(t *testing.T) {
 		t.Error("GET shows the secret")
 	}
 	if len(missing) > 0 {
-		t.Skipf("server deviates from PROTOCOL.md's key object: it omits %v instead of sending null/\"\"/[] (client.KeyInfo's omitempty tags); the SDK copes, other clients may not", missing)
+		t.Errorf("the key object omits %v; PROTOCOL.md has every field present (null, \"\" or [] when empty)", missing)
 	}
 }
