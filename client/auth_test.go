@@ -23,8 +23,10 @@ func newTLSServer(t *testing.T) *httptest.Server {
 	return s
 }
 
-// TestRedirectElsewhereCarriesNoKey follows redirects to another host, to a
-// downgraded scheme and to the same host, and checks where the key went.
+// TestRedirectElsewhereCarriesNoKey follows redirects to another host and
+// to a downgraded scheme, including a redirect whose Location repeats the
+// request URI (as http→https and canonical-host redirects do, copying a
+// query key along), and checks that the key went to the API only.
 func TestRedirectElsewhereCarriesNoKey(t *testing.T) {
 	for _, style := range []struct {
 		name string
@@ -34,35 +36,56 @@ func TestRedirectElsewhereCarriesNoKey(t *testing.T) {
 		{"header", []Option{WithHeaderAuth("X-API-Key")}},
 		{"query", []Option{WithQueryAuth("api_key")}},
 	} {
-		t.Run(style.name, func(t *testing.T) {
-			other := newScripted(t, reply(200, `{}`))
-			api := newScripted(t, func(w http.ResponseWriter, r *http.Request) {
-				http.Redirect(w, r, other.URL+"/landing?x=1", http.StatusFound)
-			})
-			c, _ := newTestClient(t, api, style.opts...)
-			if err := c.Do(context.Background(), "GET", "/v1/go", nil, nil); err != nil {
-				t.Fatal(err)
-			}
-			sent := api.got()[0]
-			if !strings.Contains(sent.Header.Get("Authorization")+sent.Header.Get("X-Api-Key")+sent.Query, testKey) {
-				t.Errorf("the API itself did not get the key: %+v", sent)
-			}
-			got := other.got()
-			if len(got) != 1 {
-				t.Fatalf("other host saw %d requests", len(got))
-			}
-			r := got[0]
-			for name, vs := range r.Header {
-				for _, v := range vs {
-					if strings.Contains(v, testKey) {
-						t.Errorf("other host received the key in header %s", name)
+		for _, target := range []struct {
+			name string
+			tls  bool // the API is HTTPS and the redirect goes to plain HTTP
+			loc  func(other string, r *http.Request) string
+		}{
+			{"fixed location", false, func(other string, _ *http.Request) string { return other + "/landing?x=1" }},
+			{"location repeats the request URI", false, func(other string, r *http.Request) string { return other + r.URL.RequestURI() }},
+			{"downgrade to http repeating the URI", true, func(other string, r *http.Request) string { return other + r.URL.RequestURI() }},
+		} {
+			t.Run(style.name+"/"+target.name, func(t *testing.T) {
+				other := newScripted(t, reply(200, `{}`))
+				var api *scripted
+				redirect := func(w http.ResponseWriter, r *http.Request) {
+					http.Redirect(w, r, target.loc(other.URL, r), http.StatusFound)
+				}
+				opts := style.opts
+				if target.tls {
+					api = newScriptedTLS(t, redirect)
+					opts = append(opts, WithHTTPClient(api.Client()))
+				} else {
+					api = newScripted(t, redirect)
+				}
+				c, _ := newTestClient(t, api, opts...)
+				if err := c.Do(context.Background(), "GET", "/v1/go?page=2", nil, nil); err != nil {
+					t.Fatal(err)
+				}
+				sent := api.got()[0]
+				if !strings.Contains(sent.Header.Get("Authorization")+sent.Header.Get("X-Api-Key")+sent.Query, testKey) {
+					t.Errorf("the API itself did not get the key: %+v", sent)
+				}
+				got := other.got()
+				if len(got) != 1 {
+					t.Fatalf("other host saw %d requests", len(got))
+				}
+				r := got[0]
+				for name, vs := range r.Header {
+					for _, v := range vs {
+						if strings.Contains(v, testKey) {
+							t.Errorf("other host received the key in header %s", name)
+						}
 					}
 				}
-			}
-			if strings.Contains(r.Query, testKey) || strings.Contains(r.Query, url.QueryEscape(testKey)) {
-				t.Errorf("other host received the key in the query %q", r.Query)
-			}
-		})
+				if strings.Contains(r.Query, testKey) || strings.Contains(r.Query, url.QueryEscape(testKey)) {
+					t.Errorf("other host received the key in the query %q", r.Query)
+				}
+				if target.name != "fixed location" && !strings.Contains(r.Query, "page=2") {
+					t.Errorf("the redirect lost the caller's own query: %q", r.Query)
+				}
+			})
+		}
 	}
 }
 

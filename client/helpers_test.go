@@ -63,8 +63,18 @@ type recorded struct {
 
 func newScripted(t *testing.T, steps ...http.HandlerFunc) *scripted {
 	t.Helper()
+	return startScripted(t, httptest.NewServer, steps)
+}
+
+// newScriptedTLS is newScripted over HTTPS; its Client() trusts it.
+func newScriptedTLS(t *testing.T, steps ...http.HandlerFunc) *scripted {
+	t.Helper()
+	return startScripted(t, httptest.NewTLSServer, steps)
+}
+
+func startScripted(t *testing.T, start func(http.Handler) *httptest.Server, steps []http.HandlerFunc) *scripted {
 	s := &scripted{steps: steps}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.Server = start(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var body bytes.Buffer
 		_, _ = body.ReadFrom(r.Body)
 		s.mu.Lock()

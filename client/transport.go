@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/apikit/apikit-go/internal/redact"
 )
 
 // authTransport is the innermost layer the SDK adds: it attaches the key in
@@ -29,9 +31,8 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 				req = withQueryKey(req, c.queryParam, r.cred.Key.Reveal())
 			}
 		}
-	} else if c.auth != AuthQuery && req.Header.Get(c.authHeader) != "" {
-		req = req.Clone(req.Context())
-		req.Header.Del(c.authHeader)
+	} else {
+		req = c.withoutKey(req)
 	}
 	var cancel context.CancelFunc
 	if c.attemptTimeout > 0 {
@@ -49,8 +50,75 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if cancel != nil {
 		resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 	}
-	c.rate.observe(resp.Header, c.now)
+	if c.sameOrigin(req) {
+		c.rate.observe(resp.Header, c.now)
+	}
 	return resp, nil
+}
+
+// withoutKey returns req, or a copy of it, that carries no key: not in the
+// auth header, not in any other header, not in the query. It guards the
+// requests that leave the API's origin, above all redirects: a redirect
+// whose Location repeats the request URI would otherwise carry a query key
+// (or a header key net/http does not know to strip) to another host or
+// over plain HTTP.
+func (c *Client) withoutKey(req *http.Request) *http.Request {
+	var secrets [2]string
+	if r, _ := req.Context().Value(resolvedKey{}).(*resolved); r != nil {
+		secrets[0] = r.cred.Key.Reveal()
+	}
+	if r := c.cur.Load(); r != nil {
+		secrets[1] = r.cred.Key.Reveal()
+	}
+	holds := func(v string) bool {
+		for _, s := range secrets {
+			if s != "" && redact.Secret(v, s) != v {
+				return true
+			}
+		}
+		return false
+	}
+	var clone *http.Request
+	own := func() *http.Request {
+		if clone == nil {
+			clone = req.Clone(req.Context())
+		}
+		return clone
+	}
+	if c.authHeader != "" && req.Header.Get(c.authHeader) != "" {
+		own().Header.Del(c.authHeader)
+	}
+	for name, vs := range req.Header {
+		for _, v := range vs {
+			if holds(v) {
+				own().Header.Del(name)
+				break
+			}
+		}
+	}
+	if req.URL.RawQuery != "" && (c.queryParam != "" || holds(req.URL.RawQuery)) {
+		q := req.URL.Query()
+		changed := false
+		for name, vs := range q {
+			for _, v := range vs {
+				if name == c.queryParam || holds(v) {
+					q.Del(name)
+					changed = true
+					break
+				}
+			}
+		}
+		if changed {
+			r := own()
+			u := *r.URL
+			u.RawQuery = q.Encode()
+			r.URL = &u
+		}
+	}
+	if clone == nil {
+		return req
+	}
+	return clone
 }
 
 // sameOrigin reports whether req goes to the base URL's scheme and host.
