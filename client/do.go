@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -35,6 +36,9 @@ func (c *Client) DoWith(ctx context.Context, method, path string, in, out any, o
 	if !strings.HasPrefix(path, "/") {
 		return fmt.Errorf("client: %s %q: the path must start with / (it is joined to the base URL %s)", method, shown, c.baseStr)
 	}
+	if err := checkOut(out); err != nil {
+		return fmt.Errorf("client: %s %s: %w", method, shown, err)
+	}
 	var body []byte
 	if in != nil {
 		switch v := in.(type) {
@@ -42,6 +46,8 @@ func (c *Client) DoWith(ctx context.Context, method, path string, in, out any, o
 			body = v
 		case json.RawMessage:
 			body = v
+		case io.Reader:
+			return fmt.Errorf("client: %s %s: in is an io.Reader (%T), which Do would encode as JSON; send a stream with Send", method, shown, in)
 		default:
 			b, err := json.Marshal(in)
 			if err != nil {
@@ -100,11 +106,10 @@ func (c *Client) Send(ctx context.Context, req *http.Request, opts ...RequestOpt
 		req.URL, req.Host = u, ""
 	}
 	k := &call{c: c, method: req.Method, path: req.URL.Path}
-	oneShot := req.Body != nil && req.Body != http.NoBody && req.GetBody == nil
 	var rreq *retryablehttp.Request
-	if oneShot {
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		rreq = &retryablehttp.Request{Request: req}
-		k.noRetry = true
+		k.oneShot = true
 	} else {
 		body, getBody, length := req.Body, req.GetBody, req.ContentLength
 		req.Body = nil
@@ -137,11 +142,14 @@ func (c *Client) run(ctx context.Context, rreq *retryablehttp.Request, k *call, 
 			opt(&rs)
 		}
 	}
+	if err := rs.check(); err != nil {
+		return nil, fmt.Errorf("client: %s %s: %w; nothing was sent", k.method, k.path, err)
+	}
 	r, err := c.resolve(ctx)
 	if err != nil {
 		return nil, err
 	}
-	k.noRetry = k.noRetry || rs.noRetry
+	k.noRetry = rs.noRetry
 	c.prepare(rreq, r, &rs)
 	k.key = r
 	k.idempotent = idempotentMethod(rreq.Method) || rreq.Header.Get("Idempotency-Key") != ""
@@ -158,11 +166,12 @@ func (c *Client) run(ctx context.Context, rreq *retryablehttp.Request, k *call, 
 	c.prepare(rreq, nr, nil)
 	k.key = nr
 	k.apiErr, k.netErr, k.stopErr, k.notRetried = nil, nil, nil, ""
+	k.retryBase = k.attempts // the new key gets the full retry budget
 	return c.loop(ctx, rreq, k)
 }
 
 // replayable reports whether the request can be sent again.
-func (k *call) replayable(*retryablehttp.Request) bool { return !k.noRetry }
+func (k *call) replayable(*retryablehttp.Request) bool { return !k.noRetry && !k.oneShot }
 
 // keyRejected reports whether err says the key itself is dead, so that
 // another key from the same source could fix it: unknown, revoked or
@@ -188,6 +197,7 @@ func (c *Client) prepare(rreq *retryablehttp.Request, r *resolved, rs *requestSe
 			if strings.EqualFold(name, c.authHeader) {
 				continue
 			}
+			h.Del(name) // the caller's value replaces the SDK's (Accept, Content-Type, User-Agent)
 			for _, v := range vs {
 				h.Add(name, v)
 			}
@@ -207,7 +217,7 @@ func (c *Client) prepare(rreq *retryablehttp.Request, r *resolved, rs *requestSe
 // loop runs retryablehttp's loop with the client's policy and types the
 // outcome.
 func (c *Client) loop(ctx context.Context, rreq *retryablehttp.Request, k *call) (*http.Response, error) {
-	if k.noRetry && rreq.Request.GetBody == nil && rreq.Request.Body != nil && rreq.Request.Body != http.NoBody {
+	if k.oneShot {
 		// A one-shot body: one attempt, outside retryablehttp, which would
 		// buffer the whole body to make it replayable.
 		resp, err := c.hc.Do(rreq.Request)
@@ -221,7 +231,7 @@ func (c *Client) loop(ctx context.Context, rreq *retryablehttp.Request, k *call)
 		Backoff:      zeroBackoff,
 		ErrorHandler: passError,
 	}
-	if k.noRetry {
+	if k.noRetry || c.maxRetries == 0 {
 		rc.RetryMax = 0
 	}
 	resp, err := rc.Do(rreq)
@@ -236,7 +246,12 @@ func (k *call) outcome(rreq *retryablehttp.Request, resp *http.Response, err err
 		if resp != nil {
 			resp.Body.Close()
 		}
-		if k.apiErr != nil && k.netErr == nil {
+		if k.apiErr != nil {
+			// The server's answer is known: it is the error, whatever
+			// ended the attempt after it (the context, a cut connection).
+			if k.netErr != nil {
+				return nil, k.finalAPIErr(&laterFailure{k.scrubErr(stripURL(k.netErr))})
+			}
 			return nil, k.finalAPIErr(err)
 		}
 		if k.netErr == nil {
@@ -251,6 +266,10 @@ func (k *call) outcome(rreq *retryablehttp.Request, resp *http.Response, err err
 			k.apiErr = apierrors.Decode(resp.StatusCode, resp.Header, nil)
 		}
 		return nil, k.finalAPIErr(k.stopErr)
+	}
+	if errors.Is(k.netErr, errBodyTooLarge) {
+		return nil, fmt.Errorf("client: %s %s: the %d answer is larger than the %d bytes Do reads (WithMaxResponseBytes; use Send to stream it): %w",
+			k.method, k.path, resp.StatusCode, k.maxBody, ErrResponseTooLarge)
 	}
 	if k.netErr != nil { // a 2xx whose body could not be read
 		return nil, k.transportError(rreq)
@@ -267,23 +286,43 @@ func (k *call) finalAPIErr(extra error) error {
 	if extra == nil {
 		extra = k.stopErr
 	}
-	if extra != nil {
-		return fmt.Errorf("%w (stopped waiting to retry: %w)", &e, extra)
+	var lf *laterFailure
+	switch {
+	case extra == nil:
+		return &e
+	case errors.As(extra, &lf):
+		return fmt.Errorf("%w (the next attempt got no answer: %w)", &e, lf.err)
 	}
-	return &e
+	return fmt.Errorf("%w (stopped waiting to retry: %w)", &e, extra)
 }
+
+// laterFailure marks a transport failure that came after a server answer.
+type laterFailure struct{ err error }
+
+func (l *laterFailure) Error() string { return l.err.Error() }
+func (l *laterFailure) Unwrap() error { return l.err }
 
 // transportError types a call that ended without a usable answer.
 func (k *call) transportError(rreq *retryablehttp.Request) error {
-	inner := stripURL(k.netErr)
+	inner := k.scrubErr(stripURL(k.netErr))
 	msg := inner.Error()
-	if k.key != nil {
-		msg = redact.Secret(msg, k.key.cred.Key.Reveal())
-	}
 	if k.stopErr != nil && !errors.Is(inner, k.stopErr) {
 		inner = errors.Join(inner, k.stopErr)
 		msg += " (stopped waiting to retry: " + k.stopErr.Error() + ")"
 	}
 	return &TransportError{Method: k.method, URL: redact.URL(rreq.URL), Attempts: k.attempts, Err: inner,
 		NotRetried: k.notRetried, msg: msg}
+}
+
+// checkOut refuses an out that json.Unmarshal could not fill, before
+// anything is sent: a POST must not run only for its answer to be lost.
+func checkOut(out any) error {
+	if out == nil {
+		return nil
+	}
+	v := reflect.ValueOf(out)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return fmt.Errorf("out must be a non-nil pointer (or nil to discard the answer), got %T", out)
+	}
+	return nil
 }

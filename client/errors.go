@@ -14,13 +14,18 @@ type TransportError struct {
 	Method   string
 	URL      string // query values redacted
 	Attempts int
-	Err      error
+	// Err is the last attempt's failure, unwrapped from *url.Error (whose
+	// text repeats the URL). If its text held the key, it is replaced by an
+	// error that says the same with the key redacted.
+	Err error
 	// NotRetried says why the client gave up although the failure could
 	// have been retried; see apierrors.Error.NotRetried.
 	NotRetried string
 	msg        string // the scrubbed text of Err
 }
 
+// Error says which request got no answer, after how many attempts, why, and
+// (when a retry was possible) why none was made.
 func (e *TransportError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s: ", e.Method, e.URL)

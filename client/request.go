@@ -28,8 +28,12 @@ func WithIdempotencyKey(key string) RequestOption {
 	}
 }
 
-// WithHeader adds a header to the request. It cannot replace the header
-// that carries the key.
+// WithHeader sets a header on the request, replacing any value the SDK
+// would send (Accept, Content-Type, User-Agent); give it more than once for
+// the same name to send several values. It cannot replace the header that
+// carries the key. A name that is not a valid header name, or a value with a
+// line break or other control character, fails the call before anything is
+// sent.
 func WithHeader(name, value string) RequestOption {
 	return func(r *requestSettings) {
 		if r.header == nil {
@@ -60,4 +64,31 @@ func idempotentMethod(method string) bool {
 		return true
 	}
 	return false
+}
+
+// check refuses headers net/http would reject only at send time, where the
+// failure would look like a network error.
+func (r *requestSettings) check() error {
+	for name, vs := range r.header {
+		if !validHeaderName(name) {
+			return fmt.Errorf("WithHeader(%q, …): not a valid header name", name)
+		}
+		for _, v := range vs {
+			if !validHeaderValue(v) {
+				return fmt.Errorf("WithHeader(%q, …): the value holds a line break or another control character", name)
+			}
+		}
+	}
+	return nil
+}
+
+// validHeaderValue reports whether v is a valid field value: no control
+// characters but horizontal tab.
+func validHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }

@@ -40,15 +40,17 @@ type call struct {
 	method     string
 	path       string // for logs and errors: no query
 	idempotent bool   // safe to send twice
-	noRetry    bool
-	buffer     bool // read 2xx bodies inside the loop (Do), so a cut body is retried
+	noRetry    bool   // WithoutRetry
+	oneShot    bool   // the body cannot be replayed (Send without GetBody)
+	buffer     bool   // read 2xx bodies inside the loop (Do), so a cut body is retried
 	maxBody    int64
 	key        *resolved
 
-	attempts int
-	apiErr   *apierrors.Error // the last server answer that was a failure
-	netErr   error            // the last attempt's transport failure, if it was one
-	stopErr  error            // why the loop stopped early (context)
+	attempts  int
+	retryBase int              // attempts made before the current key (a rotation resets the budget)
+	apiErr    *apierrors.Error // the last server answer that was a failure
+	netErr    error            // the last attempt's transport failure, if it was one
+	stopErr   error            // why the loop stopped early (context)
 	// notRetried is why the last retryable failure was not retried; it
 	// becomes NotRetried on the returned error.
 	notRetried string
@@ -134,13 +136,16 @@ func (k *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 func (k *call) wait(ctx context.Context, hint time.Duration, ev RetryEvent) (bool, error) {
 	c := k.c
 	switch {
+	case k.oneShot:
+		k.notRetried = "its body cannot be sent again (Request.GetBody is nil; http.NewRequest sets it for bytes and strings readers)"
+		return false, nil
 	case k.noRetry:
 		k.notRetried = "the request was sent WithoutRetry"
 		return false, nil
 	case c.maxRetries == 0:
 		k.notRetried = "retries are off (WithMaxRetries(0))"
 		return false, nil
-	case k.attempts > c.maxRetries:
+	case k.attempts-k.retryBase > c.maxRetries:
 		k.notRetried = fmt.Sprintf("all %d retries used (WithMaxRetries)", c.maxRetries)
 		return false, nil
 	}
@@ -182,18 +187,23 @@ func (k *call) notTwice() string {
 	return fmt.Sprintf("a %s without an Idempotency-Key is never sent twice (WithIdempotencyKey makes it retryable)", k.method)
 }
 
-// backoff is the next delay of the exponential schedule with jitter. The
-// schedule is made per call: backoff/v4's ExponentialBackOff is not safe
-// for concurrent use, and it stops after 15 minutes unless told not to.
+// backoff is the next delay of the exponential schedule with jitter, always
+// within [waitMin, waitMax]. backoff/v4 spreads each interval by ±50% after
+// capping it, so the schedule starts at twice waitMin (the first wait falls
+// in [waitMin, 3·waitMin]) and every wait is clamped to the bounds. The
+// schedule is made per call: backoff/v4's ExponentialBackOff is not safe for
+// concurrent use, and it stops after 15 minutes unless told not to.
 func (k *call) backoff() time.Duration {
+	lo, hi := k.c.waitMin, k.c.waitMax
 	if k.bo == nil {
 		k.bo = backoff.NewExponentialBackOff(
-			backoff.WithInitialInterval(k.c.waitMin),
-			backoff.WithMaxInterval(k.c.waitMax),
+			backoff.WithInitialInterval(min(2*lo, hi)),
+			backoff.WithMaxInterval(hi),
+			backoff.WithRandomizationFactor(0.5),
 			backoff.WithMaxElapsedTime(0),
 		)
 	}
-	return k.bo.NextBackOff()
+	return min(max(k.bo.NextBackOff(), lo), hi)
 }
 
 // decode reads a failed response's body (bounded), leaves an unread copy in
@@ -215,6 +225,10 @@ func (k *call) decode(resp *http.Response) *apierrors.Error {
 }
 
 var errBodyTooLarge = errors.New("response body too large")
+
+// ErrResponseTooLarge is returned by Do when a success body is larger than
+// WithMaxResponseBytes allows. Nothing is retried: the answer was received.
+var ErrResponseTooLarge = errors.New("response body too large")
 
 // readBody reads a success body, in one allocation when the length is known.
 func readBody(resp *http.Response, max int64) ([]byte, error) {
@@ -242,7 +256,9 @@ func readBounded(r io.Reader, max int64) ([]byte, error) {
 }
 
 // retryableNetErr reports whether a transport failure may go away: not a
-// certificate or TLS problem, and not a request the caller ended.
+// certificate or TLS problem (a bad certificate, a protocol version or
+// cipher the peer refuses: the next handshake fails the same way), and not
+// a request the caller ended.
 func retryableNetErr(err error) bool {
 	if errors.Is(err, context.Canceled) {
 		return false
@@ -253,11 +269,16 @@ func retryableNetErr(err error) bool {
 		invalid          x509.CertificateInvalidError
 		tlsRecord        tls.RecordHeaderError
 		certVerify       *tls.CertificateVerificationError
+		alert            tls.AlertError
+		ech              *tls.ECHRejectionError
+		op               *net.OpError
 	)
 	switch {
 	case errors.As(err, &unknownAuthority), errors.As(err, &hostname), errors.As(err, &invalid),
-		errors.As(err, &tlsRecord), errors.As(err, &certVerify):
+		errors.As(err, &tlsRecord), errors.As(err, &certVerify), errors.As(err, &alert), errors.As(err, &ech):
 		return false
+	case errors.As(err, &op) && (op.Op == "remote error" || op.Op == "local error"):
+		return false // a TLS alert sent or received during the handshake
 	}
 	return true
 }
@@ -318,3 +339,51 @@ func (k *call) scrub(s string) string {
 	}
 	return redact.Secret(s, k.key.cred.Key.Reveal())
 }
+
+// scrubErr returns err with the call's key removed from its text and from
+// the text of everything it wraps; see redactedError.
+func (k *call) scrubErr(err error) error {
+	if k.key == nil {
+		return err
+	}
+	return scrubError(err, k.key.cred.Key.Reveal())
+}
+
+// scrubError returns err unchanged when its text does not hold secret, and
+// otherwise a redactedError in its place, whose wrapped errors are
+// scrubbed the same way: errors.Is and errors.As still reach every error
+// in the chain whose own text is clean (a context error, a *net.OpError).
+func scrubError(err error, secret string) error {
+	if err == nil || secret == "" {
+		return err
+	}
+	msg := err.Error()
+	clean := redact.Secret(msg, secret)
+	if clean == msg {
+		return err
+	}
+	r := &redactedError{msg: clean}
+	switch u := err.(type) {
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			if e = scrubError(e, secret); e != nil {
+				r.errs = append(r.errs, e)
+			}
+		}
+	case interface{ Unwrap() error }:
+		if e := scrubError(u.Unwrap(), secret); e != nil {
+			r.errs = append(r.errs, e)
+		}
+	}
+	return r
+}
+
+// redactedError stands for an error whose text held the key: it says the
+// same with the key replaced, and wraps the scrubbed causes.
+type redactedError struct {
+	msg  string
+	errs []error
+}
+
+func (e *redactedError) Error() string   { return e.msg }
+func (e *redactedError) Unwrap() []error { return e.errs }
