@@ -58,6 +58,17 @@ func (c *Client) resolve(ctx context.Context) (*resolved, error) {
 	if err != nil {
 		return nil, err
 	}
+	r := c.newResolved(cred)
+	if !c.cur.CompareAndSwap(nil, r) {
+		if cur := c.cur.Load(); cur != nil {
+			return cur, nil
+		}
+	}
+	return r, nil
+}
+
+// newResolved readies a validated credential for sending.
+func (c *Client) newResolved(cred credentials.Credential) *resolved {
 	r := &resolved{cred: cred, fp: cred.Key.Fingerprint()}
 	switch c.auth {
 	case AuthBearer:
@@ -65,12 +76,7 @@ func (c *Client) resolve(ctx context.Context) (*resolved, error) {
 	case AuthHeader:
 		r.header = cred.Key.Reveal()
 	}
-	if !c.cur.CompareAndSwap(nil, r) {
-		if cur := c.cur.Load(); cur != nil {
-			return cur, nil
-		}
-	}
-	return r, nil
+	return r
 }
 
 // refresh forgets old (if it is still current) and asks the source again;

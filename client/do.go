@@ -145,16 +145,19 @@ func (c *Client) run(ctx context.Context, rreq *retryablehttp.Request, k *call, 
 	if err := rs.check(); err != nil {
 		return nil, fmt.Errorf("client: %s %s: %w; nothing was sent", k.method, k.path, err)
 	}
-	r, err := c.resolve(ctx)
-	if err != nil {
-		return nil, err
+	r := rs.key
+	if r == nil {
+		var err error
+		if r, err = c.resolve(ctx); err != nil {
+			return nil, err
+		}
 	}
 	k.noRetry = rs.noRetry
 	c.prepare(rreq, r, &rs)
 	k.key = r
 	k.idempotent = idempotentMethod(rreq.Method) || rreq.Header.Get("Idempotency-Key") != ""
 	resp, err := c.loop(ctx, rreq, k)
-	if err == nil || c.static || !k.replayable(rreq) || !keyRejected(err) {
+	if err == nil || c.static || rs.key != nil || !k.replayable(rreq) || !keyRejected(err) {
 		return resp, err
 	}
 	nr, rerr := c.refresh(ctx, r)

@@ -64,7 +64,7 @@ type CreateKeyParams struct {
 // store it with Secret.Reveal().
 type NewKey struct {
 	KeyInfo
-	Secret keys.Key
+	Secret keys.Key `json:"secret"` // marshals redacted
 }
 
 // KeyUsage is a key's usage as the service counts it.
@@ -174,6 +174,10 @@ func (s *KeysService) Regenerate(ctx context.Context, id string) (*NewKey, error
 // Revoke revokes a key; it answers 401 revoked from then on. reason is kept
 // by the service and shown to whoever uses the key next; it may be empty.
 func (s *KeysService) Revoke(ctx context.Context, id, reason string) (*KeyInfo, error) {
+	return s.revoke(ctx, id, reason)
+}
+
+func (s *KeysService) revoke(ctx context.Context, id, reason string, opts ...RequestOption) (*KeyInfo, error) {
 	if id == "" {
 		return nil, fmt.Errorf("revoking key: empty key id")
 	}
@@ -188,7 +192,7 @@ func (s *KeysService) Revoke(ctx context.Context, id, reason string) (*KeyInfo, 
 		}{reason}
 	}
 	var out KeyInfo
-	if err := s.c.Do(ctx, http.MethodDelete, p, in, &out); err != nil {
+	if err := s.c.DoWith(ctx, http.MethodDelete, p, in, &out, opts...); err != nil {
 		return nil, fmt.Errorf("revoking key %s: %w", id, err)
 	}
 	return &out, nil
@@ -196,6 +200,10 @@ func (s *KeysService) Revoke(ctx context.Context, id, reason string) (*KeyInfo, 
 
 // Usage returns the usage of the key with the given id.
 func (s *KeysService) Usage(ctx context.Context, id string) (*KeyUsage, error) {
+	return s.usage(ctx, id)
+}
+
+func (s *KeysService) usage(ctx context.Context, id string, opts ...RequestOption) (*KeyUsage, error) {
 	if id == "" {
 		return nil, fmt.Errorf("reading key usage: empty key id")
 	}
@@ -204,7 +212,7 @@ func (s *KeysService) Usage(ctx context.Context, id string) (*KeyUsage, error) {
 		return nil, err
 	}
 	var out KeyUsage
-	if err := s.c.Do(ctx, http.MethodGet, p, nil, &out); err != nil {
+	if err := s.c.DoWith(ctx, http.MethodGet, p, nil, &out, opts...); err != nil {
 		return nil, fmt.Errorf("reading usage of key %s: %w", id, err)
 	}
 	return &out, nil

@@ -14,6 +14,12 @@ type requestSettings struct {
 	idempotencyKey string
 	header         http.Header
 	noRetry        bool
+	key            *resolved // send with this key, not the client's (Rotate)
+}
+
+// usingKey sends the request with r instead of the client's own key.
+func usingKey(r *resolved) RequestOption {
+	return func(s *requestSettings) { s.key = r }
 }
 
 // WithIdempotencyKey sends an Idempotency-Key header, the same on every

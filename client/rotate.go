@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
+
+	"github.com/apikit/apikit-go/credentials"
 )
 
 // RotateOptions configure [KeysService.Rotate].
@@ -17,6 +19,11 @@ type RotateOptions struct {
 	Name string
 	// Reason is recorded on the old key when it is revoked; "" means "rotated".
 	Reason string
+	// ExpiresAt is the new key's expiry. Zero gives it the old key's
+	// lifetime counted from now (an old key created for 90 days gets a new
+	// 90 days), or none if the old key had none: copying the old key's
+	// expiry date would hand out a key that dies with the one it replaces.
+	ExpiresAt time.Time
 	// PollInterval is the first wait between usage polls of the old key; it
 	// grows exponentially up to MaxPollInterval. Defaults: 5 s and 1 min.
 	PollInterval, MaxPollInterval time.Duration
@@ -105,7 +112,8 @@ func (s *KeysService) Rotate(ctx context.Context, oldID string, opts RotateOptio
 	params := CreateKeyParams{
 		Name: old.Name, Environment: old.Environment, Scopes: old.Scopes, AllowedIPs: old.AllowedIPs,
 		CreditCeiling: old.CreditCeiling, RateLimitPerSecond: old.RateLimitPerSecond,
-		RateLimitPerHour: old.RateLimitPerHour, MonthlyRequestLimit: old.MonthlyRequestLimit, ExpiresAt: old.ExpiresAt,
+		RateLimitPerHour: old.RateLimitPerHour, MonthlyRequestLimit: old.MonthlyRequestLimit,
+		ExpiresAt: newExpiry(*old, opts.ExpiresAt, s.c.now()),
 	}
 	if opts.Name != "" {
 		params.Name = opts.Name
@@ -123,12 +131,22 @@ func (s *KeysService) Rotate(ctx context.Context, oldID string, opts RotateOptio
 		return fail(StepDeploy, nk, err)
 	}
 
-	polls, err := s.waitQuiet(ctx, oldID, opts)
+	// The drain polls must not be traffic on the old key themselves: when
+	// this client is still calling with the old key, poll and revoke with
+	// the new one, which has the same scopes.
+	var with []RequestOption
+	if s.callsWith(ctx, oldID) {
+		log(ctx, "apikit: key rotation: this client calls with the old key; polling and revoking with the new key",
+			"old_key_id", oldID, "new_key_id", nk.ID)
+		with = append(with, usingKey(s.c.newResolved(credentials.Credential{Key: nk.Secret,
+			Source: credentials.Source{Kind: "rotation", Detail: "new key " + nk.ID}})))
+	}
+	polls, err := s.waitQuiet(ctx, oldID, opts, with)
 	if err != nil {
 		return fail(StepDrain, nk, err)
 	}
 	log(ctx, "apikit: key rotation: revoking old key", "old_key_id", oldID, "polls", polls)
-	revoked, err := s.Revoke(ctx, oldID, opts.Reason)
+	revoked, err := s.revoke(ctx, oldID, opts.Reason, with...)
 	if err != nil {
 		return fail(StepRevokeOld, nk, err)
 	}
@@ -139,7 +157,7 @@ func (s *KeysService) Rotate(ctx context.Context, oldID string, opts RotateOptio
 // waitQuiet polls the old key's usage until its request count stays the same
 // across one poll interval. The waits grow with backoff/v4's schedule and
 // end with ctx.
-func (s *KeysService) waitQuiet(ctx context.Context, oldID string, opts RotateOptions) (int, error) {
+func (s *KeysService) waitQuiet(ctx context.Context, oldID string, opts RotateOptions, with []RequestOption) (int, error) {
 	b := backoff.NewExponentialBackOff(
 		backoff.WithInitialInterval(opts.PollInterval),
 		backoff.WithMaxInterval(opts.MaxPollInterval),
@@ -148,7 +166,7 @@ func (s *KeysService) waitQuiet(ctx context.Context, oldID string, opts RotateOp
 	polls := 0
 	var last int64 = -1
 	for {
-		u, err := s.Usage(ctx, oldID)
+		u, err := s.usage(ctx, oldID, with...)
 		polls++
 		if err != nil {
 			return polls, err
@@ -162,4 +180,28 @@ func (s *KeysService) waitQuiet(ctx context.Context, oldID string, opts RotateOp
 			return polls, fmt.Errorf("old key %s still had traffic when the context ended (%d requests so far): %w", oldID, last, err)
 		}
 	}
+}
+
+// callsWith reports whether the client's own key is the key with the given
+// id, as the service's whoami says. Without a whoami endpoint it cannot
+// tell, and says no.
+func (s *KeysService) callsWith(ctx context.Context, id string) bool {
+	if s.c.Service().WhoamiPath == "" {
+		return false
+	}
+	who, err := s.c.Verify(ctx)
+	return err == nil && who.KeyID == id
+}
+
+// newExpiry is the rotated key's expiry: the one asked for, else the old
+// key's lifetime from now, else none.
+func newExpiry(old KeyInfo, asked, now time.Time) *time.Time {
+	if !asked.IsZero() {
+		return &asked
+	}
+	if old.ExpiresAt == nil || old.ExpiresAt.IsZero() || old.CreatedAt.IsZero() || !old.ExpiresAt.After(old.CreatedAt) {
+		return nil
+	}
+	at := now.Add(old.ExpiresAt.Sub(old.CreatedAt)).UTC().Truncate(time.Second)
+	return &at
 }

@@ -306,6 +306,9 @@ func createKey(s *Server, _ *http.Request, _ *keyState, body []byte, _ []string)
 	kp := KeyParams{Name: p.Name, Env: env, Scopes: p.Scopes, AllowedIPs: p.AllowedIPs, CreditCeiling: p.CreditCeiling,
 		RateLimitPerSecond: p.RateLimitPerSecond, RateLimitPerHour: p.RateLimitPerHour, MonthlyRequestLimit: p.MonthlyRequestLimit}
 	if p.ExpiresAt != nil {
+		if !p.ExpiresAt.After(s.clock.Now()) {
+			return 0, &apiError{status: 400, code: "bad_request", message: "expires_at is not in the future"}
+		}
 		kp.ExpiresAt = *p.ExpiresAt
 	}
 	k, info, err := s.issueLocked(kp)

@@ -51,7 +51,7 @@ type config struct {
 func WithClock(c Clock) Option { return func(o *config) { o.clock = c } }
 
 // WithTLS serves HTTPS with httptest's self-signed certificate; use
-// Server.Client's transport, or NewClient, to trust it.
+// Server.HTTPClient, or NewClient, to trust it.
 func WithTLS() Option { return func(o *config) { o.tls = true } }
 
 // WithBalance sets the workspace's starting balance in credits (default
@@ -86,6 +86,7 @@ func NewServer(svc client.Service, opts ...Option) *Server {
 	}
 	s.URL = s.srv.URL
 	s.svc.BaseURL = s.URL
+	s.svc.BaseURLEnvVar = ""
 	return s
 }
 
@@ -95,8 +96,11 @@ func (s *Server) Close() {
 	s.srv.Close()
 }
 
-// Service returns the profile with BaseURL set to the server, ready for
-// client.WithService.
+// Service returns the profile with BaseURL set to the server and no
+// BaseURLEnvVar, ready for client.WithService. A client also reads the base
+// URL from the config file, so pair it with client.WithBaseURL(srv.URL) (as
+// NewClient does) to be sure a developer's own configuration cannot send
+// the test's requests elsewhere.
 func (s *Server) Service() client.Service { return s.svc }
 
 // HTTPClient returns an *http.Client that trusts the server (needed with
@@ -104,9 +108,12 @@ func (s *Server) Service() client.Service { return s.svc }
 func (s *Server) HTTPClient() *http.Client { return s.srv.Client() }
 
 // NewClient returns a client of the server's service using key, with opts
-// applied after the server's own.
+// applied after the server's own. Its base URL is the server's, whatever the
+// environment (<SERVICE>_BASE_URL) or the config file say, so a test never
+// reaches a real or staging host.
 func (s *Server) NewClient(key keys.Key, opts ...client.Option) (*client.Client, error) {
-	base := []client.Option{client.WithService(s.svc), client.WithAPIKey(key.Reveal()), client.WithHTTPClient(s.srv.Client())}
+	base := []client.Option{client.WithService(s.svc), client.WithBaseURL(s.URL), client.WithAPIKey(key.Reveal()),
+		client.WithHTTPClient(s.srv.Client())}
 	return client.New(append(base, opts...)...)
 }
 
