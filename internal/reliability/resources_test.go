@@ -80,9 +80,8 @@ func TestEndlessSuccessBodyIsBounded(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	defer cancel()
 	err := c.Do(ctx, "GET", "/v1/scrape?url=x", nil, &struct{}{})
-	var te *client.TransportError
-	if !errors.As(err, &te) || !strings.Contains(err.Error(), "response body too large: more than 1048576 bytes") {
-		t.Fatalf("err = %v", err)
+	if !errors.Is(err, client.ErrResponseTooLarge) || !strings.Contains(err.Error(), "larger than the 1048576 bytes") {
+		t.Fatalf("err = %v; want ErrResponseTooLarge naming the bound", err)
 	}
 	t.Logf("endless body: stopped after the server wrote %d MB", written.Load()>>20)
 	if ctx.Err() != nil {
