@@ -112,7 +112,7 @@ func run(ctx context.Context) error {
 		{"an unknown prefix", "acme_prod_" + "0123456789abcdefghijklmn"},
 		{"pasted with a newline", "acme_live_" + "0123456789abcdefghijklmn\n"},
 	} {
-		_, err := client.New(client.WithService(acme), client.WithAPIKey(bad.key))
+		_, err := client.New(client.WithService(acme), client.WithBaseURL(srv.URL), client.WithAPIKey(bad.key))
 		if !errors.Is(err, apierrors.ErrMalformedToken) {
 			return fmt.Errorf("%s: expected a malformed-key error, got: %v", bad.what, err)
 		}

@@ -134,7 +134,7 @@ func run(ctx context.Context) error {
 	// 1. No key anywhere: the client's only source is an unset variable.
 	const unset = "APIKIT_EXAMPLE_UNSET_KEY"
 	os.Unsetenv(unset)
-	nokey, err := client.New(client.WithService(srv.Service()), client.WithCredentials(credentials.Env(unset)))
+	nokey, err := client.New(client.WithService(srv.Service()), client.WithBaseURL(srv.URL), client.WithCredentials(credentials.Env(unset)))
 	if err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func run(ctx context.Context) error {
 	// 2. A key one character short, as a truncated copy-paste gives: refused
 	// by New, before any request.
 	truncated := "hd_live_" + strings.Repeat("x", 31)
-	_, err = client.New(client.WithService(srv.Service()), client.WithAPIKey(truncated))
+	_, err = client.New(client.WithService(srv.Service()), client.WithBaseURL(srv.URL), client.WithAPIKey(truncated))
 	if err := report("Malformed key: one character short (client.New)", err, apierrors.ErrMalformedToken); err != nil {
 		return err
 	}
@@ -162,7 +162,7 @@ func run(ctx context.Context) error {
 	const badVar = "APIKIT_EXAMPLE_BAD_KEY"
 	os.Setenv(badVar, "hd_live_"+strings.Repeat("x", 20)+"+"+strings.Repeat("x", 11))
 	defer os.Unsetenv(badVar)
-	badc, err := client.New(client.WithService(srv.Service()), client.WithCredentials(credentials.Env(badVar)))
+	badc, err := client.New(client.WithService(srv.Service()), client.WithBaseURL(srv.URL), client.WithCredentials(credentials.Env(badVar)))
 	if err != nil {
 		return err
 	}

@@ -5,8 +5,12 @@
 //
 //	go run ./examples/quickstart
 //
-// With -live and HYPEDATA_API_KEY set, it instead runs the read-only parts
-// (verify the key, read its usage) against the real API.
+// With -live it instead runs the read-only parts (where the key was found,
+// verify it, read its usage) against the real API of -service (default
+// hypedata), with the key found the usual way: the service's env var (for
+// example HYPEDATA_API_KEY), ./.env, or the config file.
+//
+//	HYPEDATA_API_KEY=hd_live_… go run ./examples/quickstart -live
 package main
 
 import (
@@ -15,6 +19,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -25,13 +30,14 @@ import (
 )
 
 func main() {
-	live := flag.Bool("live", false, "run the read-only steps against the real API (needs HYPEDATA_API_KEY)")
+	live := flag.Bool("live", false, "run the read-only steps against the real API, with the key from the env var, ./.env or the config file")
+	service := flag.String("service", "hypedata", "with -live: hypedata, hypersave, hopx, hypersync or web3storage")
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var err error
 	if *live {
-		err = runLive(ctx)
+		err = runLive(ctx, *service)
 	} else {
 		err = runOffline(ctx)
 	}
@@ -42,6 +48,51 @@ func main() {
 }
 
 func step(n int, title string) { fmt.Printf("\n%d. %s\n", n, title) }
+
+// sandbox keeps the offline walk-through away from your own setup: it puts
+// the admin key in HYPEDATA_API_KEY for this process only, and moves the
+// working directory and the config file to a temporary folder holding a
+// .env and a config.yaml of its own (with other keys, to show what the env
+// var shadows). Your real keys, .env, config file and api_key_command are
+// never read.
+func sandbox(srv *clienttest.Server, admin keys.Key) (cleanup func(), err error) {
+	dir, err := os.MkdirTemp("", "apikit-quickstart-")
+	if err != nil {
+		return nil, err
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	cleanup = func() {
+		_ = os.Chdir(wd)
+		_ = os.RemoveAll(dir)
+	}
+	dotenvKey, _, err1 := srv.IssueKey(clienttest.KeyParams{Name: "from-dotenv", Env: keys.EnvTest})
+	configKey, _, err2 := srv.IssueKey(clienttest.KeyParams{Name: "from-config", Env: keys.EnvTest})
+	if err := errors.Join(err1, err2); err != nil {
+		cleanup()
+		return nil, err
+	}
+	config := filepath.Join(dir, "config.yaml")
+	err = errors.Join(
+		os.WriteFile(filepath.Join(dir, ".env"), []byte("HYPEDATA_API_KEY="+dotenvKey.Reveal()+"\n"), 0o600),
+		os.WriteFile(config, []byte("profiles:\n  default:\n    hypedata: { api_key: "+configKey.Reveal()+" }\n"), 0o600),
+		os.Chdir(dir),
+		os.Setenv("APIKIT_CONFIG_FILE", config),
+		os.Unsetenv("APIKIT_PROFILE"),
+		os.Unsetenv(client.Hypedata.BaseURLEnvVar),
+		os.Setenv(client.Hypedata.EnvVar, admin.Reveal()),
+	)
+	if err != nil {
+		cleanup()
+		return nil, err
+	}
+	fmt.Printf("   (for this process only: %s holds an in-memory admin key, and the working directory and\n"+
+		"    config file are a temporary folder with a .env and a config.yaml of their own; your keys are not read)\n",
+		client.Hypedata.EnvVar)
+	return cleanup, nil
+}
 
 func runOffline(ctx context.Context) error {
 	fmt.Println("apikit-go quickstart — offline, against an in-memory Hypedata server (client/clienttest)")
@@ -55,7 +106,11 @@ func runOffline(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	os.Setenv(client.Hypedata.EnvVar, admin.Reveal())
+	cleanup, err := sandbox(srv, admin)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
 
 	step(1, "Finding the key")
 	c, err := client.New(client.WithService(client.Hypedata), client.WithBaseURL(srv.URL),
@@ -174,29 +229,50 @@ func runOffline(ctx context.Context) error {
 	return nil
 }
 
-func runLive(ctx context.Context) error {
-	if os.Getenv(client.Hypedata.EnvVar) == "" {
-		return fmt.Errorf("-live needs %s set to your key", client.Hypedata.EnvVar)
+// services are the profiles -live can reach, by the name -service takes.
+var services = map[string]client.Service{
+	"hypedata": client.Hypedata, "hypersave": client.Hypersave, "hopx": client.HopX,
+	"hypersync": client.HyperSync, "web3storage": client.Web3Storage,
+}
+
+// runLive runs the read-only steps against the real service: where the key
+// is found (the usual order: env var, ./.env, config file), who it is, and
+// its usage, where the service offers those endpoints. Nothing is created,
+// changed or revoked.
+func runLive(ctx context.Context, name string) error {
+	svc, ok := services[name]
+	if !ok {
+		return fmt.Errorf("-service %q: want one of hypedata, hypersave, hopx, hypersync, web3storage", name)
 	}
-	c, err := client.New(client.WithService(client.Hypedata))
+	c, err := client.New(client.WithService(svc))
 	if err != nil {
 		return err
 	}
+	fmt.Printf("apikit-go quickstart — live, read-only, against %s (%s)\n", svc.Name, c.BaseURL())
+	fmt.Print(c.Diagnose(ctx).String())
 	cred, err := c.Credential(ctx)
 	if err != nil {
-		return err
+		return err // says every place it looked and what to set
 	}
 	fmt.Printf("using %s\n", cred)
-	who, err := c.Verify(ctx)
-	if err != nil {
-		return err
+	if svc.WhoamiPath != "" {
+		who, err := c.Verify(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("key %s (%s), scopes %v\n", who.KeyID, who.Environment, who.Scopes)
 	}
-	fmt.Printf("key %s (%s), scopes %v\n", who.KeyID, who.Environment, who.Scopes)
-	u, err := c.Usage(ctx)
-	if err != nil {
-		return err
+	if svc.UsagePath != "" {
+		u, err := c.Usage(ctx)
+		switch {
+		case errors.Is(err, apierrors.ErrPermission):
+			fmt.Printf("usage: not readable with this key: %v\n", err)
+		case err != nil:
+			return err
+		default:
+			fmt.Printf("usage: %d requests, %d credits this period\n", u.Requests, u.Credits)
+		}
 	}
-	fmt.Printf("usage: %d requests, %d credits this period\n", u.Requests, u.Credits)
 	return nil
 }
 

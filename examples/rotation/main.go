@@ -87,7 +87,7 @@ func run(ctx context.Context) error {
 	}
 	var store secretStore
 	store.put(oldKey)
-	worker, err := client.New(client.WithService(srv.Service()), client.WithCredentials(store.provider()))
+	worker, err := client.New(client.WithService(srv.Service()), client.WithBaseURL(srv.URL), client.WithCredentials(store.provider()))
 	if err != nil {
 		return err
 	}
