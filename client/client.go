@@ -203,21 +203,25 @@ func (c *Client) setAuth(s *settings) error {
 // the service's env var, .env and config file, in that order; validated
 // against the key format and cached.
 func (c *Client) setCredentials(s *settings) error {
+	if s.apiKeySet && s.provider != nil {
+		return errors.New("client: both WithAPIKey and WithCredentials given; pass one (to try a key before other sources, use credentials.Chain(credentials.Static(key), …))")
+	}
+	if s.requireEnv != keys.EnvUnknown && !hasEnvPrefixes(c.format) {
+		return fmt.Errorf("client: WithRequireEnv(%s): %s keys carry no live/test environment, so every key would be refused", s.requireEnv, c.format.Name)
+	}
+	defaults := DefaultSources(c.svc)
+	var p credentials.Provider
 	switch {
 	case s.apiKeySet:
 		c.static = true
-		c.chain = []credentials.Provider{credentials.Static(s.apiKey)}
+		p = credentials.Static(s.apiKey)
+		c.chain = append([]credentials.Provider{p}, defaults...) // Diagnose shows what the explicit key shadows
 	case s.provider != nil:
-		c.chain = []credentials.Provider{s.provider}
+		p = s.provider // it replaces the default search: nothing is shadowed
+		c.chain = []credentials.Provider{p}
 	default:
-		if c.svc.EnvVar != "" {
-			c.chain = append(c.chain, credentials.Env(c.svc.EnvVar), credentials.DotEnv("", c.svc.EnvVar))
-		}
-		c.chain = append(c.chain, credentials.ConfigFile("", "", c.svc.Name))
-	}
-	var p credentials.Provider = c.chain[0]
-	if len(c.chain) > 1 {
-		p = credentials.Chain(c.chain...)
+		p = credentials.Chain(defaults...)
+		c.chain = defaults
 	}
 	c.creds = credentials.NewCache(validated{p: p, format: c.format, env: s.requireEnv})
 	if c.static {
@@ -264,7 +268,7 @@ func resolveBaseURL(s *settings, svc Service) (string, error) {
 			return v, nil
 		}
 	}
-	if v, from, err := configBaseURL(svc.Name); err != nil {
+	if v, from, err := configBaseURL(svc.Name, serviceProfile(svc)); err != nil {
 		return "", fmt.Errorf("client: %w", err)
 	} else if v != "" {
 		if _, err := parseBaseURL(v); err != nil {
@@ -280,7 +284,7 @@ func resolveBaseURL(s *settings, svc Service) (string, error) {
 
 // configBaseURL reads base_url for service from the config file, if there is
 // one. A missing file (or no config directory) is no error.
-func configBaseURL(service string) (value, from string, err error) {
+func configBaseURL(service, profile string) (value, from string, err error) {
 	path, err := credentials.DefaultConfigPath()
 	if err != nil {
 		return "", "", nil
@@ -292,7 +296,9 @@ func configBaseURL(service string) (value, from string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	profile := credentials.DefaultProfile()
+	if profile == "" {
+		profile = credentials.DefaultProfile()
+	}
 	sc, ok := cfg.Service(profile, service)
 	if !ok {
 		return "", "", nil
@@ -342,4 +348,43 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// DefaultSources returns where a client of svc looks for its key when given
+// neither WithAPIKey nor WithCredentials, in order:
+//
+//  1. the environment variable svc.EnvVar;
+//  2. the same name in ./.env (read, never loaded into the environment);
+//  3. the config file ($APIKIT_CONFIG_FILE, else <user config dir>/apikit/
+//     config.yaml), profile $<svc.ProfileEnvVar>, else $APIKIT_PROFILE, else
+//     "default", section svc.Name: api_key or api_key_command.
+//
+// Use it to put a source of your own first:
+//
+//	client.WithCredentials(credentials.Chain(append([]credentials.Provider{vault}, client.DefaultSources(svc)...)...))
+func DefaultSources(svc Service) []credentials.Provider {
+	var ps []credentials.Provider
+	if svc.EnvVar != "" {
+		ps = append(ps, credentials.Env(svc.EnvVar), credentials.DotEnv("", svc.EnvVar))
+	}
+	return append(ps, credentials.ConfigFile("", serviceProfile(svc), svc.Name))
+}
+
+// serviceProfile is the config profile svc's own variable names, or "" for
+// the default ($APIKIT_PROFILE, else "default").
+func serviceProfile(svc Service) string {
+	if svc.ProfileEnvVar == "" {
+		return ""
+	}
+	return os.Getenv(svc.ProfileEnvVar)
+}
+
+// hasEnvPrefixes reports whether f's keys say live or test.
+func hasEnvPrefixes(f *keys.Format) bool {
+	for _, p := range f.Prefixes {
+		if p.Env != keys.EnvUnknown {
+			return true
+		}
+	}
+	return false
 }

@@ -34,7 +34,7 @@ func (v validated) Retrieve(ctx context.Context) (credentials.Credential, error)
 		return credentials.Credential{}, fmt.Errorf("%s: %w", cred.Source, err)
 	}
 	if v.env != keys.EnvUnknown && k.Env() != v.env {
-		return credentials.Credential{}, fmt.Errorf("%s: %w: the key %s is a %s key and this client requires %s keys (WithRequireEnv); use a %s key",
+		return credentials.Credential{}, fmt.Errorf("%s: %w: the key %s is %s and this client requires %s keys (WithRequireEnv); use a %s key",
 			cred.Source, ErrEnvMismatch, k, envName(k.Env()), v.env, v.env)
 	}
 	cred.Key = k
@@ -43,9 +43,9 @@ func (v validated) Retrieve(ctx context.Context) (credentials.Credential, error)
 
 func envName(e keys.Env) string {
 	if e == keys.EnvUnknown {
-		return "environment-less"
+		return "of no environment"
 	}
-	return e.String()
+	return "a " + e.String() + " key"
 }
 
 // resolve returns the validated credential, asking the source only when

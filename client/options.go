@@ -18,7 +18,7 @@ import (
 // the first request.
 type Option func(*settings) error
 
-// Defaults of the retry policy (see DESIGN.md "Retrying").
+// Defaults of the retry policy (the README's "Retries" section).
 const (
 	DefaultMaxRetries    = 3
 	DefaultRetryWaitMin  = 500 * time.Millisecond
@@ -209,8 +209,9 @@ func WithMaxResponseBytes(n int64) Option {
 }
 
 // WithLogger sends the client's log lines to l: one debug line per attempt,
-// one info line per retry. They never contain the key. The client is
-// silent without it.
+// one info line per retry (attempt, wait, reason, status and code, request
+// id, the key's fingerprint). They never contain the key. The client is
+// silent without it, or with a nil l.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *settings) error {
 		o.logger = l
@@ -240,11 +241,16 @@ func WithBearerAuth() Option {
 }
 
 // WithHeaderAuth sends the key in the named header instead of
-// Authorization; "" means "X-API-Key".
+// Authorization; "" means "X-API-Key". Headers net/http or proxies manage
+// themselves (Host, Content-Length, Cookie, Proxy-Authorization, …) are
+// refused: the key would be dropped, mangled or sent to the proxy.
 func WithHeaderAuth(name string) Option {
 	return func(o *settings) error {
 		if name != "" && !validHeaderName(name) {
 			return fmt.Errorf("WithHeaderAuth: %q is not a valid header name", name)
+		}
+		if reservedHeader(name) {
+			return fmt.Errorf("WithHeaderAuth: %q cannot carry the key (net/http or a proxy owns it); use X-API-Key or the header your API documents", name)
 		}
 		o.auth, o.authSet, o.headerName = AuthHeader, true, name
 		return nil
@@ -314,4 +320,16 @@ func validHeaderName(s string) bool {
 		}
 	}
 	return true
+}
+
+// reservedHeader reports headers that cannot carry a key: net/http sets or
+// drops them, or a proxy consumes them.
+func reservedHeader(name string) bool {
+	switch http.CanonicalHeaderKey(name) {
+	case "Host", "Content-Length", "Content-Type", "Content-Encoding", "Transfer-Encoding", "Connection",
+		"Keep-Alive", "Te", "Trailer", "Upgrade", "Cookie", "Proxy-Authorization", "Proxy-Connection",
+		"User-Agent", "Accept", "Accept-Encoding", "Idempotency-Key":
+		return true
+	}
+	return false
 }

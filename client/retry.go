@@ -58,7 +58,7 @@ type call struct {
 	bo         *backoff.ExponentialBackOff
 }
 
-// retryableStatus lists the statuses DESIGN.md retries.
+// retryableStatus lists the statuses the policy retries (README, "Retries").
 func retryableStatus(code int) bool {
 	switch code {
 	case http.StatusTooManyRequests, http.StatusRequestTimeout, http.StatusInternalServerError,

@@ -57,8 +57,13 @@ type Service struct {
 	// EnvVar is the environment variable (and .env entry) that holds the key.
 	EnvVar string
 	// BaseURLEnvVar, when set, is the environment variable that overrides
-	// BaseURL, e.g. "HOPX_BASE_URL".
+	// BaseURL, e.g. "HOPX_BASE_URL". Set it on your own Service to get the
+	// same precedence (WithBaseURL, then this variable, then the config
+	// file's base_url, then BaseURL); it is not derived from Name.
 	BaseURLEnvVar string
+	// ProfileEnvVar, when set, names the config-file profile for this
+	// service, before APIKIT_PROFILE (HopX documents HOPX_PROFILE).
+	ProfileEnvVar string
 	// KeyFormat validates keys before any request; nil accepts any
 	// non-empty key without surrounding whitespace.
 	KeyFormat *keys.Format
@@ -97,7 +102,7 @@ var (
 	// HopX: hopx_live_<keyId>.<secret> keys, bearer or X-API-Key.
 	HopX = Service{
 		Name: "hopx", BaseURL: "https://api.hopx.dev", EnvVar: "HOPX_API_KEY",
-		BaseURLEnvVar: "HOPX_BASE_URL", KeyFormat: keys.HopX, Auth: AuthBearer, HeaderName: "X-API-Key",
+		BaseURLEnvVar: "HOPX_BASE_URL", ProfileEnvVar: "HOPX_PROFILE", KeyFormat: keys.HopX, Auth: AuthBearer, HeaderName: "X-API-Key",
 		Dialect: DialectHopX, KeysPath: "/v1/keys", WhoamiPath: "/v1/whoami", UsagePath: "/v1/usage",
 	}
 	// HyperSync (Envio): UUID tokens, bearer auth, x-ratelimit-* headers.
