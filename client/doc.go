@@ -1,0 +1,59 @@
+// Package client is apikit-go's HTTP client for APIs that authenticate with
+// API keys. Name a service, and the client finds the key, checks it is
+// well-formed before anything is sent, attaches it only to the API's own
+// host, retries what is safe to retry for exactly as long as the server
+// asks, and turns every failure into a typed error.
+//
+//	c, err := client.New(client.WithService(client.Hypedata))
+//	if err != nil {
+//		return err // an invalid option, or a malformed explicit key
+//	}
+//	var page struct{ Content string }
+//	err = c.Do(ctx, "GET", "/v1/scrape?url=https://example.com", nil, &page)
+//
+// # Finding the key
+//
+// Without WithAPIKey or WithCredentials, the client looks, in order, in the
+// service's environment variable, the same name in ./.env, and the config
+// file (see [DefaultSources]). The first source holding a value wins; a
+// value that is not a valid key is an error naming its source, never a
+// silent fall-through. [Client.Credential] says which key is used and where
+// it came from; [Client.Diagnose] lists every source and what each shadows.
+//
+// # Sending the key
+//
+// Bearer by default, a header with WithHeaderAuth, or the query string with
+// WithQueryAuth (an explicit opt-in: URLs end up in logs). The key goes only
+// to the base URL's scheme and host: a redirect elsewhere, or to plain HTTP,
+// carries it in no header and no query value. Plain HTTP is refused except
+// to loopback or with WithInsecureHTTP, and the default transport needs TLS
+// 1.2 or newer.
+//
+// # Retrying
+//
+// 429, 408, 500, 502, 503, 504 and connection failures are retried (POST and
+// PATCH only with WithIdempotencyKey, or when the server cannot have acted).
+// The server's wait (Retry-After, a body hint, X-RateLimit-Reset) is never
+// undercut; without one the wait is exponential backoff with jitter within
+// WithRetryWait's bounds. A wait beyond WithMaxRetryAfter or the context's
+// deadline ends the call at once with the typed error and its RetryAfter, so
+// the caller can schedule. A 401 for an unknown, revoked or expired key makes
+// the client ask its key source once more, so a deployed rotation is picked
+// up without a restart.
+//
+// # Errors
+//
+// A failure the server reported is an *apierrors.Error (package
+// github.com/apikit/apikit-go/errors, always imported as apierrors) that
+// works with errors.Is against its class and code sentinels; a request that
+// got no answer is a [*TransportError]; a key that could not be found or
+// validated fails before anything is sent. No error text, log line or
+// printed value holds the key.
+//
+// # Key management and testing
+//
+// [Client.Keys] lists, creates, regenerates, revokes and rotates keys;
+// [Client.Verify] proves a key works. Package
+// github.com/apikit/apikit-go/client/clienttest is an in-memory server that
+// behaves like the real services, for tests and offline examples.
+package client
