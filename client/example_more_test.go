@@ -415,7 +415,7 @@ func Example_transportError() {
 	fmt.Println("an API error:", errors.As(err, new(*apierrors.Error)))
 	// Output:
 	// GET /v1/whoami attempts: 2
-	// not retried: all 1 retries used (WithMaxRetries)
+	// not retried: its one retry was used (WithMaxRetries)
 	// true false
 	// an API error: false
 }

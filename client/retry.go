@@ -147,6 +147,9 @@ func (k *call) wait(ctx context.Context, hint time.Duration, ev RetryEvent) (boo
 		return false, nil
 	case k.attempts-k.retryBase > c.maxRetries:
 		k.notRetried = fmt.Sprintf("all %d retries used (WithMaxRetries)", c.maxRetries)
+		if c.maxRetries == 1 {
+			k.notRetried = "its one retry was used (WithMaxRetries)"
+		}
 		return false, nil
 	}
 	if hint > c.maxRetryAfter {
