@@ -24,6 +24,20 @@ func (c Charset) Contains(b byte) bool {
 	return strings.IndexByte(string(c), b) >= 0
 }
 
+// unique returns c with every repeated byte after its first occurrence
+// removed, so that it holds at most 256 bytes.
+func (c Charset) unique() Charset {
+	var seen [256]bool
+	out := make([]byte, 0, min(len(c), 256))
+	for i := 0; i < len(c); i++ {
+		if !seen[c[i]] {
+			seen[c[i]] = true
+			out = append(out, c[i])
+		}
+	}
+	return Charset(out)
+}
+
 // firstBad returns the index of the first byte of s that c does not allow,
 // or -1.
 func (c Charset) firstBad(s string) int {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 )
@@ -23,14 +24,19 @@ import (
 //
 // A Format is read-only once in use; copy it to change it.
 type Format struct {
-	// Name names the format in error messages, e.g. "Hypedata".
+	// Name names the format in error messages, e.g. "Hypedata"; "API"
+	// when empty.
 	Name string
 	// Prefixes are the accepted prefixes with the environment each one
-	// means. None: the key has no prefix and its Env is EnvUnknown.
+	// means. None: the key has no prefix and its Env is EnvUnknown. When
+	// several match a key, the longest wins, so {"sk_", EnvLive} and
+	// {"sk_test_", EnvTest} work in either order.
 	Prefixes []Prefix
 	// IDLength, when positive, says the body starts with a public key id of
 	// exactly IDLength characters of IDCharset, followed by Separator and
 	// the secret (HopX: "hopx_live_" + 12 alphanumerics + "." + secret).
+	// Separator or IDCharset without IDLength is an invalid Format: Parse
+	// and Generate say so rather than ignore them.
 	IDLength  int
 	IDCharset Charset
 	Separator string
@@ -107,9 +113,13 @@ func builtins() []*Format { return []*Format{Hypedata, Hypersave, HopX, HyperSyn
 // Parse validates raw against formats (every built-in but Opaque when none
 // are given) and returns the Key. When several formats are given, the one
 // whose prefix raw starts with is the one meant, and its error is returned;
-// when none matches, the error lists the prefixes expected. Errors satisfy
-// errors.Is(err, apierrors.ErrMalformedToken) (ErrExpired for an expired
-// JWT) and are *ParseError; they never contain the key.
+// when the prefixes of several formats match, the longest prefix wins
+// ("sk_test_" over "sk_"). Input without a known prefix that looks like a
+// UUID (hex digits and dashes) or a JWT (two dots, or "eyJ" at the start) gets
+// the UUID or JWT format's own precise error; otherwise the error lists the
+// prefixes expected. Errors satisfy errors.Is(err, apierrors.ErrMalformedToken)
+// (ErrExpired for an expired JWT) and are *ParseError; they never contain the
+// key.
 func Parse(raw string, formats ...*Format) (Key, error) {
 	if len(formats) == 0 {
 		formats = builtins()
@@ -117,11 +127,12 @@ func Parse(raw string, formats ...*Format) (Key, error) {
 	if len(formats) == 1 {
 		return formats[0].Parse(raw)
 	}
-	var first error
-	for _, f := range formats {
-		if f == nil {
-			continue
-		}
+	candidates := byPrefixMatch(raw, formats)
+	if len(candidates) == 0 {
+		return Key{}, &ParseError{Format: "API", Problem: "no key format given"}
+	}
+	errs := make([]error, len(candidates))
+	for i, f := range candidates {
 		k, err := f.Parse(raw)
 		if err == nil {
 			return k, nil
@@ -130,22 +141,22 @@ func Parse(raw string, formats ...*Format) (Key, error) {
 		if errors.As(err, &pe) && pe.prefixMatched {
 			return Key{}, err
 		}
-		if first == nil {
-			first = err
-		}
-	}
-	if first == nil {
-		return Key{}, &ParseError{Format: "API", Problem: "no key format given"}
+		errs[i] = err
 	}
 	if p := commonProblem(raw); p != nil {
 		return Key{}, p
+	}
+	for i, f := range candidates {
+		if f.resembles(raw) {
+			return Key{}, errs[i]
+		}
 	}
 	var names, prefixes []string
 	for _, f := range formats {
 		if f == nil {
 			continue
 		}
-		names = append(names, f.Name)
+		names = append(names, f.name())
 		prefixes = append(prefixes, f.prefixes()...)
 	}
 	problem := fmt.Sprintf("matches none of the formats %s", strings.Join(names, ", "))
@@ -153,6 +164,40 @@ func Parse(raw string, formats ...*Format) (Key, error) {
 		problem += fmt.Sprintf(" (prefixes %s)", strings.Join(prefixes, ", "))
 	}
 	return Key{}, &ParseError{Format: strings.Join(names, "/"), Problem: problem}
+}
+
+// byPrefixMatch returns the non-nil formats in the order Parse tries them:
+// those with a prefix raw starts with first, the longest match first, then
+// the others in the order given.
+func byPrefixMatch(raw string, formats []*Format) []*Format {
+	out := make([]*Format, 0, len(formats))
+	for _, f := range formats {
+		if f != nil {
+			out = append(out, f)
+		}
+	}
+	matchLen := func(f *Format) int {
+		p, _ := f.matchPrefix(raw)
+		return len(p.Text)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return matchLen(out[i]) > matchLen(out[j]) })
+	return out
+}
+
+// resembles reports whether raw, which starts with none of the formats'
+// prefixes, looks enough like f's built-in structure (a UUID, a JWT) that f's
+// own error says more than "matches none of the formats".
+func (f *Format) resembles(raw string) bool {
+	switch f.kind {
+	case kindUUID:
+		if (Hex + "-").firstBad(raw) >= 0 {
+			return false
+		}
+		return strings.Contains(raw, "-") && len(raw) >= 8 || len(raw) >= 32
+	case kindJWT:
+		return strings.HasPrefix(raw, "eyJ") || strings.Count(raw, ".") == 2
+	}
+	return false
 }
 
 // Parse validates raw against f and returns the Key.
@@ -163,26 +208,23 @@ func (f *Format) Parse(raw string) (Key, error) {
 	if err := f.validate(); err != nil {
 		return Key{}, err
 	}
+	name := f.name()
 	fail := func(pos int, format string, args ...any) (Key, error) {
-		return Key{}, &ParseError{Format: f.Name, Problem: fmt.Sprintf(format, args...), Position: pos}
+		return Key{}, &ParseError{Format: name, Problem: fmt.Sprintf(format, args...), Position: pos}
 	}
 	if p := commonProblem(raw); p != nil {
-		p.Format = f.Name
+		p.Format = name
 		return Key{}, p
 	}
-	k := Key{secret: raw, format: f}
+	k := content{secret: raw, format: f}
 	body, offset := raw, 0
 	matched := false
 	if len(f.Prefixes) > 0 {
-		for _, p := range f.Prefixes {
-			if strings.HasPrefix(raw, p.Text) {
-				k.env, body, offset, matched = p.Env, raw[len(p.Text):], len(p.Text), true
-				break
-			}
+		p, ok := f.matchPrefix(raw)
+		if !ok {
+			return Key{}, &ParseError{Format: name, Problem: fmt.Sprintf("does not start with %s", orList(f.prefixes()))}
 		}
-		if !matched {
-			return Key{}, &ParseError{Format: f.Name, Problem: fmt.Sprintf("does not start with %s", orList(f.prefixes()))}
-		}
+		k.env, body, offset, matched = p.Env, raw[len(p.Text):], len(p.Text), true
 	}
 	wrap := func(k Key, err error) (Key, error) {
 		var pe *ParseError
@@ -227,7 +269,7 @@ func (f *Format) Parse(raw string) (Key, error) {
 		if err := checkJWT(body, f.now()); err != nil {
 			var pe *ParseError
 			if errors.As(err, &pe) {
-				pe.Format = f.Name
+				pe.Format = name
 				return Key{}, pe
 			}
 			return fail(0, "not a JWT: %s", err)
@@ -235,10 +277,10 @@ func (f *Format) Parse(raw string) (Key, error) {
 	}
 	if f.Check != nil {
 		if err := f.Check(raw); err != nil {
-			return wrap(Key{}, &ParseError{Format: f.Name, Problem: err.Error(), err: err})
+			return wrap(Key{}, &ParseError{Format: name, Problem: err.Error(), err: err})
 		}
 	}
-	return k, nil
+	return newKey(k), nil
 }
 
 // Generate makes a new random key of this format for env, reading
@@ -252,7 +294,7 @@ func (f *Format) Generate(env Env, r io.Reader) (Key, error) {
 
 // validate reports a Format that cannot work, instead of misbehaving.
 func (f *Format) validate() error {
-	bad := func(msg string) error { return &ParseError{Format: f.Name, Problem: "invalid format: " + msg} }
+	bad := func(msg string) error { return &ParseError{Format: f.name(), Problem: "invalid format: " + msg} }
 	switch {
 	case f.MinLength < 0 || f.MaxLength < 0:
 		return bad("negative length")
@@ -262,6 +304,10 @@ func (f *Format) validate() error {
 		return bad("negative IDLength")
 	case f.IDLength > 0 && f.Separator == "":
 		return bad("IDLength without a Separator")
+	case f.IDLength == 0 && f.Separator != "":
+		return bad(fmt.Sprintf("Separator %q without IDLength: set IDLength to the length of the key id before the separator, or leave Separator empty", f.Separator))
+	case f.IDLength == 0 && f.IDCharset != "":
+		return bad("IDCharset without IDLength: set IDLength to the length of the key id, or leave IDCharset empty")
 	}
 	for _, p := range f.Prefixes {
 		if p.Text == "" {
@@ -269,6 +315,14 @@ func (f *Format) validate() error {
 		}
 	}
 	return nil
+}
+
+// name is the format's name for messages: Name, or "API" when it is empty.
+func (f *Format) name() string {
+	if f.Name == "" {
+		return "API"
+	}
+	return f.Name
 }
 
 func (f *Format) now() time.Time {

@@ -28,14 +28,14 @@ func (f *Format) generate(env Env, r io.Reader) (Key, error) {
 	case kindUUID:
 		var b [16]byte
 		if _, err := io.ReadFull(r, b[:]); err != nil {
-			return Key{}, fmt.Errorf("keys: generating a %s key: %w", f.Name, err)
+			return Key{}, fmt.Errorf("keys: generating a %s key: %w", f.name(), err)
 		}
 		b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
 		raw = fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 	case kindJWT:
 		tok, err := testJWT(r, f.now())
 		if err != nil {
-			return Key{}, fmt.Errorf("keys: generating a %s key: %w", f.Name, err)
+			return Key{}, fmt.Errorf("keys: generating a %s key: %w", f.name(), err)
 		}
 		raw = tok
 	default:
@@ -49,7 +49,7 @@ func (f *Format) generate(env Env, r io.Reader) (Key, error) {
 				}
 			}
 			if !found {
-				return Key{}, fmt.Errorf("keys: %s has no prefix for %s keys", f.Name, env)
+				return Key{}, fmt.Errorf("keys: %s has no prefix for %s keys", f.name(), env)
 			}
 		}
 		body := ""
@@ -78,13 +78,16 @@ func (f *Format) generate(env Env, r io.Reader) (Key, error) {
 	}
 	k, err := f.Parse(raw)
 	if err != nil {
-		return Key{}, fmt.Errorf("keys: %s cannot generate a key that passes its own checks (has it a Check func?): %w", f.Name, err)
+		return Key{}, fmt.Errorf("keys: %s cannot generate a key that passes its own checks (has it a Check func?): %w", f.name(), err)
 	}
 	return k, nil
 }
 
 // randomString draws n characters of cs uniformly (rejection sampling).
+// A character listed twice in cs is drawn as often as any other, and a cs
+// longer than 256 bytes (which can only repeat bytes) cannot stall the loop.
 func randomString(r io.Reader, cs Charset, n int) (string, error) {
+	cs = cs.unique()
 	if cs == "" {
 		cs = Alphanumeric
 	}
