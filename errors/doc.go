@@ -17,7 +17,12 @@
 //	if errors.Is(err, apierrors.ErrAuthentication) { … } // any 401, revoked included
 //
 // [FromResponse] turns an *http.Response into a typed error, whatever the
-// service's dialect. Nothing in this package ever holds an API key: the
-// decoder sees only responses, and the client scrubs the key from any text a
-// server echoes back before it returns.
+// service's dialect; [Decode] does the same for a body already read.
+//
+// An error's text never holds the API key, even when a server echoes it
+// back: FromResponse takes the credentials from the request the response
+// answers (Authorization, X-API-Key, key-like headers and query values) and
+// [DecodeRedacted] takes them from its caller; both replace each with
+// "REDACTED", in its plain and URL-encoded forms, in every string of the
+// *Error before any of them is cut to its bound.
 package errors

@@ -67,7 +67,7 @@ func (e *Error) Error() string {
 		b.WriteString(h)
 	}
 	if e.RetryAfter > 0 {
-		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
+		fmt.Fprintf(&b, " (retry after %s)", roundWait(e.RetryAfter))
 	}
 	if e.RequestID != "" {
 		fmt.Fprintf(&b, " [request id %s]", e.RequestID)
@@ -80,6 +80,19 @@ func (e *Error) Error() string {
 		b.WriteString(e.NotRetried)
 	}
 	return b.String()
+}
+
+// roundWait rounds a wait for people to read: to the millisecond below ten
+// seconds ("2.5s", "750ms"), to the second above ("1m0s" for 59.55s). A wait
+// under a millisecond is shown as it is, rather than as "0s".
+func roundWait(d time.Duration) time.Duration {
+	switch {
+	case d < time.Millisecond:
+		return d
+	case d < 10*time.Second:
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Second)
 }
 
 // Is reports whether target is e's class sentinel or its code sentinel.

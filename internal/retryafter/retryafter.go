@@ -1,6 +1,6 @@
 // Package retryafter reads the waits servers ask for: the Retry-After header
 // (RFC 9110: delta-seconds or an HTTP-date in any of its three forms),
-// millisecond variants, and X-RateLimit-Reset.
+// millisecond variants, X-RateLimit-Reset, and seconds given in a JSON body.
 package retryafter
 
 import (
@@ -34,12 +34,14 @@ func Parse(value string, now time.Time) (time.Duration, bool) {
 	return until(t, now), true
 }
 
-// ParseMillis reads a millisecond wait, as in the retry-after-ms header.
+// ParseMillis reads a millisecond wait, as in the retry-after-ms header: a
+// plain decimal number, fraction and exponent allowed. Inf, NaN, hex floats
+// and signs are refused.
 func ParseMillis(value string) (time.Duration, bool) {
 	v := strings.TrimSpace(value)
 	if !isDigits(v) {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f < 0 || f != f {
+		f, ok := decimal(v)
+		if !ok {
 			return 0, false
 		}
 		return clamp(f * float64(time.Millisecond)), true
@@ -51,6 +53,17 @@ func ParseMillis(value string) (time.Duration, bool) {
 	return time.Duration(n) * time.Millisecond, true
 }
 
+// ParseSeconds reads a wait in seconds written as a plain decimal number,
+// fraction and exponent allowed ("3", "2.5", "1e3"), as JSON bodies give it.
+// Inf, NaN, hex floats and signs are refused; a huge value is Max.
+func ParseSeconds(value string) (time.Duration, bool) {
+	f, ok := decimal(strings.TrimSpace(value))
+	if !ok {
+		return 0, false
+	}
+	return clamp(f * float64(time.Second)), true
+}
+
 // EpochThreshold separates the two conventions of X-RateLimit-Reset: a value
 // below it is seconds until the reset (GitHub's secondary limits, Envio),
 // one at or above it a Unix time in seconds (GitHub's primary limits).
@@ -58,18 +71,63 @@ const EpochThreshold = 1_000_000_000
 
 // ParseReset reads X-RateLimit-Reset as the wait until the window resets:
 // seconds from now when small, a Unix time when at least EpochThreshold.
-// Fractional seconds are accepted.
+// Fractional seconds and exponents are accepted; Inf, NaN, hex floats and
+// signs are not. A reset further away than Max is Max, whatever the
+// platform: the float is bounded before it becomes an integer.
 func ParseReset(value string, now time.Time) (time.Duration, bool) {
-	v := strings.TrimSpace(value)
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f < 0 || f != f || v == "" {
+	f, ok := decimal(strings.TrimSpace(value))
+	if !ok {
 		return 0, false
 	}
-	if f >= EpochThreshold {
-		sec := int64(f)
-		return until(time.Unix(sec, int64((f-float64(sec))*1e9)), now), true
+	if f < EpochThreshold {
+		return clamp(f * float64(time.Second)), true
 	}
-	return clamp(f * float64(time.Second)), true
+	wait := f - float64(now.Unix()) // both well within float64's exact integers for real dates
+	if wait >= Max.Seconds() {
+		return Max, true
+	}
+	sec := int64(f) // f < now + Max: fits an int64
+	return until(time.Unix(sec, int64((f-float64(sec))*1e9)), now), true
+}
+
+// decimal parses s when it is a plain non-negative decimal number: digits
+// with an optional fraction and an optional exponent ("12", "1.5", ".5",
+// "1e3"). strconv.ParseFloat alone would also take "Inf", "NaN", "0x1p4",
+// signs and underscores, none of which a server means as a wait.
+func decimal(s string) (float64, bool) {
+	i, digits := 0, 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i, digits = i+1, digits+1
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i, digits = i+1, digits+1
+		}
+	}
+	if digits == 0 {
+		return 0, false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		start := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == start {
+			return 0, false
+		}
+	}
+	if i != len(s) {
+		return 0, false
+	}
+	// The syntax is valid, so the only possible error is ErrRange, whose
+	// result (+Inf for a huge value, 0 for a tiny one) is still the answer.
+	f, _ := strconv.ParseFloat(s, 64)
+	return f, true
 }
 
 func isDigits(s string) bool {

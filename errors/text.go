@@ -1,0 +1,52 @@
+package errors
+
+import (
+	"bytes"
+	"strings"
+	"unicode/utf8"
+)
+
+// Bounds on the strings taken from a response, so that a hostile body cannot
+// flood logs through an error's text.
+const (
+	maxMessage = 512
+	maxField   = 128
+)
+
+// firstLine is the first line of a plain-text body. It is not cut here:
+// Decode scrubs secrets from it first, then bounds it.
+func firstLine(b []byte) string {
+	if i := bytes.IndexAny(b, "\r\n"); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
+
+// clean makes s one line of printable text of at most max bytes (and "…"
+// when it was cut).
+func clean(s string, max int) string {
+	if s == "" {
+		return ""
+	}
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		if r == utf8.RuneError || r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 {
+			r = ' '
+		}
+		if r == ' ' {
+			if space {
+				continue
+			}
+			space = true
+		} else {
+			space = false
+		}
+		if b.Len()+utf8.RuneLen(r) > max {
+			b.WriteString("…")
+			break
+		}
+		b.WriteRune(r)
+	}
+	return strings.TrimSpace(b.String())
+}
