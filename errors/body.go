@@ -3,7 +3,6 @@ package errors
 import (
 	"bytes"
 	"encoding/json"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -26,19 +25,29 @@ type fields struct {
 
 // object is one JSON object with its members still raw, so that each is read
 // on its own and one member of an unexpected type spoils only itself.
-type object map[string]json.RawMessage
+type object struct {
+	members map[string]json.RawMessage
+	folded  map[string]string // lower-cased name → the member it stands for
+}
 
 // parseObject reads b as one JSON object; false for anything else.
 func parseObject(b []byte) (object, bool) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 || b[0] != '{' {
-		return nil, false
+		return object{}, false
 	}
-	var o object
-	if json.Unmarshal(b, &o) != nil {
-		return nil, false
+	var m map[string]json.RawMessage
+	if json.Unmarshal(b, &m) != nil {
+		return object{}, false
 	}
-	return o, true
+	folded := make(map[string]string, len(m))
+	for k := range m {
+		l := strings.ToLower(k)
+		if prev, ok := folded[l]; !ok || k < prev {
+			folded[l] = k
+		}
+	}
+	return object{members: m, folded: folded}, true
 }
 
 // get returns the member called name. Like encoding/json, it falls back to a
@@ -46,20 +55,30 @@ func parseObject(b []byte) (object, bool) {
 // match that way, the first in sorted order is taken, so the answer never
 // depends on map order.
 func (o object) get(name string) json.RawMessage {
-	if v, ok := o[name]; ok {
+	if v, ok := o.members[name]; ok {
 		return v
 	}
-	var found []string
-	for k := range o {
-		if strings.EqualFold(k, name) {
-			found = append(found, k)
+	if k, ok := o.folded[strings.ToLower(name)]; ok {
+		return o.members[k]
+	}
+	return nil
+}
+
+// without returns o less the member called name, in any case.
+func (o object) without(name string) object {
+	m := make(map[string]json.RawMessage, len(o.members))
+	folded := make(map[string]string, len(o.folded))
+	for k, v := range o.members {
+		if !strings.EqualFold(k, name) {
+			m[k] = v
 		}
 	}
-	if len(found) == 0 {
-		return nil
+	for l, k := range o.folded {
+		if _, ok := m[k]; ok {
+			folded[l] = k
+		}
 	}
-	sort.Strings(found)
-	return o[found[0]]
+	return object{members: m, folded: folded}
 }
 
 // first returns the first of names that reads as a non-empty value with
@@ -102,13 +121,7 @@ func (f *fields) collect(o object, depth int) {
 		}
 	}
 	if d, ok := parseObject(o.get("details")); ok {
-		delete(d, "error") // details never nest an error
-		for k := range d {
-			if strings.EqualFold(k, "error") {
-				delete(d, k)
-			}
-		}
-		f.collect(d, depth+1)
+		f.collect(d.without("error"), depth+1) // details never nest an error
 	}
 }
 

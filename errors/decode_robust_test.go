@@ -71,6 +71,8 @@ func TestDecodeToleratesWrongTypedFields(t *testing.T) {
 			code: apierrors.CodeRevoked, raw: "revoked", message: "gone"},
 		{name: "byte-order mark after space", status: 429, body: " \ufeff" + `{"error":"RATE_LIMITED","retryAfter":9}`,
 			code: apierrors.CodeRateLimited, raw: "RATE_LIMITED", retryAfter: 9 * time.Second},
+		{name: "names in any case", status: 401, body: `{"Error":{"CODE":"revoked","Message":"gone","message":"exact","Request_ID":7}}`,
+			code: apierrors.CodeRevoked, raw: "revoked", message: "exact", requestID: "7"},
 		{name: "JSON string body", status: 404, body: `"No such widget"`, code: apierrors.CodeNotFound, message: "No such widget"},
 		{name: "retry hint as hex is no hint", status: 429, header: http.Header{"Retry-After": {"3"}},
 			body: `{"retryAfter":"0x10"}`, code: apierrors.CodeRateLimited, retryAfter: 3 * time.Second},
