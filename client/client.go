@@ -66,9 +66,10 @@ type Client struct {
 
 // resolved is a validated credential with its ready-made header value.
 type resolved struct {
-	cred   credentials.Credential
-	header string // the Authorization / key header value
-	fp     string // the key's fingerprint, for logs
+	cred    credentials.Credential
+	header  string    // the Authorization / key header value
+	fp      string    // the key's fingerprint, for logs
+	expires time.Time // when the key says it stops working (a JWT's exp); zero if it does not say
 }
 
 // New builds a Client. It checks every option, resolves the base URL

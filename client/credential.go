@@ -49,10 +49,17 @@ func envName(e keys.Env) string {
 }
 
 // resolve returns the validated credential, asking the source only when
-// none is cached.
+// none is cached, or when the cached key has passed the expiry it carries
+// (a JWT's exp): then the source is asked again, and an expired key from it
+// fails validation, so an expired key is never sent.
 func (c *Client) resolve(ctx context.Context) (*resolved, error) {
 	if r := c.cur.Load(); r != nil {
-		return r, nil
+		if r.expires.IsZero() || c.now().Before(r.expires) {
+			return r, nil
+		}
+		if c.cur.CompareAndSwap(r, nil) {
+			c.creds.Invalidate()
+		}
 	}
 	cred, err := c.creds.Retrieve(ctx)
 	if err != nil {
@@ -70,6 +77,7 @@ func (c *Client) resolve(ctx context.Context) (*resolved, error) {
 // newResolved readies a validated credential for sending.
 func (c *Client) newResolved(cred credentials.Credential) *resolved {
 	r := &resolved{cred: cred, fp: cred.Key.Fingerprint()}
+	r.expires, _ = cred.Key.ExpiresAt()
 	switch c.auth {
 	case AuthBearer:
 		r.header = "Bearer " + cred.Key.Reveal()

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -259,5 +260,80 @@ func TestTransportErrorChainHoldsNoKey(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestDisagreeingHintsAreNotUndercut: a body hint and a Retry-After header
+// that disagree: the client waits the longer, whichever it is; a rate-limit
+// reset is only a fallback when neither is given.
+func TestDisagreeingHintsAreNotUndercut(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		body    string
+		headers []string
+		want    time.Duration
+	}{
+		{"body 0, header 2", `{"error":"rate_limited","retryAfter":0}`, []string{"Retry-After", "2"}, 2 * time.Second},
+		{"body 3, header 1", `{"error":"rate_limited","retryAfter":3}`, []string{"Retry-After", "1"}, 3 * time.Second},
+		{"header 1, reset 3600", `{}`, []string{"Retry-After", "1", "X-RateLimit-Reset", "3600"}, time.Second},
+		{"reset alone", `{}`, []string{"X-RateLimit-Reset", "4"}, 4 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newScripted(t, reply(429, tc.body, tc.headers...), reply(200, `{}`))
+			c, fs := newTestClient(t, srv)
+			if err := c.Do(context.Background(), "GET", "/v1/x", nil, nil); err != nil {
+				t.Fatal(err)
+			}
+			if w := fs.got(); len(w) != 1 || w[0] != tc.want {
+				t.Errorf("waits %v, want [%v]", w, tc.want)
+			}
+		})
+	}
+}
+
+// TestEchoedKeyAtTheCutIsRedacted: a server message that echoes the key
+// right where the message is cut to its bound leaves no piece of it.
+func TestEchoedKeyAtTheCutIsRedacted(t *testing.T) {
+	for pad := 470; pad <= 520; pad += 5 {
+		msg := strings.Repeat("x", pad) + " " + testKey + " and more"
+		srv := newScripted(t, reply(401, `{"error":{"code":"unknown_key","message":"`+msg+`"}}`))
+		c, _ := newTestClient(t, srv)
+		err := c.Do(context.Background(), "GET", "/v1/x", nil, nil)
+		if err == nil {
+			t.Fatal("no error")
+		}
+		if s := fmt.Sprintf("%v %+v", err, err); strings.Contains(s, testKey[8:20]) {
+			t.Fatalf("pad %d: a piece of the key is in %q", pad, s)
+		}
+	}
+}
+
+// TestCachedJWTPastItsExpiryIsNotSent: a JWT valid when first resolved is
+// cached; once its exp passes, the client asks its source again, which
+// still has the expired token, and the call fails before sending.
+func TestCachedJWTPastItsExpiryIsNotSent(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	format := *keys.Web3Storage
+	format.Now = clock
+	enc := base64.RawURLEncoding.EncodeToString
+	token := enc([]byte(`{"alg":"HS256"}`)) + "." + enc([]byte(fmt.Sprintf(`{"exp":%d}`, now.Add(time.Hour).Unix()))) + ".c2ln"
+	srv := newScripted(t, reply(200, `{}`))
+	svc := testService(srv.URL)
+	svc.KeyFormat = &format
+	c, err := New(WithService(svc), WithAPIKey(token), func(o *settings) error { o.now = clock; return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Do(context.Background(), "GET", "/v1/x", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(2 * time.Hour)
+	err = c.Do(context.Background(), "GET", "/v1/x", nil, nil)
+	if !errors.Is(err, apierrors.ErrExpired) {
+		t.Errorf("err = %v; want ErrExpired", err)
+	}
+	if n := len(srv.got()); n != 1 {
+		t.Errorf("%d requests reached the server, want 1 (the expired token must not be sent)", n)
 	}
 }

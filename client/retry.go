@@ -216,15 +216,12 @@ func (k *call) decode(resp *http.Response) *apierrors.Error {
 	body, _ := readBounded(resp.Body, apierrors.MaxBodyBytes)
 	resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
-	e := apierrors.Decode(resp.StatusCode, resp.Header, body)
-	if k.key != nil {
-		secret := k.key.cred.Key.Reveal()
-		e.Message = redact.Secret(e.Message, secret)
-		e.RawCode = redact.Secret(e.RawCode, secret)
-		e.Reason = redact.Secret(e.Reason, secret)
-		e.RequestID = redact.Secret(e.RequestID, secret)
+	if k.key == nil {
+		return apierrors.Decode(resp.StatusCode, resp.Header, body)
 	}
-	return e
+	// Scrubbed before the text is cut to its bound, so not even a piece of
+	// the key survives at the cut.
+	return apierrors.DecodeRedacted(resp.StatusCode, resp.Header, body, k.key.cred.Key.Reveal())
 }
 
 var errBodyTooLarge = errors.New("response body too large")

@@ -153,26 +153,32 @@ func challenge(header http.Header, s scrubber) bearerChallenge {
 	return bearerChallenge{code: param("error"), description: param("error_description"), scope: param("scope")}
 }
 
-// retryHint picks the wait: the body's hint, else Retry-After (seconds or
-// HTTP-date), else retry-after-ms, else on a 429 X-RateLimit-Reset. Of a
-// header sent more than once, the first non-empty value counts.
+// retryHint is the wait the server asks for. The explicit directives — the
+// body's hint (retryAfter, retry_after, retry_after_seconds, in details
+// too), Retry-After (seconds or an HTTP-date) and Retry-After-Ms — may
+// disagree (a proxy's header, the application's body); the longest wins, so
+// that none of them is undercut. X-RateLimit-Reset, on a 429, is used only
+// when there is no directive: it often describes a wider window (an hourly
+// or monthly quota) than the limit that answered.
 func retryHint(status int, header http.Header, f fields) time.Duration {
-	if f.hasHint {
-		return f.retryAfter
+	var d time.Duration
+	found := f.hasHint
+	if found {
+		d = f.retryAfter
 	}
 	now := time.Now()
-	if d, ok := retryafter.Parse(firstValue(header, "Retry-After"), now); ok {
-		return d
+	if v, ok := retryafter.Parse(firstValue(header, "Retry-After"), now); ok {
+		d, found = max(d, v), true
 	}
-	if d, ok := retryafter.ParseMillis(firstValue(header, "Retry-After-Ms")); ok {
-		return d
+	if v, ok := retryafter.ParseMillis(firstValue(header, "Retry-After-Ms")); ok {
+		d, found = max(d, v), true
 	}
-	if status == http.StatusTooManyRequests {
-		if d, ok := retryafter.ParseReset(firstValue(header, "X-Ratelimit-Reset"), now); ok {
-			return d
+	if !found && status == http.StatusTooManyRequests {
+		if v, ok := retryafter.ParseReset(firstValue(header, "X-Ratelimit-Reset"), now); ok {
+			return v
 		}
 	}
-	return 0
+	return d
 }
 
 // firstValue returns the first value of the header name that is not empty

@@ -266,7 +266,8 @@ func (f *Format) Parse(raw string) (Key, error) {
 			return fail(0, "not a UUID: %s", err)
 		}
 	case kindJWT:
-		if err := checkJWT(body, f.now()); err != nil {
+		exp, err := checkJWT(body, f.now())
+		if err != nil {
 			var pe *ParseError
 			if errors.As(err, &pe) {
 				pe.Format = name
@@ -274,6 +275,7 @@ func (f *Format) Parse(raw string) (Key, error) {
 			}
 			return fail(0, "not a JWT: %s", err)
 		}
+		k.expires = exp
 	}
 	if f.Check != nil {
 		if err := f.Check(raw); err != nil {

@@ -170,8 +170,16 @@ func TestJWTExpiry(t *testing.T) {
 		t.Errorf("ParseError = %+v", pe)
 	}
 	future := jwt(t, `{"alg":"HS256"}`, `{"exp":1900000000}`)
-	if _, err := f.Parse(future); err != nil {
+	k, err := f.Parse(future)
+	if err != nil {
 		t.Errorf("future exp: %v", err)
+	}
+	if at, ok := k.ExpiresAt(); !ok || at.Unix() != 1900000000 {
+		t.Errorf("ExpiresAt = %v, %v; want the exp claim", at, ok)
+	}
+	k, _ = f.Parse(jwt(t, `{"alg":"HS256"}`, `{"sub":"x"}`))
+	if _, ok := k.ExpiresAt(); ok {
+		t.Error("a JWT without exp says it expires")
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 )
 
 // Key is an API key that has passed validation. It is a small handle: copy
@@ -36,18 +37,20 @@ type Key struct {
 // %q), fmt reports the bad verb by printing the pointer's target once with
 // %v, which shows a struct's fields but prints a *string as an address.
 type keyData struct {
-	secret *string
-	format *Format
-	env    Env
-	id     string
+	secret  *string
+	format  *Format
+	env     Env
+	id      string
+	expires time.Time
 }
 
 // content is a Key's content in plain form, for the package's own use.
 type content struct {
-	secret string
-	format *Format
-	env    Env
-	id     string
+	secret  string
+	format  *Format
+	env     Env
+	id      string
+	expires time.Time // a JWT's exp; zero when the key does not say
 }
 
 // data returns k's content, or an empty one for the zero Key, so that every
@@ -56,13 +59,13 @@ func (k Key) data() content {
 	if k.d == nil || k.d.secret == nil {
 		return content{}
 	}
-	return content{secret: *k.d.secret, format: k.d.format, env: k.d.env, id: k.d.id}
+	return content{secret: *k.d.secret, format: k.d.format, env: k.d.env, id: k.d.id, expires: k.d.expires}
 }
 
 // newKey makes the Key that holds c.
 func newKey(c content) Key {
 	secret := c.secret
-	return Key{d: &keyData{secret: &secret, format: c.format, env: c.env, id: c.id}}
+	return Key{d: &keyData{secret: &secret, format: c.format, env: c.env, id: c.id, expires: c.expires}}
 }
 
 // Reveal returns the secret, exactly as it was parsed; "" for the zero Key.
@@ -78,6 +81,14 @@ func (k Key) IsZero() bool { return k.data().secret == "" }
 // takes says nothing about the secret's content. Two zero Keys are equal.
 func (k Key) Equal(other Key) bool {
 	return subtle.ConstantTimeCompare([]byte(k.data().secret), []byte(other.data().secret)) == 1
+}
+
+// ExpiresAt returns when the key stops working, if the key itself says so
+// (a JWT's exp claim); a client holding the key refuses to send it after
+// that. Most keys do not say, and the service alone knows.
+func (k Key) ExpiresAt() (time.Time, bool) {
+	at := k.data().expires
+	return at, !at.IsZero()
 }
 
 // Env returns the environment the key's prefix names.

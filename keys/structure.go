@@ -29,25 +29,26 @@ func checkUUID(s string) error {
 	return nil
 }
 
-// checkJWT checks a JWT's structure and expiry. Only the claims that matter
-// here are read; the signature is the server's business.
-func checkJWT(s string, now time.Time) error {
+// checkJWT checks a JWT's structure and expiry and returns its exp (zero
+// when it has none). Only the claims that matter here are read; the
+// signature is the server's business.
+func checkJWT(s string, now time.Time) (time.Time, error) {
 	parts := strings.Split(s, ".")
 	if len(parts) != 3 {
-		return fmt.Errorf("has %d dot-separated parts, want 3 (header.payload.signature)", len(parts))
+		return time.Time{}, fmt.Errorf("has %d dot-separated parts, want 3 (header.payload.signature)", len(parts))
 	}
 	names := [...]string{"header", "payload", "signature"}
 	var decoded [2][]byte
 	for i, p := range parts {
 		if p == "" {
-			return fmt.Errorf("the %s part is empty", names[i])
+			return time.Time{}, fmt.Errorf("the %s part is empty", names[i])
 		}
 		if strings.HasSuffix(p, "=") {
-			return fmt.Errorf("the %s part has base64 padding (=), which JWTs omit", names[i])
+			return time.Time{}, fmt.Errorf("the %s part has base64 padding (=), which JWTs omit", names[i])
 		}
 		b, err := base64.RawURLEncoding.DecodeString(p)
 		if err != nil {
-			return fmt.Errorf("the %s part is not base64url", names[i])
+			return time.Time{}, fmt.Errorf("the %s part is not base64url", names[i])
 		}
 		if i < 2 {
 			decoded[i] = b
@@ -57,21 +58,22 @@ func checkJWT(s string, now time.Time) error {
 		Alg any `json:"alg"`
 	}
 	if err := decodeObject(decoded[0], &header); err != nil {
-		return fmt.Errorf("the header is not a JSON object")
+		return time.Time{}, fmt.Errorf("the header is not a JSON object")
 	}
 	if alg, ok := header.Alg.(string); !ok || alg == "" {
-		return errors.New(`the header has no "alg"`)
+		return time.Time{}, errors.New(`the header has no "alg"`)
 	}
 	var payload struct {
 		Exp *json.Number `json:"exp"`
 	}
 	if err := decodeObject(decoded[1], &payload); err != nil {
-		return fmt.Errorf("the payload is not a JSON object")
+		return time.Time{}, fmt.Errorf("the payload is not a JSON object")
 	}
+	var expires time.Time
 	if payload.Exp != nil {
 		exp, err := payload.Exp.Float64()
 		if err != nil || math.IsNaN(exp) || math.IsInf(exp, 0) {
-			return errors.New(`the payload's "exp" is not a number`)
+			return time.Time{}, errors.New(`the payload's "exp" is not a number`)
 		}
 		if exp > 1e12 { // milliseconds, as some issuers write
 			exp /= 1000
@@ -79,12 +81,13 @@ func checkJWT(s string, now time.Time) error {
 		if exp < 1e11 {
 			at := time.Unix(int64(exp), 0).UTC()
 			if !now.Before(at) {
-				return &ParseError{Problem: fmt.Sprintf("expired at %s; create a new token", at.Format(time.RFC3339)),
+				return time.Time{}, &ParseError{Problem: fmt.Sprintf("expired at %s; create a new token", at.Format(time.RFC3339)),
 					Expired: true, ExpiredAt: at, prefixMatched: true}
 			}
+			expires = at
 		}
 	}
-	return nil
+	return expires, nil
 }
 
 // decodeObject decodes b, which must be one JSON object, into v.
