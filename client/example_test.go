@@ -74,7 +74,10 @@ func ExampleClient_Do_errors() {
 }
 
 func ExampleClient_Do_retryAfter() {
-	srv := clienttest.NewServer(client.Hypedata)
+	// The server's clock stands at the top of an hour, so the hourly window
+	// has a full hour left whenever the example runs.
+	clock := clienttest.NewFakeClock(time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC))
+	srv := clienttest.NewServer(client.Hypedata, clienttest.WithClock(clock))
 	defer srv.Close()
 	key, _, _ := srv.IssueKey(clienttest.KeyParams{Name: "example", Scopes: []string{"scrape"}, RateLimitPerHour: 1})
 	c, _ := srv.NewClient(key, client.WithMaxRetryAfter(10*time.Second))

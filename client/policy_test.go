@@ -337,3 +337,29 @@ func TestCachedJWTPastItsExpiryIsNotSent(t *testing.T) {
 		t.Errorf("%d requests reached the server, want 1 (the expired token must not be sent)", n)
 	}
 }
+
+// TestGeneratedIdempotencyKeyIsPerCall: one WithIdempotencyKey("") value
+// used for two different POSTs (and concurrently) gives each its own key;
+// reusing the first would make the server answer the second with the first
+// job, silently dropping it.
+func TestGeneratedIdempotencyKeyIsPerCall(t *testing.T) {
+	srv := newScripted(t, reply(200, `{}`))
+	c, _ := newTestClient(t, srv)
+	idem := WithIdempotencyKey("")
+	done := make(chan error, 4)
+	for i := range 4 {
+		go func() { done <- c.DoWith(context.Background(), "POST", "/v1/jobs", map[string]int{"n": i}, nil, idem) }()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]bool{}
+	for _, r := range srv.got() {
+		seen[r.Header.Get("Idempotency-Key")] = true
+	}
+	if len(seen) != 4 || seen[""] {
+		t.Errorf("keys %v, want 4 distinct", seen)
+	}
+}

@@ -24,13 +24,15 @@ func usingKey(r *resolved) RequestOption {
 
 // WithIdempotencyKey sends an Idempotency-Key header, the same on every
 // attempt, which makes a POST or PATCH safe to retry: the server applies it
-// once. Pass "" to have the client generate a random key for this call.
+// once. Pass "" to have the client generate a random key for each call the
+// option is given to (one per logical request, reused by its retries).
 func WithIdempotencyKey(key string) RequestOption {
 	return func(r *requestSettings) {
-		if key == "" {
-			key = newIdempotencyKey()
+		k := key // a fresh key per call: the option value may be reused, even concurrently
+		if k == "" {
+			k = newIdempotencyKey()
 		}
-		r.idempotencyKey = key
+		r.idempotencyKey = k
 	}
 }
 
