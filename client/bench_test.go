@@ -156,11 +156,12 @@ func apikitDoer(b *testing.B, url string) doer {
 		b.Fatal(err)
 	}
 	return func(ctx context.Context, method string, body []byte, out *benchPayload) error {
-		var in any
-		if body != nil {
-			in = json.RawMessage(body)
+		if body == nil {
+			return c.Do(ctx, method, "/v1/items", nil, out)
 		}
-		return c.DoWith(ctx, method, "/v1/items", in, out, client.WithIdempotencyKey("bench"))
+		// The idempotency key is what makes a POST retryable at all; the
+		// peers retry a POST without one (retryablehttp) or never (net/http).
+		return c.DoWith(ctx, method, "/v1/items", json.RawMessage(body), out, client.WithIdempotencyKey("bench"))
 	}
 }
 
@@ -221,3 +222,80 @@ func BenchmarkPostJSONParallel(b *testing.B) {
 // BenchmarkRetry429 is a 429 (Retry-After: 0) then a 200 per operation: the
 // cost of the retry machinery itself.
 func BenchmarkRetry429(b *testing.B) { runBench(b, true, http.MethodGet, nil, false) }
+
+// memTransport answers every request from memory with the ~1 KiB body: no
+// sockets, no server goroutines, so what is left is the client's own cost.
+type memTransport struct{ body []byte }
+
+func (t memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Body != nil {
+		_, _ = io.Copy(io.Discard, r.Body)
+		r.Body.Close()
+	}
+	if r.Header.Get("Authorization") != "Bearer "+benchKey && r.URL.Query().Get("api_key") != benchKey {
+		return &http.Response{StatusCode: http.StatusUnauthorized, Body: http.NoBody, Header: http.Header{}, Request: r}, nil
+	}
+	return &http.Response{
+		StatusCode: http.StatusOK, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:        http.Header{"Content-Type": {"application/json"}},
+		Body:          io.NopCloser(bytes.NewReader(t.body)),
+		ContentLength: int64(len(t.body)),
+		Request:       r,
+	}, nil
+}
+
+// BenchmarkOverhead is BenchmarkGetJSON over an in-memory transport: the
+// loopback round trip, which dominates and blurs the others, is gone, so
+// the SDK's own cost per request (and per auth mode) is what differs.
+func BenchmarkOverhead(b *testing.B) {
+	mem := memTransport{body: benchBody()}
+	const url = "https://api.example.test"
+	raw := &http.Client{Transport: mem}
+	run := func(b *testing.B, do func(*benchPayload) error) {
+		var out benchPayload
+		if err := do(&out); err != nil || len(out.Items) != 9 {
+			b.Fatalf("warm-up: %v (%d items)", err, len(out.Items))
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if err := do(&out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("nethttp", func(b *testing.B) {
+		run(b, func(out *benchPayload) error {
+			req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, url+"/v1/items", nil)
+			if err != nil {
+				return err
+			}
+			req.Header.Set("Authorization", "Bearer "+benchKey)
+			req.Header.Set("Accept", "application/json")
+			resp, err := raw.Do(req)
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			return json.NewDecoder(resp.Body).Decode(out)
+		})
+	})
+	for _, mode := range []struct {
+		name string
+		opts []client.Option
+	}{
+		{"apikit", nil},
+		{"apikit-query", []client.Option{client.WithQueryAuth("api_key")}},
+		{"apikit-attempt-timeout", []client.Option{client.WithAttemptTimeout(time.Minute)}},
+	} {
+		b.Run(mode.name, func(b *testing.B) {
+			opts := append([]client.Option{client.WithService(client.Hypedata), client.WithBaseURL(url),
+				client.WithAPIKey(benchKey), client.WithHTTPClient(&http.Client{Transport: mem})}, mode.opts...)
+			c, err := client.New(opts...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			run(b, func(out *benchPayload) error { return c.Do(context.Background(), http.MethodGet, "/v1/items", nil, out) })
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/apikit/apikit-go/internal/redact"
@@ -126,13 +127,26 @@ func (c *Client) sameOrigin(req *http.Request) bool {
 	return strings.EqualFold(req.URL.Scheme, c.scheme) && strings.EqualFold(req.URL.Host, c.host)
 }
 
-// withQueryKey returns a copy of req whose query carries the key.
+// withQueryKey returns a copy of req whose query carries the key. Only the
+// URL changes, so the copy is shallow (a RoundTripper must not modify its
+// request, and cloning the headers would cost every attempt a dozen
+// allocations); the parameter is appended unless the query already names it,
+// in which case its value is replaced.
 func withQueryKey(req *http.Request, param, secret string) *http.Request {
-	r := req.Clone(req.Context())
-	q := r.URL.Query()
-	q.Set(param, secret)
-	r.URL.RawQuery = q.Encode()
-	return r
+	r := *req
+	u := *req.URL
+	r.URL = &u
+	switch {
+	case u.RawQuery == "":
+		u.RawQuery = url.QueryEscape(param) + "=" + url.QueryEscape(secret)
+	case !strings.Contains(u.RawQuery, param):
+		u.RawQuery += "&" + url.QueryEscape(param) + "=" + url.QueryEscape(secret)
+	default:
+		q := u.Query()
+		q.Set(param, secret)
+		u.RawQuery = q.Encode()
+	}
+	return &r
 }
 
 // cancelOnClose ends an attempt's context when its body is closed.
