@@ -33,6 +33,9 @@ func (c *Client) DoWith(ctx context.Context, method, path string, in, out any, o
 		return errors.New("client: nil context")
 	}
 	shown, _, _ := strings.Cut(path, "?")
+	if !validHeaderName(method) {
+		return fmt.Errorf("client: method %q is not a valid HTTP method", method)
+	}
 	if !strings.HasPrefix(path, "/") {
 		return fmt.Errorf("client: %s %q: the path must start with / (it is joined to the base URL %s)", method, shown, c.baseStr)
 	}

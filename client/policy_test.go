@@ -363,3 +363,17 @@ func TestGeneratedIdempotencyKeyIsPerCall(t *testing.T) {
 		t.Errorf("keys %v, want 4 distinct", seen)
 	}
 }
+
+func TestBadMethodIsOneClearLine(t *testing.T) {
+	srv := newScripted(t, reply(200, `{}`))
+	c, _ := newTestClient(t, srv)
+	for _, m := range []string{"GET\n", "", "GE T"} {
+		err := c.Do(context.Background(), m, "/v1/x", nil, nil)
+		if err == nil || strings.ContainsAny(err.Error(), "\n\r") || !strings.Contains(err.Error(), "not a valid HTTP method") {
+			t.Errorf("method %q: %v", m, err)
+		}
+	}
+	if n := len(srv.got()); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}
