@@ -91,6 +91,9 @@ func decode(status int, header http.Header, body []byte, s scrubber) *Error {
 	}
 
 	e := &Error{StatusCode: status}
+	if len(body) > 0 {
+		e.Body = []byte(s.scrub(string(body)))
+	}
 	e.Message = s.text(message, maxMessage)
 	if e.Message == "" {
 		e.Message = http.StatusText(status)

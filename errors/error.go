@@ -33,6 +33,12 @@ type Error struct {
 	// retries used up or turned off, or a POST it must not send twice.
 	// It is "" when the failure was not retryable at all.
 	NotRetried string
+
+	// Body is the response body as received, up to MaxBodyBytes, with the
+	// request's key (and its URL-encoded forms) replaced by "REDACTED": for
+	// what the SDK does not model, such as a 422's field errors. It is not
+	// part of Error()'s text.
+	Body []byte
 }
 
 // Error returns one line: status, canonical code, the server's message, what
