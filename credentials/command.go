@@ -1,7 +1,6 @@
 package credentials
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,139 +8,125 @@ import (
 	"os/exec"
 	"strings"
 	"time"
-	"unicode/utf8"
-
-	"github.com/apikit/apikit-go/keys"
 )
 
-// defaultCommandTimeout bounds a key command that hangs (a password manager
-// waiting for a prompt nobody sees).
-const defaultCommandTimeout = 10 * time.Second
+// DefaultCommandTimeout bounds a key command that hangs (a password manager
+// waiting for a prompt nobody sees) when no other timeout is given: Command
+// and a config file's api_key_command use it.
+const DefaultCommandTimeout = 10 * time.Second
+
+// commandWaitDelay is how long a command's output may stay open after the
+// command itself has exited (a child process it left running).
+const commandWaitDelay = time.Second
 
 // Bounds on a key command's output.
 const (
-	maxCommandStdout = 64 << 10
-	maxCommandStderr = 512
+	maxCommandStdout = 64 << 10 // more is not a key
+	maxCommandStderr = 1 << 10  // shown in errors, after redaction
 )
 
 // Command yields the output of a program run without a shell, for keys kept
 // in a password manager or secret store: Command("op", "read",
-// "op://prod/hypedata/key"). One trailing newline is trimmed from its
-// output; a non-zero exit, no output, or more than 10 seconds (or the
-// context's deadline) is an error that includes the program's stderr. The
-// Source is "command" and the argv, never the output.
+// "op://prod/hypedata/key"). One trailing newline (LF or CR LF) is trimmed
+// from its output. A non-zero exit, no output, or more than
+// DefaultCommandTimeout (or the end of the context) is a *SourceError that
+// includes the program's stderr, redacted. The Source is "command" and the
+// arguments, with the output and anything key-shaped in them redacted.
 func Command(argv ...string) Provider {
+	return CommandWithTimeout(DefaultCommandTimeout, argv...)
+}
+
+// CommandWithTimeout is Command with a timeout other than
+// DefaultCommandTimeout, for a secret store that is slow to answer (or one
+// that should be given up on sooner). A timeout that is not positive is an
+// error at Retrieve.
+func CommandWithTimeout(timeout time.Duration, argv ...string) Provider {
+	argv = append([]string(nil), argv...) // the caller may reuse its slice
 	return ProviderFunc(func(ctx context.Context) (Credential, error) {
-		return runCommand(ctx, argv, defaultCommandTimeout)
+		out, shown, err := runCommand(ctx, argv, timeout)
+		src := Source{Kind: KindCommand, Detail: shown}
+		if err != nil {
+			return Credential{}, sourceError(src, err)
+		}
+		return found(out, src)
 	})
 }
 
-func runCommand(ctx context.Context, argv []string, timeout time.Duration) (Credential, error) {
-	src := Source{Kind: KindCommand, Detail: commandString(argv)}
+// runCommand runs argv and returns its output with one trailing line ending
+// trimmed, and argv as it may be shown (redacted). Its error says what went
+// wrong without naming the source (the caller does) and never quotes the
+// output.
+func runCommand(ctx context.Context, argv []string, timeout time.Duration) (out, shown string, err error) {
+	shown = commandString(argv, "")
 	if len(argv) == 0 || argv[0] == "" {
-		return Credential{}, fmt.Errorf("%s: no program given", src)
+		return "", shown, errors.New("no program given: give the program and its arguments")
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	if timeout <= 0 {
+		return "", shown, fmt.Errorf("the timeout is %s; give a positive duration", timeout)
+	}
+	if err := ctx.Err(); err != nil {
+		return "", shown, fmt.Errorf("not run: %w", err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	var stdout, stderr boundedBuffer
-	stdout.max, stderr.max = maxCommandStdout, maxCommandStderr*4
+	cmd := exec.CommandContext(cctx, argv[0], argv[1:]...)
+	stdout := boundedBuffer{max: maxCommandStdout}
+	stderr := boundedBuffer{max: 4 * maxCommandStderr}
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	cmd.WaitDelay = time.Second
-	err := cmd.Run()
-	out := stdout.String()
-	if k := strings.TrimSpace(out); len(k) >= 8 {
-		// A command line that contains its own output holds the key
-		// itself (echo hd_live_…): never show that part.
-		src.Detail = strings.ReplaceAll(src.Detail, k, "[key]")
-	}
-	if err != nil {
-		why := err.Error()
-		if ctx.Err() != nil {
-			why = fmt.Sprintf("did not finish within %s", timeout)
-			if dl, ok := ctx.Deadline(); ok && time.Until(dl) > 0 {
-				why = ctx.Err().Error()
-			}
+	cmd.WaitDelay = commandWaitDelay
+	runErr := cmd.Run()
+
+	out = stdout.String()
+	shown = commandString(argv, out)
+	if runErr != nil {
+		why := commandFailure(ctx, cctx, runErr, timeout, redactKeys(argv[0], false))
+		if msg := cleanStderr(stderr.String(), stderr.overflow, out); msg != "" {
+			why = fmt.Errorf("%w (stderr: %s)", why, msg)
 		}
-		var ee *exec.Error
-		if errors.As(err, &ee) {
-			why = fmt.Sprintf("cannot run %s: %v", argv[0], ee.Err)
-		} else if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
-			why = fmt.Sprintf("cannot run %s: %v", argv[0], errors.Unwrap(err))
-		}
-		if msg := cleanStderr(stderr.String(), out); msg != "" {
-			why += ": " + msg
-		}
-		return Credential{}, fmt.Errorf("%s: %s", src, why)
+		return "", shown, why
 	}
 	if stdout.overflow {
-		return Credential{}, fmt.Errorf("%s: printed more than %d bytes, which is not a key", src, maxCommandStdout)
+		return "", shown, fmt.Errorf("printed more than %d bytes, which is not a key", maxCommandStdout)
 	}
 	out = strings.TrimSuffix(out, "\n")
 	out = strings.TrimSuffix(out, "\r")
 	if out == "" {
-		msg := cleanStderr(stderr.String(), "")
+		msg := cleanStderr(stderr.String(), stderr.overflow, "")
 		if msg != "" {
 			msg = " (stderr: " + msg + ")"
 		}
-		return Credential{}, fmt.Errorf("%s: printed nothing%s; it should print the key", src, msg)
+		return "", shown, fmt.Errorf("printed nothing%s; it should print the key", msg)
 	}
-	return found(out, src)
+	return out, shown, nil
 }
 
-// commandString renders argv for a Source, bounded, with any argument that
-// is a key of a known format shown redacted.
-func commandString(argv []string) string {
-	shown := make([]string, len(argv))
-	for i, a := range argv {
-		shown[i] = a
-		if k, err := keys.Parse(a); err == nil {
-			shown[i] = k.String()
+// commandFailure says why a command failed: the caller's context ended
+// (matching its error), the command's own timer fired (matching
+// context.DeadlineExceeded), the program could not be started, a child kept
+// the output open, or the exit status.
+func commandFailure(parent, cctx context.Context, err error, timeout time.Duration, program string) error {
+	if perr := parent.Err(); perr != nil {
+		if errors.Is(perr, context.DeadlineExceeded) {
+			return fmt.Errorf("stopped: the caller's deadline passed before the command finished: %w", perr)
 		}
+		return fmt.Errorf("stopped: the caller cancelled before the command finished: %w", perr)
 	}
-	s := strings.Join(shown, " ")
-	if len(s) > 80 {
-		s = s[:77] + "…"
+	if errors.Is(cctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("did not finish within %s (is it waiting for input, such as a sign-in prompt?): %w", timeout, context.DeadlineExceeded)
 	}
-	return s
-}
-
-// cleanStderr is the first line of stderr, bounded, printable, and without
-// anything the command printed on stdout (which may be the key).
-func cleanStderr(stderr, stdout string) string {
-	s := strings.TrimSpace(stderr)
-	if out := strings.TrimSpace(stdout); len(out) >= 4 {
-		s = strings.ReplaceAll(s, out, "[output]")
+	var ee *exec.Error
+	if errors.As(err, &ee) {
+		return fmt.Errorf("cannot run %s: %w", program, ee.Err)
 	}
-	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
-		s = s[:i]
-	}
-	s = strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f || r == utf8.RuneError {
-			return -1
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("cannot run %s: %w", program, pe.Err)
 		}
-		return r
-	}, s)
-	if len(s) > maxCommandStderr {
-		s = s[:maxCommandStderr] + "…"
+		return fmt.Errorf("cannot run %s: %w", program, err)
 	}
-	return s
-}
-
-// boundedBuffer keeps at most max bytes and notes that more came.
-type boundedBuffer struct {
-	bytes.Buffer
-	max      int
-	overflow bool
-}
-
-func (b *boundedBuffer) Write(p []byte) (int, error) {
-	if room := b.max - b.Len(); room < len(p) {
-		b.overflow = true
-		if room > 0 {
-			b.Buffer.Write(p[:room])
-		}
-		return len(p), nil
+	if errors.Is(err, exec.ErrWaitDelay) {
+		return fmt.Errorf("the command exited but a child process kept its output open for more than %s; make the command wait for its children, or close their output: %w", commandWaitDelay, err)
 	}
-	return b.Buffer.Write(p)
+	return err // *exec.ExitError: "exit status 3"
 }

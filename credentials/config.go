@@ -2,13 +2,10 @@ package credentials
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"regexp"
+	"io/fs"
 	"runtime"
 	"sort"
 	"strings"
@@ -35,59 +32,64 @@ type ServiceConfig struct {
 	BaseURL string `yaml:"base_url"`
 }
 
-// DefaultConfigPath is $APIKIT_CONFIG_FILE, else
-// <os.UserConfigDir()>/apikit/config.yaml.
-func DefaultConfigPath() (string, error) {
-	if p := os.Getenv("APIKIT_CONFIG_FILE"); p != "" {
-		return p, nil
-	}
-	dir, err := os.UserConfigDir()
-	if err != nil {
-		return "", fmt.Errorf("no config directory (%v); set APIKIT_CONFIG_FILE", err)
-	}
-	return filepath.Join(dir, "apikit", "config.yaml"), nil
-}
-
-// DefaultProfile is $APIKIT_PROFILE, else "default".
-func DefaultProfile() string {
-	if p := os.Getenv("APIKIT_PROFILE"); p != "" {
-		return p
-	}
-	return "default"
-}
-
 // LoadConfig reads and strictly parses the config file at path ("" means
-// DefaultConfigPath). Unknown fields, wrong types and bad YAML are errors
-// with the file and line; an empty file is an empty Config. A missing file
-// is an error matching fs.ErrNotExist.
+// DefaultConfigPath). Unknown fields, wrong types, bad YAML and a second
+// YAML document are errors with the file and line; an empty file is an
+// empty Config. A file that holds a literal api_key and that its group or
+// others may read or write is refused, with the chmod 600 fix.
+//
+// Every error is a *SourceError naming the file. A missing file is one that
+// matches fs.ErrNotExist; one that cannot be read (permission denied, a
+// directory or named pipe in its place) says "unreadable".
 func LoadConfig(path string) (*Config, error) {
 	if path == "" {
 		p, err := DefaultConfigPath()
 		if err != nil {
-			return nil, err
+			return nil, &SourceError{Source: Source{Kind: KindConfig}, Err: err}
 		}
 		path = p
 	}
-	b, info, err := readFile(path)
-	if errors.Is(err, errNoFile) {
-		return nil, fmt.Errorf("config file %s: %w", path, os.ErrNotExist)
-	}
+	path = absPath(path)
+	cfg, err := loadConfig(path, readFile)
 	if err != nil {
-		return nil, fmt.Errorf("config file %s: %w", path, err)
-	}
-	cfg, err := parseConfig(b, path)
-	if err != nil {
-		return nil, err
-	}
-	if runtime.GOOS != "windows" && info.Mode().Perm()&0o077 != 0 && cfg.hasLiteralKey() {
-		return nil, fmt.Errorf("config file %s holds a literal api_key and can be read by other users (mode %04o); make it private: chmod 600 %s (or use api_key_command)",
-			path, info.Mode().Perm(), path)
+		return nil, &SourceError{Source: Source{Kind: KindConfig, Detail: path}, Err: err}
 	}
 	return cfg, nil
 }
 
-// parseConfig decodes b strictly; its errors never quote the file's values.
+// loadConfig is LoadConfig of an absolute path, read with read, with errors
+// that do not name the file (the caller does).
+func loadConfig(path string, read readFunc) (*Config, error) {
+	b, info, err := read(path)
+	if errors.Is(err, errNoFile) {
+		return nil, fs.ErrNotExist
+	}
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := decodeConfig(b, path)
+	if err != nil {
+		return nil, err
+	}
+	if runtime.GOOS != "windows" && info != nil && info.Mode().Perm()&0o077 != 0 && cfg.hasLiteralKey() {
+		return nil, fmt.Errorf("holds a literal api_key and is %s (mode %04o); make it private: chmod 600 %s (or use api_key_command)",
+			modeExposure(info.Mode()), info.Mode().Perm(), path)
+	}
+	return cfg, nil
+}
+
+// parseConfig decodes b strictly, with errors that name path and never
+// quote the file's values.
 func parseConfig(b []byte, path string) (*Config, error) {
+	cfg, err := decodeConfig(b, path)
+	if err != nil {
+		return nil, &SourceError{Source: Source{Kind: KindConfig, Detail: path}, Err: err}
+	}
+	return cfg, nil
+}
+
+// decodeConfig is parseConfig with errors that do not name the file.
+func decodeConfig(b []byte, path string) (*Config, error) {
 	cfg := &Config{path: path}
 	if len(bytes.TrimSpace(b)) == 0 {
 		return cfg, nil
@@ -98,21 +100,56 @@ func parseConfig(b []byte, path string) (*Config, error) {
 		if errors.Is(err, io.EOF) {
 			return cfg, nil // only comments
 		}
-		return nil, fmt.Errorf("config file %s: %w", path, sanitizeYAMLError(err))
+		return nil, sanitizeYAMLError(err)
 	}
-	for pname, services := range cfg.Profiles {
-		for sname, sc := range services {
+	if err := onlyOneDocument(dec); err != nil {
+		return nil, err
+	}
+	for _, pname := range sortedKeys(cfg.Profiles) {
+		services := cfg.Profiles[pname]
+		for _, sname := range sortedKeys(services) {
+			sc := services[sname]
 			if sc.APIKey != "" && len(sc.APIKeyCommand) > 0 {
-				return nil, fmt.Errorf("config file %s: profile %q, %s: both api_key and api_key_command are set; keep one", path, pname, sname)
+				return nil, fmt.Errorf("profile %s, %s: both api_key and api_key_command are set; keep one", shownName(pname), shownName(sname))
 			}
 			if sc.APIKeyCommand != nil && len(sc.APIKeyCommand) == 0 {
-				return nil, fmt.Errorf("config file %s: profile %q, %s: api_key_command is empty; give the program and its arguments as a list", path, pname, sname)
+				return nil, fmt.Errorf("profile %s, %s: api_key_command is empty; give the program and its arguments as a list", shownName(pname), shownName(sname))
 			}
 		}
 	}
 	return cfg, nil
 }
 
+// onlyOneDocument reads what follows the first YAML document: more
+// documents (after a --- line) would be ignored silently, so a second one
+// with content is an error. Empty documents (a trailing ---) are fine.
+func onlyOneDocument(dec *yaml.Decoder) error {
+	for {
+		var doc yaml.Node
+		err := decodeSafely(dec, &doc)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return sanitizeYAMLError(err)
+		}
+		if !emptyDocument(&doc) {
+			return fmt.Errorf("line %d: the config file holds more than one YAML document (a --- line starts another); keep one", doc.Line)
+		}
+	}
+}
+
+// emptyDocument reports whether doc holds nothing but a null.
+func emptyDocument(doc *yaml.Node) bool {
+	if len(doc.Content) == 0 {
+		return true
+	}
+	n := doc.Content[0]
+	return len(doc.Content) == 1 && n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
+// decodeSafely decodes the next document into v; a panic in the decoder
+// (a bug, reachable by hostile input) is an error, not a crash.
 func decodeSafely(dec *yaml.Decoder, v any) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -122,64 +159,14 @@ func decodeSafely(dec *yaml.Decoder, v any) (err error) {
 	return dec.Decode(v)
 }
 
-var (
-	yamlLine    = regexp.MustCompile(`line (\d+)`)
-	yamlField   = regexp.MustCompile(`field (\S+) not found in type`)
-	yamlIntoTyp = regexp.MustCompile(`into (\S+)`)
-)
-
-// sanitizeYAMLError rewrites a yaml.v3 error (whose text can quote the
-// offending value, which may be a key) as "line N: what is wrong".
-func sanitizeYAMLError(err error) error {
-	var lines []string
-	msgs := []string{err.Error()}
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		msgs = te.Errors
+// sortedKeys returns m's keys in order, so that messages are stable.
+func sortedKeys[V any](m map[string]V) []string {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
 	}
-	for _, m := range msgs {
-		where := ""
-		if l := yamlLine.FindStringSubmatch(m); l != nil {
-			where = "line " + l[1] + ": "
-		}
-		switch {
-		case yamlField.MatchString(m):
-			name := yamlField.FindStringSubmatch(m)[1]
-			if len(name) > 32 {
-				name = name[:8] + "…"
-			}
-			lines = append(lines, where+"unknown field "+name+" (known: profiles, and per service api_key, api_key_command, base_url)")
-		case strings.Contains(m, "cannot unmarshal"):
-			want := "another type"
-			if t := yamlIntoTyp.FindStringSubmatch(m); t != nil {
-				want = friendlyType(t[1])
-			}
-			lines = append(lines, where+"wrong type: want "+want)
-		case strings.Contains(m, "already defined"), strings.Contains(m, "already set"):
-			lines = append(lines, where+"a key is repeated")
-		default:
-			lines = append(lines, where+"not valid YAML")
-		}
-	}
-	if len(lines) > maxYAMLProblems {
-		lines = append(lines[:maxYAMLProblems], fmt.Sprintf("and %d more problems", len(lines)-maxYAMLProblems))
-	}
-	return errors.New(strings.Join(lines, "; "))
-}
-
-// maxYAMLProblems bounds how many problems one config error lists.
-const maxYAMLProblems = 5
-
-func friendlyType(t string) string {
-	switch {
-	case strings.HasPrefix(t, "[]"):
-		return "a list"
-	case strings.HasPrefix(t, "map"), strings.Contains(t, "Config"):
-		return "a mapping"
-	case t == "string":
-		return "a string"
-	}
-	return t
+	sort.Strings(names)
+	return names
 }
 
 func (c *Config) hasLiteralKey() bool {
@@ -193,10 +180,16 @@ func (c *Config) hasLiteralKey() bool {
 	return false
 }
 
-// Path is the file the config was read from.
-func (c *Config) Path() string { return c.path }
+// Path is the file the config was read from; "" for a nil or zero Config.
+func (c *Config) Path() string {
+	if c == nil {
+		return ""
+	}
+	return c.path
+}
 
-// Service returns the settings of service in profile.
+// Service returns the settings of service in profile, and whether the file
+// has that section. A nil Config has none.
 func (c *Config) Service(profile, service string) (ServiceConfig, bool) {
 	if c == nil {
 		return ServiceConfig{}, false
@@ -209,63 +202,15 @@ func (c *Config) Service(profile, service string) (ServiceConfig, bool) {
 	return sc, ok
 }
 
+// profileNames lists the file's profiles for a message, each shown only if
+// it cannot be a key (see shownName).
 func (c *Config) profileNames() string {
-	names := make([]string, 0, len(c.Profiles))
-	for n := range c.Profiles {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := sortedKeys(c.Profiles)
 	if len(names) == 0 {
 		return "none"
 	}
+	for i, n := range names {
+		names[i] = shownName(n)
+	}
 	return strings.Join(names, ", ")
-}
-
-// ConfigFile yields service's key from profile in the config file at path
-// ("" path: DefaultConfigPath; "" profile: DefaultProfile, both read at each
-// Retrieve). The key is the section's api_key, or the output of its
-// api_key_command. A missing file, profile or section is a place with no
-// key; a broken or too-open file is an error.
-func ConfigFile(path, profile, service string) Provider {
-	return ProviderFunc(func(ctx context.Context) (Credential, error) {
-		p := path
-		if p == "" {
-			var err error
-			if p, err = DefaultConfigPath(); err != nil {
-				return Credential{}, notFound(Source{Kind: KindConfig}, err.Error(), "set APIKIT_CONFIG_FILE")
-			}
-		}
-		prof := profile
-		if prof == "" {
-			prof = DefaultProfile()
-		}
-		src := Source{Kind: KindConfig, Detail: fmt.Sprintf("%s, profile %q, %s", p, prof, service)}
-		fix := fmt.Sprintf("add api_key under profiles.%s.%s in %s", prof, service, p)
-		cfg, err := LoadConfig(p)
-		if errors.Is(err, os.ErrNotExist) {
-			return Credential{}, notFound(src, "no such file", fix)
-		}
-		if err != nil {
-			return Credential{}, err
-		}
-		if _, ok := cfg.Profiles[prof]; !ok {
-			return Credential{}, notFound(src, fmt.Sprintf("no such profile %q (profiles: %s)", prof, cfg.profileNames()), fix)
-		}
-		sc, ok := cfg.Service(prof, service)
-		if !ok {
-			return Credential{}, notFound(src, fmt.Sprintf("no %s section in profile %q", service, prof), fix)
-		}
-		switch {
-		case sc.APIKey != "":
-			return found(sc.APIKey, src)
-		case len(sc.APIKeyCommand) > 0:
-			cred, err := runCommand(ctx, sc.APIKeyCommand, defaultCommandTimeout)
-			if err != nil {
-				return Credential{}, fmt.Errorf("%s: api_key_command: %w", src, err)
-			}
-			cred.Source = Source{Kind: KindConfig, Detail: src.Detail + " (api_key_command " + commandString(sc.APIKeyCommand) + ")"}
-			return cred, nil
-		}
-		return Credential{}, notFound(src, "the section has no api_key or api_key_command", fix)
-	})
 }

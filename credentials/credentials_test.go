@@ -1,15 +1,15 @@
 package credentials
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,22 +33,49 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// helperProcess is the key command the tests run: what it does is its
+// first argument.
 func helperProcess(args []string) {
 	switch args[0] {
-	case "print":
+	case "print": // the key, and a newline
 		fmt.Println(args[1])
-	case "fail":
+	case "print-crlf": // the key, and a Windows line ending
+		fmt.Print(args[1] + "\r\n")
+	case "fail": // a password manager that is not signed in
 		fmt.Fprintln(os.Stderr, "op: not signed in: run op signin")
 		os.Exit(3)
+	case "fail-stderr": // exits 3 with its other arguments on stderr, one per line
+		for _, a := range args[1:] {
+			fmt.Fprintln(os.Stderr, a)
+		}
+		os.Exit(3)
 	case "empty":
-	case "hang":
-		select {}
+	case "flood": // far more than a key, on stdout
+		os.Stdout.Write(bytes.Repeat([]byte("k"), 4*maxCommandStdout))
+	case "hang": // waits for a prompt nobody answers
+		time.Sleep(time.Hour)
+	case "orphan": // leaves a child holding its stdout open, and exits
+		cmd := exec.Command(os.Args[0], "trickle")
+		cmd.Stdout = os.Stdout
+		if err := cmd.Start(); err != nil {
+			os.Exit(4)
+		}
+	case "trickle": // writes until its stdout is closed (bounded, in case it never is)
+		for i := 0; i < 3000; i++ {
+			if _, err := os.Stdout.Write([]byte(".")); err != nil {
+				os.Exit(0)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
 	}
 	os.Exit(0)
 }
 
+// helper returns the argv that runs helperProcess with args.
 func helper(t *testing.T, args ...string) []string {
 	t.Setenv("APIKIT_HELPER_PROCESS", "1")
+	// A race-enabled binary sleeps a second before exiting by default.
+	t.Setenv("GORACE", "atexit_sleep_ms=0")
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -167,29 +194,6 @@ func TestNothingFound(t *testing.T) {
 	}
 }
 
-func TestDotEnvPitfalls(t *testing.T) {
-	dir := t.TempDir()
-	p := writeFile(t, dir, "dollar.env", "HYPEDATA_API_KEY=hd_live_ab$CDEEEEEEEEEEEEEEEEEEEEEEEEEEEE\n", 0o600)
-	_, err := DotEnv(p, "HYPEDATA_API_KEY").Retrieve(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "single quotes") {
-		t.Fatalf("err = %v", err)
-	}
-	p = writeFile(t, dir, "quoted.env", "HYPEDATA_API_KEY='hd_live_ab$CDEEEEEEEEEEEEEEEEEEEEEEEEEEEE'\n", 0o600)
-	if cred, err := DotEnv(p, "HYPEDATA_API_KEY").Retrieve(context.Background()); err != nil || !strings.Contains(cred.Key.Reveal(), "$CD") {
-		t.Fatalf("single-quoted: %v", err)
-	}
-	secret := "hd_live_SECRETSECRETSECRETSECRETSECRETSE"
-	p = writeFile(t, dir, "broken.env", "A=\"unterminated\nHYPEDATA_API_KEY="+secret+"\n", 0o600)
-	_, err = DotEnv(p, "HYPEDATA_API_KEY").Retrieve(context.Background())
-	if err == nil || strings.Contains(err.Error(), "SECRET") || !strings.Contains(err.Error(), "not a valid .env file") {
-		t.Fatalf("err = %v", err)
-	}
-	p = writeFile(t, dir, "export.env", "# comment\nexport HYPEDATA_API_KEY=\""+dotKey+"\" # trailing\n", 0o600)
-	if cred, err := DotEnv(p, "HYPEDATA_API_KEY").Retrieve(context.Background()); err != nil || cred.Key.Reveal() != dotKey {
-		t.Fatalf("export form: %v %v", cred, err)
-	}
-}
-
 func TestConfigFileRules(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
@@ -244,94 +248,5 @@ func TestConfigFileRules(t *testing.T) {
 	}
 	if sc, ok := cfg.Service("prod", "hypedata"); !ok || sc.BaseURL != "https://eu.hypedata.io" {
 		t.Errorf("Service = %+v %v", sc, ok)
-	}
-}
-
-func TestCommand(t *testing.T) {
-	ctx := context.Background()
-	cred, err := Command(helper(t, "print", cmdKey)...).Retrieve(ctx)
-	if err != nil || cred.Key.Reveal() != cmdKey || !strings.HasPrefix(cred.Source.String(), "command ") || strings.Contains(cred.Source.String(), cmdKey) {
-		t.Fatalf("print: %v %v", cred, err)
-	}
-	_, err = Command(helper(t, "fail")...).Retrieve(ctx)
-	if err == nil || !strings.Contains(err.Error(), "exit status 3") || !strings.Contains(err.Error(), "op: not signed in") {
-		t.Fatalf("fail: %v", err)
-	}
-	_, err = Command(helper(t, "empty")...).Retrieve(ctx)
-	if err == nil || !strings.Contains(err.Error(), "printed nothing") {
-		t.Fatalf("empty: %v", err)
-	}
-	_, err = runCommand(ctx, helper(t, "hang"), 300*time.Millisecond)
-	if err == nil || !strings.Contains(err.Error(), "did not finish within 300ms") {
-		t.Fatalf("hang: %v", err)
-	}
-	_, err = Command("/nonexistent/apikit-op").Retrieve(ctx)
-	if err == nil || !strings.Contains(err.Error(), "cannot run") {
-		t.Fatalf("missing program: %v", err)
-	}
-}
-
-func TestCacheResolvesOnceAndInvalidates(t *testing.T) {
-	var calls atomic.Int32
-	release := make(chan struct{})
-	p := ProviderFunc(func(context.Context) (Credential, error) {
-		calls.Add(1)
-		<-release
-		k, _ := keys.Parse(envKey, keys.Opaque)
-		return Credential{Key: k, Source: Source{Kind: "test"}}, nil
-	})
-	c := NewCache(p)
-	var wg sync.WaitGroup
-	for i := 0; i < 50; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if cred, err := c.Retrieve(context.Background()); err != nil || cred.Key.Reveal() != envKey {
-				t.Errorf("Retrieve: %v", err)
-			}
-		}()
-	}
-	close(release)
-	wg.Wait()
-	if n := calls.Load(); n != 1 {
-		t.Errorf("provider called %d times, want 1", n)
-	}
-	c.Invalidate()
-	_, _ = c.Retrieve(context.Background())
-	if n := calls.Load(); n != 2 {
-		t.Errorf("after Invalidate: %d calls, want 2", n)
-	}
-	failing := NewCache(ProviderFunc(func(context.Context) (Credential, error) {
-		calls.Add(1)
-		return Credential{}, errors.New("boom")
-	}))
-	_, _ = failing.Retrieve(context.Background())
-	_, _ = failing.Retrieve(context.Background())
-	if n := calls.Load(); n != 4 {
-		t.Errorf("failures were cached: %d calls", n)
-	}
-}
-
-func TestDiagnoseShowsShadowing(t *testing.T) {
-	dir := isolate(t)
-	writeFile(t, dir, "config.yaml", "profiles:\n  default:\n    hypedata: { api_key: "+fileKey+" }\n", 0o600)
-	t.Setenv("HYPEDATA_API_KEY", envKey)
-	r := Diagnose(context.Background(), keys.Hypedata, Chain(Env("HYPEDATA_API_KEY"), DotEnv("", "HYPEDATA_API_KEY")), ConfigFile("", "", "hypedata"))
-	if len(r.Entries) != 3 || r.Winner != 0 {
-		t.Fatalf("report %+v", r)
-	}
-	if !r.Entries[0].Wins || r.Entries[2].ShadowedBy != "env HYPEDATA_API_KEY" || r.Entries[1].Found {
-		t.Errorf("entries %+v", r.Entries)
-	}
-	out := r.String()
-	for _, want := range []string{"1. env HYPEDATA_API_KEY: hd_live_…EEEE", "<- used", "no such file", "shadowed by env HYPEDATA_API_KEY"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("report lacks %q:\n%s", want, out)
-		}
-	}
-	for _, k := range []string{envKey, fileKey} {
-		if strings.Contains(out, k) || strings.Contains(fmt.Sprintf("%+v %#v", r, r), k) {
-			t.Errorf("report shows a secret")
-		}
 	}
 }

@@ -21,11 +21,22 @@
 //     "default"; the service's section holds api_key, or api_key_command (a
 //     program, run without a shell, whose output is the key).
 //
-// A source that holds a value that is not a valid key is an error naming
-// that source: the chain never falls through to a lower source silently.
-// When no source holds a key, the error is a *NotFoundError, for which
-// errors.Is(err, apierrors.ErrMissingCredentials) holds; it lists every
-// place looked, in order, with why it gave nothing, and what to set.
+// A source that holds something it cannot use — a value that is not a
+// valid key, a file that is there but cannot be read (permission denied, a
+// directory or named pipe in its place) or parsed, a key command that fails
+// — is a *SourceError naming that source: the chain never falls through to
+// a lower source silently. errors.Is sees through it (a malformed key
+// matches apierrors.ErrMalformedToken). Only a source that holds nothing
+// (a variable not set or empty, a file that does not exist, a profile or
+// section that is not there) lets the search go on. When no source holds a
+// key, the error is a *NotFoundError, for which errors.Is(err,
+// apierrors.ErrMissingCredentials) holds; it lists every place looked, in
+// order, with why it gave nothing, and what to set.
+//
+// No error, Source or report of this package holds a key or a recognisable
+// part of one: values are never quoted, and text that comes from elsewhere
+// (a command's arguments and stderr, names in a config file) has anything
+// key-shaped redacted before it is shown or shortened.
 //
 // [Diagnose] reports every source at once — which holds a key, which wins,
 // which it shadows — for when "the wrong key is being used".

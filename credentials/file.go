@@ -18,11 +18,35 @@ const maxFileBytes = 1 << 20
 // error.
 var errNoFile = errors.New("no such file")
 
+// readFunc reads a credentials file; readFile is the real one, and tests
+// give providers another to inject failures no file system produces on
+// demand.
+type readFunc func(path string) ([]byte, fs.FileInfo, error)
+
 // readFile reads a small regular file. It reports errNoFile for a missing
-// file, and a plain reason (is a directory, permission denied, too large,
-// symlink loop) for one that cannot be used.
+// file, and a plain reason ("unreadable: is a directory", "unreadable:
+// permission denied", "unreadable: is a named pipe", too large, symlink
+// loop) for one that cannot be used. It checks what the path is before
+// opening it and opens without blocking, so a named pipe or a device put
+// where the file should be is refused at once instead of hanging the
+// caller; it checks again on the open file, in case the path changed in
+// between.
 func readFile(path string) ([]byte, fs.FileInfo, error) {
-	f, err := os.Open(path)
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, fileReason(err)
+	}
+	if err := checkRegular(info); err != nil {
+		return nil, nil, err
+	}
+	return readOpened(path)
+}
+
+// readOpened is readFile after the check of the path: it opens the file
+// without blocking (a named pipe swapped in since the check would otherwise
+// wait for a writer), checks the open file again, and reads it, bounded.
+func readOpened(path string) ([]byte, fs.FileInfo, error) {
+	f, err := os.OpenFile(path, openReadFlags, 0)
 	if err != nil {
 		return nil, nil, fileReason(err)
 	}
@@ -31,11 +55,8 @@ func readFile(path string) ([]byte, fs.FileInfo, error) {
 	if err != nil {
 		return nil, nil, fileReason(err)
 	}
-	if info.IsDir() {
-		return nil, nil, errors.New("unreadable: is a directory")
-	}
-	if !info.Mode().IsRegular() {
-		return nil, nil, fmt.Errorf("unreadable: not a regular file (%s)", info.Mode().Type())
+	if err := checkRegular(info); err != nil {
+		return nil, nil, err
 	}
 	b, err := io.ReadAll(io.LimitReader(f, maxFileBytes+1))
 	if err != nil {
@@ -47,24 +68,48 @@ func readFile(path string) ([]byte, fs.FileInfo, error) {
 	return b, info, nil
 }
 
+// checkRegular refuses anything but a regular file, saying what it is.
+func checkRegular(info fs.FileInfo) error {
+	m := info.Mode()
+	switch {
+	case m.IsRegular():
+		return nil
+	case m.IsDir():
+		return errors.New("unreadable: is a directory, not a file")
+	case m&fs.ModeNamedPipe != 0:
+		return errors.New("unreadable: is a named pipe (FIFO), not a regular file")
+	case m&fs.ModeSocket != 0:
+		return errors.New("unreadable: is a socket, not a regular file")
+	case m&fs.ModeDevice != 0:
+		return errors.New("unreadable: is a device, not a regular file")
+	}
+	return fmt.Errorf("unreadable: not a regular file (%s)", m.Type())
+}
+
 // fileReason turns an OS error into a short reason without repeating the
-// path (the caller names it).
+// path (the caller names it): "unreadable: permission denied",
+// "unreadable: too many levels of symbolic links". It wraps the OS error,
+// so that errors.Is(err, fs.ErrPermission) holds.
 func fileReason(err error) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return errNoFile
 	case errors.Is(err, fs.ErrPermission):
-		return errors.New("unreadable: permission denied")
-	case errors.Is(err, syscall.ELOOP):
-		return errors.New("unreadable: too many levels of symbolic links")
+		return fmt.Errorf("unreadable: %w", fs.ErrPermission) // "permission denied"
 	case errors.Is(err, syscall.EISDIR):
-		return errors.New("unreadable: is a directory")
+		return errors.New("unreadable: is a directory, not a file")
 	}
+	return fmt.Errorf("unreadable: %w", unwrapPath(err))
+}
+
+// unwrapPath is the error inside a *fs.PathError (whose text repeats the
+// path), or err itself.
+func unwrapPath(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
-		return fmt.Errorf("unreadable: %v", pe.Err)
+		return pe.Err
 	}
-	return fmt.Errorf("unreadable: %v", err)
+	return err
 }
 
 // absPath makes path absolute for messages; on failure it keeps path.

@@ -1,0 +1,9 @@
+//go:build !unix
+
+package credentials
+
+import "os"
+
+// openReadFlags: systems other than unix have no O_NONBLOCK open; the type
+// check before opening is what keeps a non-file from being read.
+const openReadFlags = os.O_RDONLY
