@@ -65,7 +65,7 @@ func runCommand(ctx context.Context, argv []string, timeout time.Duration) (out,
 		return "", shown, fmt.Errorf("the timeout is %s; give a positive duration", timeout)
 	}
 	if err := ctx.Err(); err != nil {
-		return "", shown, fmt.Errorf("not run: %w", err)
+		return "", shown, fmt.Errorf("not run: %w", callerStopped(err))
 	}
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -106,10 +106,7 @@ func runCommand(ctx context.Context, argv []string, timeout time.Duration) (out,
 // the output open, or the exit status.
 func commandFailure(parent, cctx context.Context, err error, timeout time.Duration, program string) error {
 	if perr := parent.Err(); perr != nil {
-		if errors.Is(perr, context.DeadlineExceeded) {
-			return fmt.Errorf("stopped: the caller's deadline passed before the command finished: %w", perr)
-		}
-		return fmt.Errorf("stopped: the caller cancelled before the command finished: %w", perr)
+		return fmt.Errorf("stopped before it finished: %w", callerStopped(perr))
 	}
 	if errors.Is(cctx.Err(), context.DeadlineExceeded) {
 		return fmt.Errorf("did not finish within %s (is it waiting for input, such as a sign-in prompt?): %w", timeout, context.DeadlineExceeded)
@@ -129,4 +126,13 @@ func commandFailure(parent, cctx context.Context, err error, timeout time.Durati
 		return fmt.Errorf("the command exited but a child process kept its output open for more than %s; make the command wait for its children, or close their output: %w", commandWaitDelay, err)
 	}
 	return err // *exec.ExitError: "exit status 3"
+}
+
+// callerStopped says which end of the caller's context err is, wrapping it
+// so that errors.Is(err, context.Canceled) or DeadlineExceeded holds.
+func callerStopped(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("the caller's deadline passed: %w", err)
+	}
+	return fmt.Errorf("the caller cancelled: %w", err)
 }

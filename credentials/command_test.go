@@ -90,7 +90,7 @@ func TestCommandCallerContext(t *testing.T) {
 	stop := time.AfterFunc(200*time.Millisecond, cancel) // the caller gives up while the command runs
 	defer stop.Stop()
 	_, err = Command(helper(t, "hang")...).Retrieve(ctx)
-	if !errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "within") {
+	if !errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "within") || !strings.Contains(err.Error(), "the caller cancelled") {
 		t.Fatalf("caller cancel: %v", err)
 	}
 	var se *SourceError
