@@ -31,11 +31,12 @@ func (v validated) Retrieve(ctx context.Context) (credentials.Credential, error)
 	}
 	k, err := keys.Parse(cred.Key.Reveal(), v.format)
 	if err != nil {
-		return credentials.Credential{}, fmt.Errorf("%s: %w", cred.Source, err)
+		return credentials.Credential{}, &credentials.SourceError{Source: cred.Source, Err: err}
 	}
 	if v.env != keys.EnvUnknown && k.Env() != v.env {
-		return credentials.Credential{}, fmt.Errorf("%s: %w: the key %s is %s and this client requires %s keys (WithRequireEnv); use a %s key",
-			cred.Source, ErrEnvMismatch, k, envName(k.Env()), v.env, v.env)
+		return credentials.Credential{}, &credentials.SourceError{Source: cred.Source,
+			Err: fmt.Errorf("%w: the key %s is %s and this client requires %s keys (WithRequireEnv); use a %s key",
+				ErrEnvMismatch, k, envName(k.Env()), v.env, v.env)}
 	}
 	cred.Key = k
 	return cred, nil

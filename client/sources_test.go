@@ -114,3 +114,22 @@ func TestOptionConflictsAndImpossibleRequests(t *testing.T) {
 		t.Errorf("X-Api-Token: %v", err)
 	}
 }
+
+// TestBadKeyNamesItsSourceAsAValue: a malformed key from the environment is
+// a *credentials.SourceError naming where it came from.
+func TestBadKeyNamesItsSourceAsAValue(t *testing.T) {
+	writeConfig(t, "")
+	t.Setenv("HYPEDATA_API_KEY", "hd_live_short")
+	c, err := New(WithService(Hypedata))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Credential(context.Background())
+	var se *credentials.SourceError
+	if !errors.As(err, &se) || se.Source.Kind != credentials.KindEnv || se.Source.Detail != "HYPEDATA_API_KEY" {
+		t.Fatalf("err = %v; want a SourceError for env HYPEDATA_API_KEY", err)
+	}
+	if !strings.HasPrefix(err.Error(), "env HYPEDATA_API_KEY: ") {
+		t.Errorf("text %q", err)
+	}
+}
