@@ -295,7 +295,9 @@ func BenchmarkOverhead(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			run(b, func(out *benchPayload) error { return c.Do(context.Background(), http.MethodGet, "/v1/items", nil, out) })
+			run(b, func(out *benchPayload) error {
+				return c.Do(context.Background(), http.MethodGet, "/v1/items", nil, out)
+			})
 		})
 	}
 }
