@@ -47,7 +47,12 @@ type config struct {
 	balance int64
 }
 
-// WithClock makes the server read time from c (a *FakeClock in tests).
+// WithClock makes the server read time from c (a *FakeClock in tests):
+// expiry and rate windows then move only when the test advances the clock.
+// The client still waits in real time, so a rate limit the client would
+// retry (a wait within WithMaxRetryAfter) retries against a clock that has
+// not moved and is limited again: in such tests, advance the clock between
+// calls, or check the typed error with WithMaxRetries(0).
 func WithClock(c Clock) Option { return func(o *config) { o.clock = c } }
 
 // WithTLS serves HTTPS with httptest's self-signed certificate; use
@@ -337,7 +342,10 @@ type fault struct {
 }
 
 // FailNext makes the next n requests answer status (e.g. 503) before any
-// check, with a Retry-After of retryAfter when it is positive.
+// check, with a Retry-After of retryAfter when it is positive. Retry-After
+// and the body hint are whole seconds, so retryAfter is rounded up (100 ms
+// becomes 1 s: a hint must never be short); pass 0 for no hint, and the
+// client's backoff (WithRetryWait) decides the wait.
 func (s *Server) FailNext(n, status int, retryAfter time.Duration) {
 	s.addFault(fault{kind: "fail", n: n, status: status, retryAfter: retryAfter})
 }
