@@ -27,6 +27,7 @@ type audit struct {
 	logs    bytes.Buffer
 	outputs []string
 	secrets []string
+	links   int // error-chain links walked
 }
 
 func (a *audit) Write(p []byte) (int, error) {
@@ -39,24 +40,53 @@ func (a *audit) logger() *slog.Logger {
 	return slog.New(slog.NewJSONHandler(a, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-// record keeps v's text in every form a program might print it, and any
-// panic from doing so.
+// record keeps v's text in every form a program might print it (%v, %+v,
+// %#v, JSON), and any panic from doing so; for an error, also the text of
+// every link of its Unwrap chain, through both Unwrap() error and
+// Unwrap() []error: a caller may print any error errors.As hands it.
 func (a *audit) record(vs ...any) {
 	for _, v := range vs {
-		func() {
-			defer func() {
-				if r := recover(); r != nil {
-					a.outputs = append(a.outputs, fmt.Sprint("panic: ", r))
-				}
-			}()
-			a.outputs = append(a.outputs, fmt.Sprintf("%v\n%+v\n%#v", v, v, v))
-			if err, ok := v.(error); ok && err != nil {
-				a.outputs = append(a.outputs, err.Error())
-			}
-			if b, err := json.Marshal(v); err == nil {
-				a.outputs = append(a.outputs, string(b))
+		a.print(v)
+		if err, ok := v.(error); ok && err != nil {
+			a.chain(err, 0)
+		}
+	}
+}
+
+func (a *audit) print(v any) {
+	defer func() {
+		if r := recover(); r != nil {
+			a.outputs = append(a.outputs, fmt.Sprint("panic: ", r))
+		}
+	}()
+	a.outputs = append(a.outputs, fmt.Sprintf("%v\n%+v\n%#v", v, v, v))
+	if b, err := json.Marshal(v); err == nil {
+		a.outputs = append(a.outputs, string(b))
+	}
+}
+
+// chain records err's own text and every form of it, then each error it
+// wraps, depth first.
+func (a *audit) chain(err error, depth int) {
+	if err == nil || depth > 64 {
+		return
+	}
+	a.links++
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				a.outputs = append(a.outputs, fmt.Sprint("panic: ", r))
 			}
 		}()
+		a.outputs = append(a.outputs, err.Error(), fmt.Sprintf("%v\n%+v\n%#v", err, err, err))
+	}()
+	switch u := err.(type) {
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			a.chain(e, depth+1)
+		}
+	case interface{ Unwrap() error }:
+		a.chain(u.Unwrap(), depth+1)
 	}
 }
 
@@ -66,20 +96,46 @@ func (a *audit) secret(k keys.Key) {
 	}
 }
 
-// findings returns each place a secret shows, in any encoding.
+// findings returns each place a secret shows: whole, URL-encoded, in
+// standard or URL base64, or any 16-byte piece of it (a cut that leaves
+// half a key behind is a leak too).
 func (a *audit) findings() []string {
 	all := strings.Join(a.outputs, "\n") + "\n" + a.logs.String()
 	var out []string
 	for _, s := range a.secrets {
-		for _, form := range []string{s, url.QueryEscape(s), base64.StdEncoding.EncodeToString([]byte(s)),
-			base64.RawURLEncoding.EncodeToString([]byte(s)), s[len(s)-16:]} {
+		forms := []string{s, url.QueryEscape(s), base64.StdEncoding.EncodeToString([]byte(s)),
+			base64.RawURLEncoding.EncodeToString([]byte(s))}
+		for i := 0; i+pieceLen <= len(s); i++ {
+			forms = append(forms, s[i:i+pieceLen])
+		}
+		for _, form := range forms {
 			if i := strings.Index(all, form); i >= 0 {
 				out = append(out, fmt.Sprintf("form %q: ", form)+all[max(0, i-60):min(len(all), i+len(form))])
+				break // one finding per secret is enough to fail
 			}
 		}
 	}
 	return out
 }
+
+// panics returns the outputs that record a panic while printing: one the
+// audit recovered (from Error, MarshalJSON), or one fmt recovered itself
+// from a String, GoString, Error or Format method ("%!v(PANIC=…)").
+func (a *audit) panics() []string {
+	var out []string
+	for _, o := range a.outputs {
+		if i := strings.Index(o, "(PANIC="); i >= 0 {
+			out = append(out, o[max(0, i-80):min(len(o), i+120)])
+		} else if strings.HasPrefix(o, "panic: ") {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// pieceLen is the shortest piece of a secret the audit looks for: long
+// enough that no other text holds it by chance.
+const pieceLen = 16
 
 // TestLeakAudit runs the client, credentials and key-management scenarios
 // with a debug logger, in every auth mode, and searches everything for the
@@ -186,11 +242,64 @@ func TestLeakAudit(t *testing.T) {
 	a.record(err)
 	scenarios += 8
 
+	// A key pasted where a name belongs — a profile, a service section, a
+	// field, a top-level entry of the config file, a line or a name of a
+	// .env file — or into a file that does not parse: each read directly
+	// and through a client's default search (New reads the config file's
+	// base_url, Credential and Diagnose the key).
+	k := good.Reveal()
+	t.Setenv("HYPEDATA_API_KEY", "")
+	os.Unsetenv("HYPEDATA_API_KEY")
+	t.Setenv("APIKIT_PROFILE", "")
+	t.Setenv("HYPEDATA_BASE_URL", "")
+	misplaced := []struct{ file, text string }{
+		{"profile.yaml", "profiles:\n  " + k + ":\n    hypedata: { api_key: " + k + " }\n"},
+		{"section.yaml", "profiles:\n  default:\n    " + k + ": { api_key: x }\n"},
+		{"field.yaml", "profiles:\n  default:\n    hypedata: { " + k + " }\n"},
+		{"field-value.yaml", "profiles:\n  default:\n    hypedata:\n      " + k + ": 1\n"},
+		{"top.yaml", k + ":\n  x: 1\n"},
+		{"syntax.yaml", "profiles:\n  default:\n    hypedata: { api_key: " + k + " \n  : [\n"},
+		{"type.yaml", "profiles:\n  default:\n    hypedata: " + k + "\n"},
+		{"list.yaml", "profiles:\n  default:\n    hypedata: { api_key: [" + k + "] }\n"},
+		{"bare.env", k + "\n"},
+		{"name.env", k + "=1\nHYPEDATA_API_KEY=\"open\n"},
+		{"open.env", "HYPEDATA_API_KEY=\"" + k + "\n"},
+		{"spaces.env", "HYPEDATA_API_KEY = " + k + " and more\n"},
+		{"ref.env", "HYPEDATA_API_KEY=${" + k + "}x\n"},
+	}
+	for _, m := range misplaced {
+		sub := filepath.Join(dir, strings.TrimSuffix(m.file, filepath.Ext(m.file)))
+		_ = os.Mkdir(sub, 0o700)
+		path := filepath.Join(sub, m.file)
+		_ = os.WriteFile(path, []byte(m.text), 0o600)
+		if strings.HasSuffix(m.file, ".env") {
+			a.record(credentials.Validated(credentials.DotEnv(path, "HYPEDATA_API_KEY"), keys.Hypedata).Retrieve(ctx))
+			_ = os.Rename(path, filepath.Join(sub, ".env"))
+			t.Chdir(sub)
+			t.Setenv("APIKIT_CONFIG_FILE", filepath.Join(sub, "none.yaml"))
+		} else {
+			a.record(credentials.Validated(credentials.ConfigFile(path, "default", "hypedata"), keys.Hypedata).Retrieve(ctx))
+			t.Chdir(sub)
+			t.Setenv("APIKIT_CONFIG_FILE", path)
+		}
+		c, err := client.New(client.WithService(client.Hypedata), client.WithLogger(a.logger()))
+		a.record(c, err)
+		if err == nil {
+			a.record(c.Credential(ctx))
+			a.record(c.Diagnose(ctx))
+			a.record(c.Do(ctx, "GET", "/v1/scrape?url=x", nil, nil))
+		}
+		scenarios += 2
+	}
+
 	found := a.findings()
-	t.Logf("leak audit: %d scenarios, %d outputs and %d bytes of logs searched for %d secrets in 5 encodings: %d findings",
-		scenarios, len(a.outputs), a.logs.Len(), len(a.secrets), len(found))
+	t.Logf("leak audit: %d scenarios; %d outputs (%d error-chain links) and %d bytes of logs searched for %d secrets (whole, URL-encoded, base64, base64url, every %d-byte piece): %d findings",
+		scenarios, len(a.outputs), a.links, a.logs.Len(), len(a.secrets), pieceLen, len(found))
 	for _, f := range found {
 		t.Errorf("a secret appears in output: …%s", f)
+	}
+	for _, p := range a.panics() {
+		t.Errorf("printing a value panicked: %.300s", p)
 	}
 	if a.logs.Len() == 0 || !strings.Contains(a.logs.String(), "apikit: retrying") {
 		t.Fatal("the audit did not exercise the logger")

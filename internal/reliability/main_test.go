@@ -1,14 +1,20 @@
 package reliability
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/apikit/apikit-go/client"
 )
 
-// TestMain fails the package if any test leaves a goroutine behind (the
-// client's retries, the server's delays, the proxy's links).
+// TestMain runs the package in an environment of its own (see isolate) and
+// fails it if any test leaves a goroutine behind (the client's retries, the
+// server's delays, the proxy's links).
 func TestMain(m *testing.M) {
+	isolate()
 	goleak.VerifyTestMain(m,
 		// No net/http goroutine is ignored: a connection whose response
 		// body was never closed keeps its read and write loops, and that
@@ -22,4 +28,20 @@ func TestMain(m *testing.M) {
 		goleak.IgnoreAnyFunction("github.com/Shopify/toxiproxy/v2.(*ToxicLink).write"),
 		goleak.IgnoreAnyFunction("github.com/Shopify/toxiproxy/v2/toxics.(*ToxicStub).Run"),
 	)
+}
+
+// isolate removes what a developer's or CI's environment could feed the
+// clients built here: every built-in service's key, base-URL and profile
+// variables, APIKIT_PROFILE, and the config file (pointed at one that does
+// not exist). Tests that want any of them set them with t.Setenv.
+func isolate() {
+	for _, svc := range []client.Service{client.Hypedata, client.Hypersave, client.HopX, client.HyperSync, client.Web3Storage} {
+		for _, v := range []string{svc.EnvVar, svc.BaseURLEnvVar, svc.ProfileEnvVar} {
+			if v != "" {
+				os.Unsetenv(v)
+			}
+		}
+	}
+	os.Unsetenv("APIKIT_PROFILE")
+	os.Setenv("APIKIT_CONFIG_FILE", filepath.Join(os.TempDir(), "apikit-reliability-no-such-dir", "config.yaml"))
 }

@@ -29,38 +29,63 @@ type rig struct {
 func newRig(t *testing.T) *rig {
 	t.Helper()
 	srv := clienttest.NewServer(client.Hypedata)
-	api := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
-	p := toxiproxy.NewProxy(api, "api", "127.0.0.1:0", strings.TrimPrefix(srv.URL, "http://"))
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
+	p := newProxy(t, srv.URL)
 	key, _, err := srv.IssueKey(clienttest.KeyParams{Name: "rig", Scopes: []string{"scrape", "jobs", "admin", "billing"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := &rig{srv: srv, proxy: p, key: key, base: "http://" + p.Listen}
 	t.Cleanup(func() {
-		r.mu.Lock()
-		for _, tr := range r.tr {
-			tr.CloseIdleConnections()
-		}
-		r.mu.Unlock()
-		p.Stop()
+		r.closeIdle()
 		srv.Close()
 	})
 	return r
 }
 
-// client returns a client through the proxy with its own transport (closed
-// at cleanup) and fast retries.
-func (r *rig) client(t *testing.T, opts ...client.Option) *client.Client {
+// newProxy starts a Toxiproxy proxy on loopback to the server at url
+// (http://host:port), stopped at cleanup.
+func newProxy(t *testing.T, url string) *toxiproxy.Proxy {
 	t.Helper()
+	api := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
+	p := toxiproxy.NewProxy(api, "api", "127.0.0.1:0", strings.TrimPrefix(url, "http://"))
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Stop)
+	return p
+}
+
+// closeIdle closes the idle connections of every client the rig made.
+func (r *rig) closeIdle() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, tr := range r.tr {
+		tr.CloseIdleConnections()
+	}
+}
+
+// transport returns a fresh transport, closed at the rig's cleanup.
+func (r *rig) transport() *http.Transport {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	r.mu.Lock()
 	r.tr = append(r.tr, tr)
 	r.mu.Unlock()
-	base := []client.Option{client.WithBaseURL(r.base), client.WithHTTPClient(&http.Client{Transport: tr}),
-		client.WithRetryWait(client.DefaultRetryWaitMin/100, client.DefaultRetryWaitMin/50)}
+	return tr
+}
+
+// The retry waits of the rig's clients: fast, so that four attempts take
+// little more than the attempts themselves.
+const (
+	fastWaitMin = client.DefaultRetryWaitMin / 100 // 5 ms
+	fastWaitMax = client.DefaultRetryWaitMin / 50  // 10 ms
+)
+
+// client returns a client through the proxy with its own transport (closed
+// at cleanup) and fast retries.
+func (r *rig) client(t *testing.T, opts ...client.Option) *client.Client {
+	t.Helper()
+	base := []client.Option{client.WithBaseURL(r.base), client.WithHTTPClient(&http.Client{Transport: r.transport()}),
+		client.WithRetryWait(fastWaitMin, fastWaitMax)}
 	c, err := r.srv.NewClient(r.key, append(base, opts...)...)
 	if err != nil {
 		t.Fatal(err)

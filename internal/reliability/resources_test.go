@@ -3,6 +3,7 @@ package reliability
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -105,5 +106,55 @@ func TestHeaderFlood(t *testing.T) {
 	var te *client.TransportError
 	if !errors.As(err, &te) || !strings.Contains(err.Error(), "header") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestErrorBodyConnectionReuse: an error body the decoder reads whole (up
+// to apierrors.MaxBodyBytes, 1 MiB) leaves the connection reusable, so a
+// client retrying 503s with 100 KB bodies keeps one connection; a body over
+// the bound is not read to its end (that would let a hostile server make
+// the client read forever), so its connection is closed and the next
+// attempt opens a new one — one connection per such answer, by design.
+func TestErrorBodyConnectionReuse(t *testing.T) {
+	const calls = 3
+	responses := calls * (client.DefaultMaxRetries + 1)
+	for _, tc := range []struct {
+		name     string
+		size     int
+		maxConns int64
+	}{
+		{"100 KB (under the bound)", 100 << 10, 1},
+		{"2 MB (over the bound)", 2 << 20, int64(responses)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := []byte(`{"error":{"code":"unavailable","message":"` + strings.Repeat("m", tc.size) + `"}}`)
+			var conns atomic.Int64
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = w.Write(body)
+			}))
+			srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+				if s == http.StateNew {
+					conns.Add(1)
+				}
+			}
+			srv.Start()
+			defer srv.Close()
+			tr := http.DefaultTransport.(*http.Transport).Clone()
+			defer tr.CloseIdleConnections()
+			c := hostileClient(t, srv.URL, client.WithHTTPClient(&http.Client{Transport: tr}))
+			for i := 0; i < calls; i++ {
+				err := c.Do(context.Background(), "GET", "/v1/scrape?url=x", nil, nil)
+				var ae *apierrors.Error
+				if !errors.As(err, &ae) || ae.StatusCode != 503 || ae.Attempts != client.DefaultMaxRetries+1 || len(ae.Message) > 520 {
+					t.Fatalf("err = %.200v", err)
+				}
+			}
+			t.Logf("%d answers of %d bytes: %d connections", responses, len(body), conns.Load())
+			if n := conns.Load(); n > tc.maxConns {
+				t.Errorf("%d answers with %d-byte error bodies opened %d connections, want at most %d", responses, len(body), n, tc.maxConns)
+			}
+		})
 	}
 }
