@@ -70,7 +70,7 @@ func Diagnose(ctx context.Context, format *keys.Format, providers ...Provider) R
 			r.Entries = append(r.Entries, e)
 		case errors.As(err, &nf):
 			for _, a := range nf.Tried {
-				r.Entries = append(r.Entries, ReportEntry{Source: a.Source, Problem: a.Why, Fix: a.Fix})
+				r.Entries = append(r.Entries, ReportEntry{Source: a.Source, Problem: redactKeys(a.Why, false), Fix: redactKeys(a.Fix, false)})
 			}
 		case errors.As(err, &se):
 			problem := "unusable"

@@ -68,7 +68,7 @@ func (d dotEnv) Retrieve(ctx context.Context) (Credential, error) {
 			if ok {
 				why = "set but empty"
 			}
-			tried = append(tried, Attempt{src(name), why, fmt.Sprintf("add %s=… to %s", name, p)})
+			tried = append(tried, attempt(src(name), why, fmt.Sprintf("add %s=… to %s", name, p)))
 			continue
 		}
 		return found(v, src(name))

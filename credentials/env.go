@@ -17,9 +17,9 @@ func Env(names ...string) Provider {
 			v, ok := os.LookupEnv(name)
 			switch {
 			case !ok:
-				tried = append(tried, Attempt{src, "not set", "set " + name})
+				tried = append(tried, attempt(src, "not set", "set "+name))
 			case v == "":
-				tried = append(tried, Attempt{src, "set but empty", "set " + name})
+				tried = append(tried, attempt(src, "set but empty", "set "+name))
 			default:
 				return found(v, src)
 			}

@@ -37,9 +37,9 @@ func (e *NotFoundError) Error() string {
 		if i > 0 {
 			b.WriteString("; ")
 		}
-		fmt.Fprintf(&b, "%d. %s: %s", i+1, a.Source, a.Why)
+		fmt.Fprintf(&b, "%d. %s: %s", i+1, a.Source, redactKeys(a.Why, false))
 		if a.Fix != "" {
-			fixes = append(fixes, a.Fix)
+			fixes = append(fixes, redactKeys(a.Fix, false)) // a key passed as a name
 		}
 	}
 	if len(e.Tried) == 0 {
@@ -57,5 +57,13 @@ func (e *NotFoundError) Unwrap() error { return apierrors.ErrMissingCredentials 
 
 // notFound is the error of a provider that looked in one place.
 func notFound(src Source, why, fix string) error {
-	return &NotFoundError{Tried: []Attempt{{Source: src, Why: why, Fix: fix}}}
+	return &NotFoundError{Tried: []Attempt{attempt(src, why, fix)}}
+}
+
+// attempt records a place that gave nothing. Anything key-shaped in it (a
+// key passed where a name belongs: an env var name, a profile) is redacted
+// here, so that no rendering of the error, %#v included, can show it.
+func attempt(src Source, why, fix string) Attempt {
+	src.Detail = redactKeys(src.Detail, false)
+	return Attempt{Source: src, Why: redactKeys(why, false), Fix: redactKeys(fix, false)}
 }

@@ -24,9 +24,13 @@ const (
 
 // String renders the source for a person: "env HYPEDATA_API_KEY",
 // ".env file /app/.env (HYPEDATA_API_KEY)", "explicit option".
+//
+// Anything key-shaped in the detail is shown as "[redacted]": a key passed
+// where a name belongs (APIKIT_PROFILE=<key>, credentials.Env(<key>)) must
+// not come back in a message.
 func (s Source) String() string {
 	if s.Detail == "" {
 		return s.Kind
 	}
-	return s.Kind + " " + s.Detail
+	return s.Kind + " " + redactKeys(s.Detail, false)
 }

@@ -3,6 +3,7 @@
 package redact
 
 import (
+	"encoding/base64"
 	"net/url"
 	"strings"
 )
@@ -48,13 +49,20 @@ func Query(raw string) string {
 	return b.String()
 }
 
-// Secret returns s with every occurrence of secret, and of its URL-encoded
-// forms, replaced by Placeholder. An empty secret leaves s unchanged.
+// Secret returns s with every occurrence of secret, of its URL-encoded
+// forms and of its base64 forms (standard and URL alphabets, padded or not:
+// a server may echo a Basic credential or an encoded token) replaced by
+// Placeholder. An empty secret leaves s unchanged.
 func Secret(s, secret string) string {
 	if secret == "" || s == "" {
 		return s
 	}
-	for _, form := range [...]string{secret, url.QueryEscape(secret), url.PathEscape(secret)} {
+	forms := [...]string{
+		secret, url.QueryEscape(secret), url.PathEscape(secret),
+		base64.StdEncoding.EncodeToString([]byte(secret)), base64.RawStdEncoding.EncodeToString([]byte(secret)),
+		base64.URLEncoding.EncodeToString([]byte(secret)), base64.RawURLEncoding.EncodeToString([]byte(secret)),
+	}
+	for _, form := range forms { // padded before raw, so no "=" is left behind
 		if strings.Contains(s, form) {
 			s = strings.ReplaceAll(s, form, Placeholder)
 		}
