@@ -213,7 +213,10 @@ func (k *call) backoff() time.Duration {
 // its place, and returns the typed error with the key scrubbed from
 // anything the server echoed.
 func (k *call) decode(resp *http.Response) *apierrors.Error {
-	body, _ := readBounded(resp.Body, apierrors.MaxBodyBytes)
+	var body []byte
+	if resp.ContentLength != 0 { // a known-empty answer (a bare 429) needs no read buffer
+		body, _ = readBounded(resp.Body, apierrors.MaxBodyBytes)
+	}
 	resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	if k.key == nil {

@@ -17,6 +17,12 @@ type scrubber []string // distinct, non-empty, longest first
 // a secret that holds another is removed whole before the shorter one could
 // leave a piece of it behind.
 func newScrubber(secrets []string) scrubber {
+	if len(secrets) <= 1 { // the client's case: one key, no map or sort needed
+		if len(secrets) == 1 && secrets[0] != "" {
+			return scrubber(secrets)
+		}
+		return nil
+	}
 	seen := make(map[string]bool, len(secrets))
 	var s scrubber
 	for _, v := range secrets {
