@@ -72,22 +72,9 @@ func FuzzFromResponse(f *testing.F) {
 				}
 			}
 		}
-		if len(e.Message) > 512+len("…") || !printableLine(e.Message) || !printableLine(e.Error()) {
+		if len(e.Message) > 512+len("…") || !oneLine(e.Message) || !oneLine(e.Error()) {
 			t.Fatalf("message not one bounded printable line (%d bytes): %q", len(e.Message), e.Message)
 		}
 	})
 }
 
-// printableLine reports whether s is valid UTF-8 without control characters
-// (C0, DEL, C1) or Unicode line and paragraph separators.
-func printableLine(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 {
-			return false
-		}
-	}
-	return true
-}
