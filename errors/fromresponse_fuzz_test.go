@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	apierrors "github.com/apikit/apikit-go/errors"
 )
