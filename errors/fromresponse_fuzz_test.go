@@ -76,4 +76,3 @@ func FuzzFromResponse(f *testing.F) {
 		}
 	})
 }
-
