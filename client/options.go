@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/apikit/apikit-go/credentials"
+	apierrors "github.com/apikit/apikit-go/errors"
 	"github.com/apikit/apikit-go/keys"
 )
 
@@ -95,7 +96,7 @@ func WithService(s Service) Option {
 func WithAPIKey(key string) Option {
 	return func(o *settings) error {
 		if key == "" {
-			return errors.New("WithAPIKey: the key is empty; pass a key, or leave the option out to read it from the environment")
+			return fmt.Errorf("WithAPIKey: the key is empty (%w); pass a key, or leave the option out to read it from the environment", apierrors.ErrMissingCredentials)
 		}
 		o.apiKey, o.apiKeySet = key, true
 		return nil

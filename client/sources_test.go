@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/apikit/apikit-go/credentials"
+	apierrors "github.com/apikit/apikit-go/errors"
 	"github.com/apikit/apikit-go/keys"
 )
 
@@ -131,5 +132,12 @@ func TestBadKeyNamesItsSourceAsAValue(t *testing.T) {
 	}
 	if !strings.HasPrefix(err.Error(), "env HYPEDATA_API_KEY: ") {
 		t.Errorf("text %q", err)
+	}
+}
+
+func TestEmptyExplicitKeyIsMissingCredentials(t *testing.T) {
+	_, err := New(WithService(Hypedata), WithAPIKey(""))
+	if !errors.Is(err, apierrors.ErrMissingCredentials) {
+		t.Errorf("err = %v; want ErrMissingCredentials", err)
 	}
 }

@@ -53,6 +53,8 @@ func commonProblem(raw string) *ParseError {
 	switch {
 	case raw == "":
 		return pe(0, "is empty")
+	case strings.TrimSpace(raw) == "":
+		return pe(0, "is blank (only whitespace): the value was lost on the way; set the key itself")
 	case len(raw) > maxKeyBytes:
 		return pe(0, "is %d bytes long, more than any key (%d): is it the right value?", len(raw), maxKeyBytes)
 	case strings.HasSuffix(raw, "\r\n"):

@@ -110,3 +110,12 @@ func TestGenerateLongCharset(t *testing.T) {
 		t.Errorf("generated %d characters, want 32", len(k.Reveal()))
 	}
 }
+
+func TestBlankKeySaysBlank(t *testing.T) {
+	for _, raw := range []string{" ", " \t\n", "\r\n"} {
+		_, err := keys.Parse(raw)
+		if err == nil || !strings.Contains(err.Error(), "is blank") {
+			t.Errorf("Parse(%q) = %v; want it called blank", raw, err)
+		}
+	}
+}

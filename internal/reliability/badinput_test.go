@@ -58,10 +58,8 @@ func badKeys() map[string]badKey {
 		"redacted form":      {raw: "hd_live_…Xy4z", want: `ellipsis \(U\+2026\): was the key copied in its redacted form\? at position 9;`},
 		"invalid UTF-8": {raw: "hd_live_\xc3\x28b3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z", want: `invalid UTF-8 byte 0xC3 at position 9;`,
 			door: notYAML, sentinel: map[string]error{"config": nil}},
-		// keys.Parse names the trailing newline of " \t\n", not that the key
-		// is blank; the sources say blank.
 		"only whitespace": {raw: " \t\n", want: `set but blank \(only whitespace\)`,
-			door: map[string]string{"keys.Parse": `^Hypedata key: has a trailing newline`, "WithAPIKey": `explicit option: Hypedata key: has a trailing newline`}},
+			door: map[string]string{"keys.Parse": `^Hypedata key: is blank \(only whitespace\)`, "WithAPIKey": `explicit option: Hypedata key: is blank \(only whitespace\)`}},
 	}
 }
 
