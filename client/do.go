@@ -160,7 +160,7 @@ func (c *Client) run(ctx context.Context, rreq *retryablehttp.Request, k *call, 
 	k.key = r
 	k.idempotent = idempotentMethod(rreq.Method) || rreq.Header.Get("Idempotency-Key") != ""
 	resp, err := c.loop(ctx, rreq, k)
-	if err == nil || c.static || rs.key != nil || !k.replayable(rreq) || !keyRejected(err) {
+	if err == nil || c.static || rs.key != nil || !k.replayable() || !keyRejected(err) {
 		return resp, err
 	}
 	nr, rerr := c.refresh(ctx, r)
@@ -177,7 +177,7 @@ func (c *Client) run(ctx context.Context, rreq *retryablehttp.Request, k *call, 
 }
 
 // replayable reports whether the request can be sent again.
-func (k *call) replayable(*retryablehttp.Request) bool { return !k.noRetry && !k.oneShot }
+func (k *call) replayable() bool { return !k.noRetry && !k.oneShot }
 
 // keyRejected reports whether err says the key itself is dead, so that
 // another key from the same source could fix it: unknown, revoked or
@@ -237,7 +237,7 @@ func (c *Client) loop(ctx context.Context, rreq *retryablehttp.Request, k *call)
 		Backoff:      zeroBackoff,
 		ErrorHandler: passError,
 	}
-	if k.noRetry || c.maxRetries == 0 {
+	if k.noRetry {
 		rc.RetryMax = 0
 	}
 	resp, err := rc.Do(rreq)
@@ -256,7 +256,7 @@ func (k *call) outcome(rreq *retryablehttp.Request, resp *http.Response, err err
 			// The server's answer is known: it is the error, whatever
 			// ended the attempt after it (the context, a cut connection).
 			if k.netErr != nil {
-				return nil, k.finalAPIErr(&laterFailure{k.scrubErr(stripURL(k.netErr))})
+				return nil, fmt.Errorf("%w (the next attempt got no answer: %w)", k.lastAnswer(), k.scrubErr(stripURL(k.netErr)))
 			}
 			return nil, k.finalAPIErr(err)
 		}
@@ -273,7 +273,7 @@ func (k *call) outcome(rreq *retryablehttp.Request, resp *http.Response, err err
 		}
 		return nil, k.finalAPIErr(k.stopErr)
 	}
-	if errors.Is(k.netErr, errBodyTooLarge) {
+	if errors.Is(k.netErr, ErrResponseTooLarge) {
 		return nil, fmt.Errorf("client: %s %s: the %d answer is larger than the %d bytes Do reads (WithMaxResponseBytes; use Send to stream it): %w",
 			k.method, k.path, resp.StatusCode, k.maxBody, ErrResponseTooLarge)
 	}
@@ -283,30 +283,26 @@ func (k *call) outcome(rreq *retryablehttp.Request, resp *http.Response, err err
 	return resp, nil
 }
 
-// finalAPIErr is a copy of the last server error with Attempts set; extra,
-// when not nil, is why the client stopped early (the context).
-func (k *call) finalAPIErr(extra error) error {
+// lastAnswer is a copy of the last server error with Attempts and
+// NotRetried set.
+func (k *call) lastAnswer() *apierrors.Error {
 	e := *k.apiErr
 	e.Attempts = k.attempts
 	e.NotRetried = k.notRetried
-	if extra == nil {
-		extra = k.stopErr
-	}
-	var lf *laterFailure
-	switch {
-	case extra == nil:
-		return &e
-	case errors.As(extra, &lf):
-		return fmt.Errorf("%w (the next attempt got no answer: %w)", &e, lf.err)
-	}
-	return fmt.Errorf("%w (stopped waiting to retry: %w)", &e, extra)
+	return &e
 }
 
-// laterFailure marks a transport failure that came after a server answer.
-type laterFailure struct{ err error }
-
-func (l *laterFailure) Error() string { return l.err.Error() }
-func (l *laterFailure) Unwrap() error { return l.err }
+// finalAPIErr is the last server error; stopped, or else k.stopErr, when not
+// nil, is why the client stopped waiting to retry (the context).
+func (k *call) finalAPIErr(stopped error) error {
+	if stopped == nil {
+		stopped = k.stopErr
+	}
+	if stopped == nil {
+		return k.lastAnswer()
+	}
+	return fmt.Errorf("%w (stopped waiting to retry: %w)", k.lastAnswer(), stopped)
+}
 
 // transportError types a call that ended without a usable answer.
 func (k *call) transportError(rreq *retryablehttp.Request) error {

@@ -94,7 +94,7 @@ func (k *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 			if rerr != nil {
 				k.netErr = rerr
 				k.c.logAttempt(ctx, k, resp.StatusCode, "", "", rerr)
-				if ctx.Err() != nil || errors.Is(rerr, errBodyTooLarge) {
+				if ctx.Err() != nil || errors.Is(rerr, ErrResponseTooLarge) {
 					return false, nil
 				}
 				if !k.idempotent {
@@ -227,8 +227,6 @@ func (k *call) decode(resp *http.Response) *apierrors.Error {
 	return apierrors.DecodeRedacted(resp.StatusCode, resp.Header, body, k.key.cred.Key.Reveal())
 }
 
-var errBodyTooLarge = errors.New("response body too large")
-
 // ErrResponseTooLarge is returned by Do when a success body is larger than
 // WithMaxResponseBytes allows. Nothing is retried: the answer was received.
 var ErrResponseTooLarge = errors.New("response body too large")
@@ -253,7 +251,7 @@ func readBounded(r io.Reader, max int64) ([]byte, error) {
 		return b, err
 	}
 	if int64(len(b)) > max {
-		return b[:max], fmt.Errorf("%w: more than %d bytes", errBodyTooLarge, max)
+		return b[:max], fmt.Errorf("%w: more than %d bytes", ErrResponseTooLarge, max)
 	}
 	return b, nil
 }

@@ -26,7 +26,8 @@ type resolvedKey struct{}
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c := t.c
-	if c.sameOrigin(req) {
+	own := c.sameOrigin(req)
+	if own {
 		if c.auth == AuthQuery {
 			if r, _ := req.Context().Value(resolvedKey{}).(*resolved); r != nil {
 				req = withQueryKey(req, c.queryParam, r.cred.Key.Reveal())
@@ -51,7 +52,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if cancel != nil {
 		resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 	}
-	if c.sameOrigin(req) {
+	if own {
 		c.rate.observe(resp.Header, c.now)
 	}
 	return resp, nil
