@@ -245,13 +245,21 @@ func jsonTime(raw json.RawMessage) (time.Time, bool) {
 	return time.Unix(sec, int64((n-float64(sec))*1e9)).UTC(), true
 }
 
-// problemCode is the code an RFC 9457 "type" stands for: its last path
-// segment ("https://example.com/probs/out-of-credit" → "out-of-credit"), or
-// the whole value when it is a plain word. "about:blank", the default type,
-// says nothing.
+// problemCode is the code an RFC 9457 "type" stands for: its fragment when
+// it has one ("https://api.example.com/errors#UNPROCESSABLE_ENTITY" →
+// "UNPROCESSABLE_ENTITY": one page documents every code, each at its own
+// anchor), else its last path segment ("https://example.com/probs/out-of-credit"
+// → "out-of-credit"), or the whole value when it is a plain word.
+// "about:blank", the default type, says nothing.
 func problemCode(t string) string {
 	t = strings.TrimSpace(t)
-	if i := strings.IndexAny(t, "?#"); i >= 0 {
+	if base, frag, ok := strings.Cut(t, "#"); ok {
+		if frag = strings.TrimSpace(frag); frag != "" {
+			return frag
+		}
+		t = base
+	}
+	if i := strings.IndexByte(t, '?'); i >= 0 {
 		t = t[:i]
 	}
 	t = strings.TrimRight(t, "/")

@@ -180,6 +180,15 @@ func TestDecodeProblemType(t *testing.T) {
 			code: apierrors.CodeInsufficientScope, raw: "insufficient_scope"},
 		{name: "about:blank says nothing", status: 404, header: problem, body: `{"type":"about:blank","title":"Not Found"}`,
 			code: apierrors.CodeNotFound, message: "Not Found"},
+		{name: "fragment names the code", status: 422, header: problem,
+			body: `{"type":"https://api.example.com/errors#UNPROCESSABLE_ENTITY","title":"Bad field"}`,
+			code: apierrors.CodeInvalidRequest, raw: "UNPROCESSABLE_ENTITY", message: "Bad field"},
+		{name: "fragment names a known code", status: 401, header: problem,
+			body: `{"type":"https://api.example.com/errors/#revoked"}`, code: apierrors.CodeRevoked, raw: "revoked"},
+		{name: "empty fragment: the path", status: 402, header: problem,
+			body: `{"type":"https://example.com/probs/out-of-credit#"}`, code: apierrors.CodePaymentRequired, raw: "out-of-credit"},
+		{name: "query, then fragment", status: 401, header: problem,
+			body: `{"type":"https://example.com/errors?v=2#unknown_key"}`, code: apierrors.CodeUnknownKey, raw: "unknown_key"},
 	})
 	if e := apierrors.Decode(404, problem, []byte(`{"type":"about:blank"}`)); e.RawCode != "" {
 		t.Errorf("about:blank gave RawCode %q", e.RawCode)
