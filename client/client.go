@@ -18,6 +18,7 @@ import (
 
 	"github.com/apikit/apikit-go/credentials"
 	"github.com/apikit/apikit-go/keys"
+	"github.com/apikit/apikit-go/pacing"
 )
 
 // maxResponseHeaderBytes bounds the response headers the default transport
@@ -62,6 +63,10 @@ type Client struct {
 	now       func() time.Time
 
 	rate rateLimitState
+
+	pacer      pacing.Pacer // every attempt passes through it
+	limit      pacing.Limit // the key's known limit (WithRateLimit), or zero
+	pacingHook func(PacingEvent)
 }
 
 // resolved is a validated credential with its ready-made header value.
@@ -124,7 +129,10 @@ func New(opts ...Option) (*Client, error) {
 		retryHook:      s.retryHook,
 		sleep:          s.sleep,
 		now:            s.now,
+		limit:          s.limit,
+		pacingHook:     s.pacingHook,
 	}
+	c.pacer = c.pacerFor(&s)
 	if c.format == nil {
 		c.format = keys.Opaque
 	}

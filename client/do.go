@@ -223,6 +223,9 @@ func (c *Client) prepare(rreq *retryablehttp.Request, r *resolved, rs *requestSe
 // loop runs retryablehttp's loop with the client's policy and types the
 // outcome.
 func (c *Client) loop(ctx context.Context, rreq *retryablehttp.Request, k *call) (*http.Response, error) {
+	if err := k.acquire(ctx); err != nil {
+		return nil, err
+	}
 	if k.oneShot {
 		// A one-shot body: one attempt, outside retryablehttp, which would
 		// buffer the whole body to make it replayable.

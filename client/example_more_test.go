@@ -19,6 +19,7 @@ import (
 	"github.com/apikit/apikit-go/credentials"
 	apierrors "github.com/apikit/apikit-go/errors"
 	"github.com/apikit/apikit-go/keys"
+	"github.com/apikit/apikit-go/pacing"
 )
 
 // Send takes any request: here a PUT of raw bytes to an upload API that is
@@ -342,7 +343,10 @@ func Example_rateLimited() {
 	srv := clienttest.NewServer(client.Hypedata, clienttest.WithClock(clock))
 	defer srv.Close()
 	key, _, _ := srv.IssueKey(clienttest.KeyParams{Name: "hourly", Scopes: []string{"scrape"}, RateLimitPerHour: 1})
-	c, _ := srv.NewClient(key, client.WithMaxRetryAfter(time.Minute))
+	// The key's pacer keeps the server's time too, so that its gate opens
+	// when the server's clock says the hour is over.
+	c, _ := srv.NewClient(key, client.WithMaxRetryAfter(time.Minute),
+		client.WithPacer(pacing.New(pacing.WithClock(clock.Now))))
 	defer c.CloseIdleConnections()
 	ctx := context.Background()
 

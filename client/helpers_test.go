@@ -39,9 +39,28 @@ func (f *fakeSleep) got() []time.Duration {
 	return append([]time.Duration(nil), f.waits...)
 }
 
-// withSleeper replaces the client's wait, so tests never sleep.
+// withSleeper replaces the client's wait, so tests never sleep. The
+// client's own pacer then lives on a clock that every fake sleep moves on,
+// as if the wait had happened.
 func withSleeper(f func(context.Context, time.Duration) error) Option {
-	return func(o *settings) error { o.sleep = f; return nil }
+	return func(o *settings) error {
+		var (
+			mu    sync.Mutex
+			slept time.Duration
+		)
+		o.sleep = func(ctx context.Context, d time.Duration) error {
+			mu.Lock()
+			slept += d
+			mu.Unlock()
+			return f(ctx, d)
+		}
+		o.paceNow = func() time.Time {
+			mu.Lock()
+			defer mu.Unlock()
+			return time.Now().Add(slept)
+		}
+		return nil
+	}
 }
 
 // scripted is an httptest server answering from a list of handlers, one per

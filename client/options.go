@@ -12,6 +12,7 @@ import (
 	"github.com/apikit/apikit-go/credentials"
 	apierrors "github.com/apikit/apikit-go/errors"
 	"github.com/apikit/apikit-go/keys"
+	"github.com/apikit/apikit-go/pacing"
 )
 
 // Option configures a Client. Options check their input; New reports the
@@ -59,10 +60,16 @@ type settings struct {
 	requireEnv     keys.Env
 	retryHook      func(RetryEvent)
 	maxBody        int64
+	pacer          pacing.Pacer
+	limit          pacing.Limit
+	pacingHook     func(PacingEvent)
 
 	// Test seams: how the client waits and what time it is.
 	sleep func(ctx context.Context, d time.Duration) error
 	now   func() time.Time
+	// paceNow is the clock of the client's own pacer; tests whose sleeps
+	// are fake advance it by what they "slept".
+	paceNow func() time.Time
 }
 
 func defaultSettings() settings {
@@ -74,6 +81,7 @@ func defaultSettings() settings {
 		maxBody:       DefaultMaxResponseBytes,
 		sleep:         sleepContext,
 		now:           time.Now,
+		paceNow:       time.Now,
 	}
 }
 

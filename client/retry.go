@@ -17,6 +17,7 @@ import (
 	apierrors "github.com/apikit/apikit-go/errors"
 	"github.com/apikit/apikit-go/internal/redact"
 	"github.com/apikit/apikit-go/internal/retryafter"
+	"github.com/apikit/apikit-go/pacing"
 )
 
 // RetryEvent describes a retry about to happen; see WithRetryHook.
@@ -56,6 +57,7 @@ type call struct {
 	notRetried string
 	body       []byte // the buffered 2xx body
 	bo         *backoff.ExponentialBackOff
+	res        pacing.Reservation // the pacer's slot for the attempt in flight
 }
 
 // retryableStatus lists the statuses the policy retries (README, "Retries").
@@ -75,6 +77,7 @@ func retryableStatus(code int) bool {
 func (k *call) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	k.attempts++
 	if err != nil {
+		k.settle(ctx, 0, 0, nil)
 		k.netErr = err
 		k.c.logAttempt(ctx, k, 0, "", "", err)
 		if ctx.Err() != nil || !retryableNetErr(err) {
@@ -88,6 +91,7 @@ func (k *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 	}
 	k.netErr = nil
 	if resp.StatusCode < 400 {
+		k.settle(ctx, resp.StatusCode, 0, resp.Header)
 		if k.buffer {
 			body, rerr := readBody(resp, k.maxBody)
 			resp.Body.Close()
@@ -111,6 +115,7 @@ func (k *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 		return false, nil
 	}
 	e := k.decode(resp)
+	k.settle(ctx, e.StatusCode, e.RetryAfter, resp.Header)
 	k.apiErr = e
 	k.c.logAttempt(ctx, k, e.StatusCode, e.Code, e.RequestID, nil)
 	if !retryableStatus(e.StatusCode) {
@@ -182,7 +187,7 @@ func (k *call) wait(ctx context.Context, hint time.Duration, ev RetryEvent) (boo
 		k.stopErr = err
 		return false, nil
 	}
-	return true, nil
+	return k.acquireRetry(ctx), nil
 }
 
 // notTwice explains why a non-idempotent request was not sent again.

@@ -1,0 +1,283 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"time"
+
+	apierrors "github.com/apikit/apikit-go/errors"
+	"github.com/apikit/apikit-go/pacing"
+)
+
+// WithRateLimit tells the client its key's rate limit: perSecond requests a
+// second on average, burst at once (1: one at a time). Every attempt made
+// with the key is then spaced under it, with a small margin (see
+// pacing.Margin). Without it the limit is read from the X-RateLimit-*
+// headers when the service sends them, or learned from its 429s.
+func WithRateLimit(perSecond float64, burst int) Option {
+	return func(o *settings) error {
+		if math.IsNaN(perSecond) || math.IsInf(perSecond, 0) || perSecond <= 0 || perSecond > 1e9 {
+			return fmt.Errorf("WithRateLimit: %v requests per second is not a rate (give a number above 0, e.g. 5 for 5 per second, 0.5 for one every 2 seconds)", perSecond)
+		}
+		if burst < 1 {
+			return fmt.Errorf("WithRateLimit: a burst of %d lets nothing through (1 sends one request at a time)", burst)
+		}
+		o.limit = pacing.Limit{PerSecond: perSecond, Burst: burst}
+		return nil
+	}
+}
+
+// WithPacer paces the client's requests with p instead of a pacer of its
+// own: give several clients the same *pacing.Local (or a fleet-wide pacer
+// such as pacing/redispacing's) and the requests they make with the same
+// key share that key's limit.
+func WithPacer(p pacing.Pacer) Option {
+	return func(o *settings) error {
+		if p == nil {
+			return errors.New("WithPacer: the pacer is nil (leave the option out to pace in the client itself)")
+		}
+		o.pacer = p
+		return nil
+	}
+}
+
+// Pacing reports how the client's pacer paces the key in use: the rate, its
+// source (known, from headers, learned, or none yet) and whether the gate
+// is closed. ok is false when no key has been used yet or the pacer cannot
+// say (it does not implement pacing.Inspector).
+func (c *Client) Pacing(ctx context.Context) (st pacing.State, ok bool) {
+	r := c.cur.Load()
+	in, can := c.pacer.(pacing.Inspector)
+	if r == nil || !can {
+		return pacing.State{}, false
+	}
+	st, err := in.State(ctx, r.fp)
+	return st, err == nil
+}
+
+// PacingEvent describes an attempt held back by the pacer; see
+// WithPacingHook.
+type PacingEvent struct {
+	Method         string
+	Path           string
+	Attempt        int           // the attempt held back, from 1
+	Wait           time.Duration // how long it waits before it is sent
+	Gated          bool          // the key's gate, closed by a 429, is part of the wait
+	KeyFingerprint string
+}
+
+// WithPacingHook calls f each time an attempt waits for its slot, before the
+// wait: the place for metrics. f runs on the caller's goroutine and must not
+// block.
+func WithPacingHook(f func(PacingEvent)) Option {
+	return func(o *settings) error {
+		o.pacingHook = f
+		return nil
+	}
+}
+
+// pacerFor is the client's pacer: the caller's, or one of its own that
+// logs its gate and rate changes.
+func (c *Client) pacerFor(s *settings) pacing.Pacer {
+	if s.pacer != nil {
+		return s.pacer
+	}
+	return pacing.New(pacing.WithClock(s.paceNow), pacing.WithObserver(c.logPacing))
+}
+
+// errPaced is why an attempt was not sent: its slot lies further ahead than
+// the caller can wait.
+type errPaced struct {
+	wait       time.Duration
+	gated      bool
+	byDeadline bool          // the context's deadline is what the wait passes
+	left       time.Duration // what remained of it, or the cap
+}
+
+func (e *errPaced) Error() string { return e.reason() }
+
+func (e *errPaced) reason() string {
+	what := "its slot under the key's rate limit is"
+	if e.gated {
+		what = "the key's rate-limit gate (closed by a 429) stays closed"
+	}
+	if e.byDeadline {
+		return fmt.Sprintf("%s %s away, past the context deadline, %s away",
+			what, e.wait.Round(time.Millisecond), e.left.Round(time.Millisecond))
+	}
+	return fmt.Sprintf("%s %s away, over the %s cap (WithMaxRetryAfter)", what, e.wait.Round(time.Millisecond), e.left)
+}
+
+// pace waits for the pacer to give one attempt with the key fp a slot, and
+// returns the reservation to report the answer on. It is the one step every
+// attempt takes before it leaves; report is the one after. An *errPaced
+// error means the wait would pass the context's deadline or the cap, and
+// nothing was waited; a context error means the caller stopped waiting.
+// When the pacer fails, the attempt goes unpaced (a reservation with OK
+// false, nothing to report).
+func (c *Client) pace(ctx context.Context, fp, method, path string, attempt int) (pacing.Reservation, error) {
+	maxWait, byDeadline := c.maxRetryAfter, false
+	if dl, ok := ctx.Deadline(); ok {
+		if left := dl.Sub(c.now()); left < maxWait {
+			maxWait, byDeadline = max(left, 0), true
+		}
+	}
+	for {
+		r, err := c.pacer.Reserve(ctx, fp, c.limit, maxWait)
+		if err != nil {
+			c.logf(ctx, "apikit: the pacer failed; sending unpaced", "key", fp, "error", err.Error())
+			return pacing.Reservation{}, nil
+		}
+		if r.Delay > maxWait {
+			left := maxWait
+			if !byDeadline {
+				left = c.maxRetryAfter
+			}
+			return pacing.Reservation{}, &errPaced{wait: r.Delay, gated: r.Gated, byDeadline: byDeadline, left: left}
+		}
+		if r.Delay > 0 {
+			c.logPaceWait(ctx, PacingEvent{Method: method, Path: path, Attempt: attempt, Wait: r.Delay, Gated: r.Gated, KeyFingerprint: fp}, r.OK)
+			if err := c.sleep(ctx, r.Delay); err != nil {
+				if r.OK {
+					c.cancelSlot(ctx, r)
+				}
+				return pacing.Reservation{}, err
+			}
+		}
+		if r.OK || r.Delay <= 0 { // Delay 0 without a slot breaks the contract: send
+			return r, nil
+		}
+		maxWait -= r.Delay
+	}
+}
+
+func (c *Client) cancelSlot(ctx context.Context, r pacing.Reservation) {
+	if err := c.pacer.Cancel(context.WithoutCancel(ctx), r); err != nil {
+		c.logf(ctx, "apikit: the pacer could not take back a slot", "key", r.Key, "error", err.Error())
+	}
+}
+
+// report tells the pacer how the attempt on r was answered: status 0 for no
+// answer, hint the server's wait on a 429, h the answer's headers.
+func (c *Client) report(ctx context.Context, r pacing.Reservation, status int, hint time.Duration, h http.Header) {
+	if !r.OK {
+		return
+	}
+	a := pacing.Answer{Status: status, RetryAfter: hint, Remaining: -1}
+	if h != nil {
+		a.Limit, a.Remaining, a.Reset = quota(h, c.now)
+	}
+	if err := c.pacer.Report(ctx, r, a); err != nil {
+		c.logf(ctx, "apikit: the pacer could not take an answer", "key", r.Key, "error", err.Error())
+	}
+}
+
+// logPaceWait writes the debug line of an attempt held back, and calls the
+// pacing hook.
+func (c *Client) logPaceWait(ctx context.Context, ev PacingEvent, booked bool) {
+	if c.pacingHook != nil && booked {
+		c.pacingHook(ev)
+	}
+	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	msg := "apikit: waiting for a slot under the key's rate limit"
+	if ev.Gated {
+		msg = "apikit: waiting at the key's rate-limit gate"
+	}
+	c.logger.LogAttrs(ctx, slog.LevelDebug, msg,
+		slog.String("method", ev.Method), slog.String("path", ev.Path), slog.Int("attempt", ev.Attempt),
+		slog.Duration("wait", ev.Wait), slog.Bool("booked", booked), slog.String("key", ev.KeyFingerprint))
+}
+
+// logPacing writes the debug line of a pacer event (the client's own
+// pacer's observer).
+func (c *Client) logPacing(ev pacing.Event) {
+	if c.logger == nil {
+		return
+	}
+	ctx := context.Background()
+	if !c.logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{slog.String("key", ev.Key), slog.String("source", ev.Source.String()),
+		slog.Float64("rate", ev.Rate), slog.String("reason", ev.Reason)}
+	switch ev.Kind {
+	case pacing.GateClosed:
+		attrs = append(attrs, slog.Time("opens", ev.GateOpens))
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "apikit: the key's rate-limit gate closed", attrs...)
+	case pacing.RateChanged:
+		attrs = append(attrs, slog.Float64("previous", ev.Previous))
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "apikit: the key's pacing rate changed", attrs...)
+	}
+}
+
+// acquire paces the call's next attempt. Refused before anything was sent,
+// the call ends with a typed 429 that says so.
+func (k *call) acquire(ctx context.Context) error {
+	r, err := k.c.pace(ctx, k.key.fp, k.method, k.path, k.attempts+1)
+	k.res = r
+	if err == nil {
+		return nil
+	}
+	var pe *errPaced
+	if errors.As(err, &pe) {
+		return fmt.Errorf("client: %s %s: nothing was sent: %w", k.method, k.path, &apierrors.Error{
+			StatusCode: http.StatusTooManyRequests, Code: apierrors.CodeRateLimited,
+			Message:    "the key's rate limit holds this request back",
+			RetryAfter: pe.wait, NotRetried: pe.reason(),
+		})
+	}
+	return fmt.Errorf("client: %s %s: nothing was sent: stopped waiting for the key's rate limit: %w", k.method, k.path, err)
+}
+
+// acquireRetry paces a retry; false when it is not to be sent (the wait
+// is too long, or the context ended).
+func (k *call) acquireRetry(ctx context.Context) bool {
+	r, err := k.c.pace(ctx, k.key.fp, k.method, k.path, k.attempts+1)
+	k.res = r
+	var pe *errPaced
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &pe):
+		k.notRetried = pe.reason()
+	default:
+		k.stopErr = err
+	}
+	return false
+}
+
+// settle reports the attempt's answer to the pacer, once.
+func (k *call) settle(ctx context.Context, status int, hint time.Duration, h http.Header) {
+	r := k.res
+	k.res = pacing.Reservation{}
+	k.c.report(ctx, r, status, hint, h)
+}
+
+// quota reads the X-RateLimit-Limit, -Remaining and -Reset headers as a
+// pacer takes them: limit 0 and remaining -1 when absent, the reset as a
+// duration from now (0 when absent; a Unix time is turned into one).
+func quota(h http.Header, now func() time.Time) (limit, remaining int, reset time.Duration) {
+	remaining = -1
+	l, lok := headerInt(h, "X-Ratelimit-Limit")
+	if !lok {
+		return 0, -1, 0
+	}
+	limit = int(l)
+	if n, ok := headerInt(h, "X-Ratelimit-Remaining"); ok {
+		remaining = int(n)
+	}
+	if z, ok := headerInt(h, "X-Ratelimit-Reset"); ok {
+		if z >= resetEpochThreshold {
+			reset = max(time.Unix(z, 0).Sub(now()), 0)
+		} else {
+			reset = time.Duration(z) * time.Second
+		}
+	}
+	return limit, remaining, reset
+}

@@ -1,0 +1,49 @@
+package pacing_test
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/apikit/apikit-go/pacing"
+)
+
+// A known limit of 5 requests a second: slots are booked about 206 ms apart
+// (the limit less pacing.Margin), and a caller that cannot wait for its slot
+// is told at once.
+func ExampleNew() {
+	clk := time.Date(2027, 1, 1, 12, 0, 0, 0, time.UTC)
+	p := pacing.New(pacing.WithClock(func() time.Time { return clk }))
+	ctx := context.Background()
+	lim := pacing.Limit{PerSecond: 5, Burst: 1}
+
+	for i := 0; i < 2; i++ {
+		r, _ := p.Reserve(ctx, "fp_0123456789ab", lim, time.Minute)
+		fmt.Println("booked:", r.OK, "wait:", r.Delay.Round(time.Millisecond))
+	}
+	r, _ := p.Reserve(ctx, "fp_0123456789ab", lim, 100*time.Millisecond)
+	fmt.Println("booked:", r.OK, "wait needed:", r.Delay.Round(time.Millisecond))
+	// Output:
+	// booked: true wait: 0s
+	// booked: true wait: 206ms
+	// booked: false wait needed: 412ms
+}
+
+// A 429 closes the key's gate for the server's hint: every caller, new ones
+// too, waits behind it.
+func ExampleLocal_Report() {
+	clk := time.Date(2027, 1, 1, 12, 0, 0, 0, time.UTC)
+	p := pacing.New(pacing.WithClock(func() time.Time { return clk }))
+	ctx := context.Background()
+
+	r, _ := p.Reserve(ctx, "fp_0123456789ab", pacing.Limit{}, time.Minute)
+	_ = p.Report(ctx, r, pacing.Answer{Status: 429, RetryAfter: 2 * time.Second, Remaining: -1})
+
+	st, _ := p.State(ctx, "fp_0123456789ab")
+	fmt.Println("source:", st.Source, "gate opens in:", st.GateOpens.Sub(clk))
+	r, _ = p.Reserve(ctx, "fp_0123456789ab", pacing.Limit{}, time.Minute)
+	fmt.Println("booked:", r.OK, "gated:", r.Gated, "wait:", r.Delay)
+	// Output:
+	// source: learned gate opens in: 2s
+	// booked: true gated: true wait: 2s
+}

@@ -1,0 +1,283 @@
+package pacing
+
+import (
+	"fmt"
+	"math"
+	"sync"
+	"time"
+)
+
+// Tuning of the learned rate (see keyState.cut and keyState.probe).
+const (
+	// firstGuess is the lowest first estimate after a key's first 429,
+	// requests a second: below it the gate does the spacing.
+	firstGuess = 1.0
+	// minRate is the lowest rate the pacer learns down to.
+	minRate = 0.05
+	// slowStartStep is what each success adds to the rate (requests a
+	// second) until the first cut: the rate grows by half each second.
+	slowStartStep = 0.5
+	// probeStep is what each success adds once the rate is back near its
+	// last peak: one percent a second, whatever the rate.
+	probeStep = 0.01
+	// recoverShare is the share of the distance back to the peak each
+	// success recovers after a cut.
+	recoverShare = 0.1
+	// cutLow and cutHigh bound a cut: to the rate at which successes were
+	// observed, but to no less than half and no more than 90% of the rate
+	// that was refused.
+	cutLow, cutHigh = 0.5, 0.9
+	// minHorizon is the least distance ahead a slot may be booked.
+	minHorizon = 50 * time.Millisecond
+	// successWindow is how far back observed successes count.
+	successWindow = time.Second
+)
+
+// keyState is the pacing of one key. Every field is guarded by mu.
+type keyState struct {
+	mu sync.Mutex
+
+	src      Source
+	rate     float64       // requests a second, margin applied; 0 while src is SourceNone
+	burst    int           // at least 1 once paced
+	interval time.Duration // 1/rate
+	tat      time.Time     // theoretical arrival time of the next request (GCRA)
+	last     time.Time     // the latest booked slot
+	gate     time.Time     // closed until then
+
+	known Limit // the limit the callers gave, if any
+
+	// Learning.
+	succ    [64]int64 // Unix nanoseconds of recent successes, a ring
+	succN   int       // how many of succ are set
+	succAt  int       // next index to write
+	peak    float64   // the rate refused at the last cut; 0 before the first (slow start)
+	cutGate time.Time // slots before this were booked before the last cut
+
+	window time.Duration // the longest X-RateLimit-Reset seen: the quota's window
+}
+
+// events holds the (at most two) events of one report without allocating.
+type events struct {
+	ev [2]Event
+	n  int
+}
+
+func (e *events) add(ev Event) {
+	if e.n < len(e.ev) {
+		e.ev[e.n] = ev
+		e.n++
+	}
+}
+
+func (e *events) list() []Event { return e.ev[:e.n] }
+
+// setRate paces at rate (already under the limit) with burst, and reports
+// the change as an event when it is one worth telling.
+func (s *keyState) setRate(rate float64, burst int, src Source, reason string) (Event, bool) {
+	rate = max(rate, minRate)
+	burst = max(burst, 1)
+	prev, prevSrc, prevInterval := s.rate, s.src, s.interval
+	s.src, s.rate, s.burst = src, rate, burst
+	s.interval = time.Duration(float64(time.Second) / rate)
+	if !s.last.IsZero() && s.tat.Equal(s.last.Add(prevInterval)) {
+		// Space the next slot from the latest one at the new rate, so
+		// that a change applies at once.
+		s.tat = s.last.Add(s.interval)
+	}
+	if prevSrc == src && math.Abs(rate-prev) < 0.01*prev {
+		return Event{}, false
+	}
+	return Event{Kind: RateChanged, Source: src, Rate: rate, Previous: prev, Reason: reason}, true
+}
+
+// setKnown adopts the callers' known limit.
+func (s *keyState) setKnown(fp string, lim Limit) (Event, bool) {
+	if !lim.Known() || lim == s.known {
+		return Event{}, false
+	}
+	s.known = lim
+	ev, ok := s.setRate(lim.PerSecond*(1-Margin), lim.Burst, SourceKnown,
+		fmt.Sprintf("known limit %g/s, burst %d", lim.PerSecond, max(lim.Burst, 1)))
+	ev.Key = fp
+	return ev, ok
+}
+
+// horizon is how far past the gate (or now) a slot may be booked: far
+// enough that a caller is never kept from the next free slot, near enough
+// that a change of rate reaches the callers still waiting.
+func (s *keyState) horizon() time.Duration {
+	return max(2*s.interval, minHorizon)
+}
+
+func (s *keyState) reserve(now time.Time, maxWait time.Duration) Reservation {
+	if s.src == SourceNone && !s.gate.After(now) {
+		return Reservation{OK: true} // no sign of a limit: hold nothing back
+	}
+	start, gated := now, false
+	if s.gate.After(now) {
+		start, gated = s.gate, true
+	}
+	t := start
+	if b := s.tat.Add(-time.Duration(s.burst-1) * s.interval); b.After(t) {
+		t = b
+	}
+	d := t.Sub(now)
+	if d > maxWait {
+		return Reservation{Delay: d, Gated: gated}
+	}
+	if h := s.horizon(); t.Sub(start) > h {
+		return Reservation{Delay: t.Add(-h).Sub(now), Gated: gated}
+	}
+	if s.tat.Before(t) {
+		s.tat = t
+	}
+	s.tat = s.tat.Add(s.interval)
+	s.last = t
+	return Reservation{OK: true, Delay: d, Gated: gated, Slot: t.UnixNano()}
+}
+
+func (s *keyState) cancel(slot int64) {
+	if s.last.UnixNano() == slot && s.src != SourceNone {
+		s.tat = s.tat.Add(-s.interval)
+		s.last = s.last.Add(-s.interval)
+	}
+}
+
+func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
+	var evs events
+	slot := now
+	if r.Slot != 0 {
+		slot = time.Unix(0, r.Slot)
+	}
+	if a.Limit > 0 && a.Reset > 0 {
+		if ev, ok := s.fromHeaders(a.Limit, a.Reset); ok {
+			evs.add(ev)
+		}
+	}
+	switch {
+	case a.Status == 429:
+		hint := a.RetryAfter
+		if hint <= 0 {
+			hint = defaultGate
+		}
+		if s.src == SourceNone || s.src == SourceLearned && !slot.Before(s.cutGate) {
+			if ev, ok := s.cut(now); ok {
+				evs.add(ev)
+			}
+			s.cutGate = now.Add(hint)
+		}
+		if ev, ok := s.closeGate(now, now.Add(hint), "429"); ok {
+			evs.add(ev)
+		}
+	case a.Status == 0 || a.Status >= 500:
+		// Says nothing about the rate.
+	default:
+		s.recordSuccess(now)
+		if a.Remaining == 0 && a.Reset > 0 && s.src != SourceHeaders && s.src != SourceKnown {
+			// The quota is spent and the pacer has no rate that keeps
+			// under it: wait for the window to reset.
+			if ev, ok := s.closeGate(now, now.Add(a.Reset), "remaining 0"); ok {
+				evs.add(ev)
+			}
+		}
+		if s.src == SourceLearned {
+			s.probe()
+		}
+	}
+	return evs
+}
+
+// closeGate keeps every caller back until t. It is an event only when the
+// gate was open.
+func (s *keyState) closeGate(now, t time.Time, reason string) (Event, bool) {
+	if !t.After(s.gate) {
+		return Event{}, false
+	}
+	wasOpen := !s.gate.After(now)
+	s.gate = t
+	if s.src == SourceNone {
+		s.setRate(firstGuess, 1, SourceLearned, reason)
+	}
+	// Nobody leaves in a burst when the gate opens.
+	if least := t.Add(time.Duration(s.burst-1) * s.interval); s.tat.Before(least) {
+		s.tat = least
+	}
+	if !wasOpen {
+		return Event{}, false
+	}
+	return Event{Kind: GateClosed, Source: s.src, Rate: s.rate, GateOpens: t, Reason: reason}, true
+}
+
+// fromHeaders paces at the quota the headers announce: limit requests per
+// window, the window being the longest reset seen. A known limit wins.
+func (s *keyState) fromHeaders(limit int, reset time.Duration) (Event, bool) {
+	if s.src == SourceKnown {
+		return Event{}, false
+	}
+	if reset > s.window {
+		s.window = reset
+	}
+	rate := float64(limit) / s.window.Seconds() * (1 - Margin)
+	if s.src == SourceHeaders && math.Abs(rate-s.rate) < 0.001*s.rate {
+		return Event{}, false
+	}
+	return s.setRate(rate, 1, SourceHeaders, fmt.Sprintf("X-RateLimit-Limit %d per %s", limit, s.window))
+}
+
+func (s *keyState) recordSuccess(now time.Time) {
+	s.succ[s.succAt] = now.UnixNano()
+	s.succAt = (s.succAt + 1) % len(s.succ)
+	if s.succN < len(s.succ) {
+		s.succN++
+	}
+}
+
+// observed is the rate at which successes came in the last successWindow.
+func (s *keyState) observed(now time.Time) float64 {
+	from := now.Add(-successWindow).UnixNano()
+	n := 0
+	oldest := now.UnixNano()
+	for i := 0; i < s.succN; i++ {
+		if t := s.succ[i]; t > from {
+			n++
+			oldest = min(oldest, t)
+		}
+	}
+	if n == len(s.succ) { // the ring is too short for the window
+		if span := now.UnixNano() - oldest; span > 0 {
+			return float64(n) / (float64(span) / float64(time.Second))
+		}
+	}
+	return float64(n) / successWindow.Seconds()
+}
+
+// cut lowers the rate after a 429: to the rate at which successes were
+// observed, within [cutLow, cutHigh] of the refused rate. The first 429 of
+// a key starts learning at the observed rate (at least firstGuess), in
+// slow start.
+func (s *keyState) cut(now time.Time) (Event, bool) {
+	est := s.observed(now)
+	if s.src == SourceNone {
+		s.peak = 0
+		return s.setRate(max(est, firstGuess), 1, SourceLearned, "first 429")
+	}
+	prev := s.rate
+	s.peak = prev
+	return s.setRate(min(max(est, prev*cutLow), prev*cutHigh), 1, SourceLearned, "429")
+}
+
+// probe raises a learned rate after a success: fast before the first cut
+// (slow start) and back toward the last peak, slowly above it.
+func (s *keyState) probe() {
+	r := s.rate
+	switch {
+	case s.peak == 0:
+		r += slowStartStep
+	case r < s.peak*(1-Margin):
+		r += max((s.peak*(1-Margin)-r)*recoverShare, probeStep)
+	default:
+		r += probeStep
+	}
+	s.setRate(r, 1, SourceLearned, "probe")
+}
