@@ -1,0 +1,7 @@
+package main
+
+import "github.com/spf13/cobra"
+
+// addExtraCommands registers commands that live in files of their own
+// (apikit scan, when present).
+func addExtraCommands(root *cobra.Command) {}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/apikit/apikit-go/keys"
+)
+
+// builtinFormats are the key formats scrub recognises.
+var builtinFormats = []*keys.Format{keys.Hypedata, keys.Hypersave, keys.HopX, keys.HyperSync, keys.Web3Storage}
+
+// scrub replaces every key-shaped word of s with "[redacted]": a word that
+// a built-in format accepts, or that holds a built-in key prefix. It guards
+// what apikit prints that it did not write itself (cobra's messages repeat
+// the command line).
+func scrub(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if !isWordByte(s[i]) {
+			b.WriteByte(s[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && isWordByte(s[j]) {
+			j++
+		}
+		if w := s[i:j]; keyShaped(w) {
+			b.WriteString("[redacted]")
+		} else {
+			b.WriteString(w)
+		}
+		i = j
+	}
+	return b.String()
+}
+
+func isWordByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.'
+}
+
+// keyShaped reports whether w looks like a key of a built-in format: a
+// prefix with something after it (a prefix alone is how a redacted key
+// starts: "hd_live_…9fQx"), a JWT (even an expired one), or a word a
+// built-in format accepts (a UUID).
+func keyShaped(w string) bool {
+	if len(w) < 8 {
+		return false
+	}
+	for _, f := range builtinFormats {
+		for _, p := range f.Prefixes {
+			if i := strings.Index(w, p.Text); i >= 0 && len(w) > i+len(p.Text) {
+				return true
+			}
+		}
+	}
+	if strings.HasPrefix(w, "eyJ") && strings.Count(w, ".") == 2 {
+		return true
+	}
+	_, err := keys.Parse(w)
+	return err == nil
+}
