@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // RequestOption adjusts one call made with DoWith or Send.
@@ -15,6 +16,8 @@ type requestSettings struct {
 	header         http.Header
 	noRetry        bool
 	key            *resolved // send with this key, not the client's (Rotate)
+	streamIdle     time.Duration
+	maxEvent       int
 }
 
 // usingKey sends the request with r instead of the client's own key.
@@ -56,6 +59,24 @@ func WithoutRetry() RequestOption {
 	return func(r *requestSettings) { r.noRetry = true }
 }
 
+// WithStreamIdleTimeout makes a Stream treat a connection that brings no
+// byte for d (no event, no comment) as cut, and reconnect. Use it with a
+// server that sends heartbeats (comment lines) more often than d, so that a
+// connection a proxy or the network silently dropped is noticed. Without it
+// a silent connection is waited on for as long as the stream's context
+// allows. Only Stream reads it.
+func WithStreamIdleTimeout(d time.Duration) RequestOption {
+	return func(r *requestSettings) { r.streamIdle = d }
+}
+
+// WithMaxEventBytes bounds the data of one event of a Stream (default
+// DefaultMaxEventBytes), so that a server cannot make the client buffer
+// without end; a larger event ends the stream with an error. Only Stream
+// reads it.
+func WithMaxEventBytes(n int) RequestOption {
+	return func(r *requestSettings) { r.maxEvent = n }
+}
+
 // newIdempotencyKey returns a random UUIDv4.
 func newIdempotencyKey() string {
 	var b [16]byte
@@ -77,6 +98,12 @@ func idempotentMethod(method string) bool {
 // check refuses headers net/http would reject only at send time, where the
 // failure would look like a network error.
 func (r *requestSettings) check() error {
+	if r.streamIdle < 0 {
+		return fmt.Errorf("WithStreamIdleTimeout(%s): the timeout is negative", r.streamIdle)
+	}
+	if r.maxEvent < 0 {
+		return fmt.Errorf("WithMaxEventBytes(%d): the bound is negative", r.maxEvent)
+	}
 	for name, vs := range r.header {
 		if !validHeaderName(name) {
 			return fmt.Errorf("WithHeader(%q, …): not a valid header name", name)

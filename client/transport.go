@@ -2,10 +2,12 @@ package client
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/apikit/apikit-go/internal/redact"
 )
@@ -37,12 +39,24 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		req = c.withoutKey(req)
 	}
 	var cancel context.CancelFunc
+	var headers *time.Timer // a stream's attempt timeout: until the headers only
 	if c.attemptTimeout > 0 {
 		var ctx context.Context
-		ctx, cancel = context.WithTimeout(req.Context(), c.attemptTimeout)
+		if req.Context().Value(streamRequest{}) != nil {
+			ctx, cancel = context.WithCancel(req.Context())
+			headers = time.AfterFunc(c.attemptTimeout, cancel)
+		} else {
+			ctx, cancel = context.WithTimeout(req.Context(), c.attemptTimeout)
+		}
 		req = req.WithContext(ctx)
 	}
 	resp, err := t.base.RoundTrip(req)
+	if headers != nil && !headers.Stop() { // the timer fired: the headers came too late, if at all
+		if err == nil {
+			resp.Body.Close()
+		}
+		err = fmt.Errorf("no response headers within the attempt timeout of %s (WithAttemptTimeout): %w", c.attemptTimeout, context.DeadlineExceeded)
+	}
 	if err != nil {
 		if cancel != nil {
 			cancel()

@@ -31,6 +31,7 @@ type endpoint struct {
 	scope   string
 	cost    int64
 	handler func(s *Server, r *http.Request, ks *keyState, body []byte) (int, any)
+	stream  bool // served by serveStream, outside s.mu
 }
 
 func (s *Server) route(method, path string) (endpoint, []string, bool) {
@@ -71,6 +72,8 @@ func (s *Server) route(method, path string) (endpoint, []string, bool) {
 		return endpoint{scope: "parse", cost: 1, handler: parse}, nil, true
 	case path == "/v1/jobs" && method == http.MethodPost:
 		return endpoint{scope: "jobs", cost: jobCost, handler: createJob}, nil, true
+	case path == "/v1/stream" && method == http.MethodGet:
+		return endpoint{scope: "stream", stream: true}, nil, true
 	case path == "/v1/billing" && method == http.MethodGet:
 		return endpoint{scope: "billing", handler: billing}, nil, true
 	}
@@ -147,6 +150,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		rec.Code = apiErr.code
 		rec.Status = s.writeError(w, apiErr, requestID)
+		return
+	}
+	if ep.stream {
+		s.mu.Unlock()
+		rec.Status = http.StatusOK
+		logRec()
+		s.serveStream(w, r, ks)
 		return
 	}
 	status, out := ep.handler(s, r, ks, body)

@@ -36,6 +36,7 @@ type Server struct {
 	faults   []fault
 	requests []RequestRecord
 	conns    atomic.Int64
+	streams  streams
 }
 
 // Option configures a Server.
@@ -241,6 +242,7 @@ func (s *Server) revokeLocked(ks *keyState, reason string) {
 		t := s.clock.Now().UTC()
 		ks.info.RevokedAt, ks.info.RevokedReason = &t, reason
 	}
+	s.endStreamsLocked(ks)
 }
 
 // Key returns a key's description.
