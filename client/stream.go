@@ -16,6 +16,7 @@ import (
 
 	apierrors "github.com/apikit/apikit-go/errors"
 	"github.com/apikit/apikit-go/internal/sse"
+	"github.com/apikit/apikit-go/pacing"
 )
 
 // DefaultMaxEventBytes bounds the data of one stream event (and the length
@@ -272,6 +273,18 @@ func (s *Stream) reconnect(cause string) bool {
 			s.finish(fmt.Errorf("client: GET %s: %s, and not reconnected: %s", s.path, cause, k.notRetried))
 		}
 		return false
+	}
+	// wait booked the pacer's slot for a retry; the connection books its
+	// own, as every attempt does, so this one is given back.
+	if r := k.res; r.OK {
+		k.res = pacing.Reservation{}
+		s.c.cancelSlot(s.ctx, r)
+	}
+	// wait booked the pacer's slot for a retry; the connection books its
+	// own, as every attempt does, so this one is given back.
+	if r := k.res; r.OK {
+		k.res = pacing.Reservation{}
+		s.c.cancelSlot(s.ctx, r)
 	}
 	if err := s.connect(s.dec.LastEventID()); err != nil {
 		if s.isClosed() {

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	apierrors "github.com/apikit/apikit-go/errors"
+	"github.com/apikit/apikit-go/pacing"
 )
 
 // sse writes a 200 text/event-stream answer with the given raw text, flushed.
@@ -415,5 +417,49 @@ func TestStreamAttemptTimeoutIsForHeadersOnly(t *testing.T) {
 	readIDs(t, s, 1)
 	if n := len(srv.got()); n != 1 {
 		t.Errorf("%d requests: the attempt timeout cut the stream", n)
+	}
+}
+
+// countingPacer is a pacer that counts what the client asks of it.
+type countingPacer struct {
+	pacing.Pacer
+	mu                            sync.Mutex
+	reserved, cancelled, reported int
+}
+
+func (p *countingPacer) Reserve(ctx context.Context, fp string, lim pacing.Limit, maxWait time.Duration) (pacing.Reservation, error) {
+	p.mu.Lock()
+	p.reserved++
+	p.mu.Unlock()
+	return p.Pacer.Reserve(ctx, fp, lim, maxWait)
+}
+
+func (p *countingPacer) Cancel(ctx context.Context, r pacing.Reservation) error {
+	p.mu.Lock()
+	p.cancelled++
+	p.mu.Unlock()
+	return p.Pacer.Cancel(ctx, r)
+}
+
+func (p *countingPacer) Report(ctx context.Context, r pacing.Reservation, a pacing.Answer) error {
+	p.mu.Lock()
+	p.reported++
+	p.mu.Unlock()
+	return p.Pacer.Report(ctx, r, a)
+}
+
+// Every connection of a stream, the first and each reconnection, and each
+// retry of one, takes a slot from the key's pacer and reports its answer,
+// as every attempt of Do does; no slot is left booked for nothing.
+func TestStreamConnectionsArePaced(t *testing.T) {
+	srv := newScripted(t, events(ev(1)), eventsThenAbort(ev(2)), reply(503, "{}"), eventsThenHold(ev(3)))
+	p := &countingPacer{Pacer: pacing.New()}
+	c, _ := newTestClient(t, srv, WithPacer(p))
+	s := openStream(t, c)
+	readIDs(t, s, 3)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if sent := len(srv.got()); p.reserved-p.cancelled != sent || p.reported != sent {
+		t.Errorf("%d attempts; pacer: %d reserved, %d cancelled, %d reported", sent, p.reserved, p.cancelled, p.reported)
 	}
 }
