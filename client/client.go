@@ -39,11 +39,12 @@ type Client struct {
 
 	hc *http.Client // the caller's client (copied) over the auth transport
 
-	creds  *credentials.Cache
-	chain  []credentials.Provider // the sources in order, for Diagnose
-	static bool                   // the key was given with WithAPIKey
-	format *keys.Format
-	cur    atomic.Pointer[resolved]
+	creds   *credentials.Cache
+	chain   []credentials.Provider // the sources in order, for Diagnose
+	static  bool                   // the key was given with WithAPIKey
+	keyless bool                   // WithoutKey: no key is ever sent
+	format  *keys.Format
+	cur     atomic.Pointer[resolved]
 
 	auth       AuthStyle
 	authHeader string // "Authorization" or the header carrying the key
@@ -75,6 +76,7 @@ type resolved struct {
 	header  string    // the Authorization / key header value
 	fp      string    // the key's fingerprint, for logs
 	expires time.Time // when the key says it stops working (a JWT's exp); zero if it does not say
+	none    bool      // WithoutKey: attach nothing
 }
 
 // New builds a Client. It checks every option, resolves the base URL
@@ -139,7 +141,11 @@ func New(opts ...Option) (*Client, error) {
 	if err := c.setAuth(&s); err != nil {
 		return nil, err
 	}
-	if err := c.setCredentials(&s); err != nil {
+	if s.withoutKey {
+		if err := c.setKeyless(&s); err != nil {
+			return nil, err
+		}
+	} else if err := c.setCredentials(&s); err != nil {
 		return nil, err
 	}
 	c.hc = c.httpClient(s.httpClient)
@@ -159,6 +165,9 @@ func (c *Client) BaseURL() string { return c.baseStr }
 // Credential returns the key in use and where it came from, resolving it if
 // no request has yet. Print it freely: the key redacts itself.
 func (c *Client) Credential(ctx context.Context) (credentials.Credential, error) {
+	if c.keyless {
+		return credentials.Credential{}, fmt.Errorf("client: this %s client sends no key (WithoutKey)", c.svc.Name)
+	}
 	r, err := c.resolve(ctx)
 	if err != nil {
 		return credentials.Credential{}, err

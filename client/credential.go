@@ -54,6 +54,9 @@ func envName(e keys.Env) string {
 // (a JWT's exp): then the source is asked again, and an expired key from it
 // fails validation, so an expired key is never sent.
 func (c *Client) resolve(ctx context.Context) (*resolved, error) {
+	if c.keyless {
+		return keylessResolved, nil
+	}
 	if r := c.cur.Load(); r != nil {
 		if r.expires.IsZero() || c.now().Before(r.expires) {
 			return r, nil
@@ -102,6 +105,9 @@ func (c *Client) refresh(ctx context.Context, old *resolved) (*resolved, error) 
 // it shadows. Run it when "the wrong key is being used". It never prints a
 // secret.
 func (c *Client) Diagnose(ctx context.Context) credentials.Report {
+	if c.keyless {
+		return credentials.Report{Winner: -1}
+	}
 	return credentials.Diagnose(ctx, c.format, c.chain...)
 }
 
@@ -110,6 +116,9 @@ func (c *Client) Diagnose(ctx context.Context) credentials.Report {
 // secret store says the key changed) to move a running client to the new
 // key at once, instead of at its first 401.
 func (c *Client) ResetCredential() {
+	if c.keyless {
+		return
+	}
 	c.cur.Store(nil)
 	c.creds.Invalidate()
 }

@@ -213,6 +213,7 @@ func (c *Client) prepare(rreq *retryablehttp.Request, r *resolved, rs *requestSe
 		}
 	}
 	switch {
+	case r.none:
 	case c.auth == AuthQuery:
 		rreq.Request = rreq.Request.WithContext(context.WithValue(rreq.Context(), resolvedKey{}, r))
 	case c.sameOrigin(rreq.Request):

@@ -76,12 +76,17 @@ type KeyUsage struct {
 	PeriodStart time.Time  `json:"period_start"`
 }
 
-// Identity is who the calling key is, as Verify reports it.
+// Identity is who the calling key is, as Verify reports it. When the
+// service's key test says only "this key works" (HopX's template list),
+// KeyID, Name, Environment and Scopes are empty.
 type Identity struct {
 	KeyID       string   `json:"key_id"`
 	Name        string   `json:"name"`
 	Environment string   `json:"environment"`
 	Scopes      []string `json:"scopes,omitempty"`
+	// CheckedWith is the request that proved the key, e.g.
+	// "GET /v1/templates".
+	CheckedWith string `json:"-"`
 }
 
 // newKeyWire is the wire form of NewKey: the key object plus its secret.
@@ -230,21 +235,6 @@ func (s *KeysService) newKey(w newKeyWire, what string) (*NewKey, error) {
 		return nil, fmt.Errorf("%s: the service returned a secret that is not a valid key: %w", what, err)
 	}
 	return &NewKey{KeyInfo: w.KeyInfo, Secret: k}, nil
-}
-
-// Verify makes the cheapest authenticated call the service offers and
-// returns who the key is. It is the way to prove a key works before relying
-// on it.
-func (c *Client) Verify(ctx context.Context) (*Identity, error) {
-	svc := c.Service()
-	if svc.WhoamiPath == "" {
-		return nil, fmt.Errorf("apikit: service %q has no whoami endpoint (Service.WhoamiPath is empty)", svc.Name)
-	}
-	var out Identity
-	if err := c.Do(ctx, http.MethodGet, svc.WhoamiPath, nil, &out); err != nil {
-		return nil, fmt.Errorf("verifying key: %w", err)
-	}
-	return &out, nil
 }
 
 // Usage returns the calling key's usage.

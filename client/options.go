@@ -63,6 +63,7 @@ type settings struct {
 	pacer          pacing.Pacer
 	limit          pacing.Limit
 	pacingHook     func(PacingEvent)
+	withoutKey     bool
 
 	// Test seams: how the client waits and what time it is.
 	sleep func(ctx context.Context, d time.Duration) error

@@ -78,43 +78,63 @@ type Service struct {
 	// KeysPath is the root of the key-management endpoints, e.g. "/v1/keys";
 	// "" when the service has no key-management API.
 	KeysPath string
+	// VerifyPath is the service's documented key test: a cheap GET that
+	// answers 2xx for a working key and 401 for any other (HopX documents
+	// listing templates). Verify uses it before WhoamiPath; "" when the
+	// service documents none.
+	VerifyPath string
 	// WhoamiPath answers who the calling key is; "" when unsupported.
 	WhoamiPath string
 	// UsagePath reports the calling key's usage; "" when unsupported.
 	UsagePath string
+	// KeyOptional says the service serves some callers without a key
+	// (HyperSync: indexers deployed on Envio Cloud). Only then does
+	// WithoutKey build a client; for every other service it is refused.
+	KeyOptional bool
 }
 
-// The built-in service profiles.
+// The built-in service profiles. Their paths are the vendors' documented
+// ones, except where docs/PROTOCOL.md marks a path as this SDK's assumption
+// (Hypedata's whoami and usage, the key-management paths of HopX and
+// web3.storage).
 var (
 	// Hypedata: hd_live_/hd_test_ keys, bearer auth (query auth accepted but
-	// discouraged), scopes, IP allow-lists, credit ceilings.
+	// discouraged), scopes, IP allow-lists, credit ceilings. The page
+	// documents no key test: WhoamiPath and UsagePath are this SDK's
+	// assumption (docs/PROTOCOL.md).
 	Hypedata = Service{
 		Name: "hypedata", BaseURL: "https://api.hypedata.io", EnvVar: "HYPEDATA_API_KEY",
 		BaseURLEnvVar: "HYPEDATA_BASE_URL", KeyFormat: keys.Hypedata, Auth: AuthBearer, QueryParam: "api_key",
 		Dialect: DialectHypedata, KeysPath: "/v1/keys", WhoamiPath: "/v1/whoami", UsagePath: "/v1/usage",
 	}
-	// Hypersave: hs_live_/hs_test_ keys, bearer auth, per-hour and monthly limits.
+	// Hypersave: hs_live_/hs_test_ keys, bearer auth, per-hour and monthly
+	// limits, key management at /keys. The page documents no key test and
+	// no whoami, so Verify says so (ErrNoKeyTest).
 	Hypersave = Service{
 		Name: "hypersave", BaseURL: "https://api.hypersave.io", EnvVar: "HYPERSAVE_API_KEY",
 		BaseURLEnvVar: "HYPERSAVE_BASE_URL", KeyFormat: keys.Hypersave, Auth: AuthBearer,
-		Dialect: DialectHypersave, KeysPath: "/keys", WhoamiPath: "/v1/whoami", UsagePath: "/v1/usage",
+		Dialect: DialectHypersave, KeysPath: "/keys",
 	}
-	// HopX: hopx_live_<keyId>.<secret> keys, bearer or X-API-Key.
+	// HopX: hopx_live_<keyId>.<secret> keys, bearer or X-API-Key. Its
+	// documented key test is listing templates (GET /v1/templates).
 	HopX = Service{
 		Name: "hopx", BaseURL: "https://api.hopx.dev", EnvVar: "HOPX_API_KEY",
 		BaseURLEnvVar: "HOPX_BASE_URL", ProfileEnvVar: "HOPX_PROFILE", KeyFormat: keys.HopX, Auth: AuthBearer, HeaderName: "X-API-Key",
-		Dialect: DialectHopX, KeysPath: "/v1/keys", WhoamiPath: "/v1/whoami", UsagePath: "/v1/usage",
+		Dialect: DialectHopX, KeysPath: "/v1/keys", VerifyPath: "/v1/templates",
 	}
 	// HyperSync (Envio): UUID tokens, bearer auth, x-ratelimit-* headers.
+	// Indexers deployed on Envio Cloud need no token (WithoutKey).
 	HyperSync = Service{
 		Name: "hypersync", BaseURL: "https://eth.hypersync.xyz", EnvVar: "ENVIO_API_TOKEN",
 		BaseURLEnvVar: "HYPERSYNC_BASE_URL", KeyFormat: keys.HyperSync, Auth: AuthBearer,
-		Dialect: DialectHyperSync,
+		Dialect: DialectHyperSync, KeyOptional: true,
 	}
-	// Web3Storage: a web3.storage-style API with JWT tokens.
+	// Web3Storage: a web3.storage-style API with JWT tokens, created and
+	// deleted on an account page; the page documents no API endpoint, so
+	// Verify says so (ErrNoKeyTest).
 	Web3Storage = Service{
 		Name: "web3storage", BaseURL: "https://api.web3.storage", EnvVar: "WEB3_STORAGE_TOKEN",
 		BaseURLEnvVar: "WEB3_STORAGE_BASE_URL", KeyFormat: keys.Web3Storage, Auth: AuthBearer,
-		Dialect: DialectWeb3, KeysPath: "/v1/keys", WhoamiPath: "/v1/whoami", UsagePath: "/v1/usage",
+		Dialect: DialectWeb3, KeysPath: "/v1/keys",
 	}
 )

@@ -31,7 +31,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	own := c.sameOrigin(req)
 	if own {
 		if c.auth == AuthQuery {
-			if r, _ := req.Context().Value(resolvedKey{}).(*resolved); r != nil {
+			if r, _ := req.Context().Value(resolvedKey{}).(*resolved); r != nil && !r.none {
 				req = withQueryKey(req, c.queryParam, r.cred.Key.Reveal())
 			}
 		}

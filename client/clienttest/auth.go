@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apikit/apikit-go/client"
 	"github.com/apikit/apikit-go/keys"
 )
 
@@ -25,7 +26,8 @@ type apiError struct {
 	retryAfter    time.Duration
 }
 
-// testKeySoftCap is the per-second cap on test keys.
+// testKeySoftCap is the per-second cap on Hypedata's test keys ("Soft cap
+// (10 RPS)" on its page).
 const testKeySoftCap = 10
 
 // presentedKey finds the key in the request: bearer, the service's key
@@ -55,11 +57,17 @@ func (s *Server) presentedKey(r *http.Request) (key, via string) {
 	return "", ""
 }
 
-// authenticate runs the checks of docs/PROTOCOL.md in order and, when they
-// pass, charges cost. The caller holds s.mu.
-func (s *Server) authenticate(r *http.Request, scope string, cost int64, rl http.Header) (*keyState, *apiError) {
+// authenticate runs the checks of docs/PROTOCOL.md in order for the route
+// and, when they pass, charges its cost. A keyless request passes (with a nil
+// key) only on a route that allows it, on a server that allows it
+// (AllowKeyless). The caller holds s.mu.
+func (s *Server) authenticate(r *http.Request, rt *route, rl http.Header) (*keyState, *apiError) {
+	scope, cost := rt.scope, rt.cost
 	raw, _ := s.presentedKey(r)
 	if raw == "" {
+		if rt.keyless && s.keyless.allowed {
+			return nil, s.keylessRateLimit(s.clock.Now(), rl)
+		}
 		return nil, &apiError{status: 401, code: "missing_credentials", message: "No API key provided. Send it as Authorization: Bearer <key>."}
 	}
 	f := s.svc.KeyFormat
@@ -114,7 +122,7 @@ func (s *Server) authenticate(r *http.Request, scope string, cost int64, rl http
 // fills the X-RateLimit-* headers.
 func (s *Server) rateLimit(ks *keyState, now time.Time, h http.Header) *apiError {
 	perSecond := ks.info.RateLimitPerSecond
-	if ks.env == keys.EnvTest && (perSecond == 0 || perSecond > testKeySoftCap) {
+	if ks.env == keys.EnvTest && s.svc.Dialect == client.DialectHypedata && (perSecond == 0 || perSecond > testKeySoftCap) {
 		perSecond = testKeySoftCap
 	}
 	type limit struct {

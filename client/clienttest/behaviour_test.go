@@ -14,28 +14,40 @@ import (
 	"github.com/apikit/apikit-go/keys"
 )
 
-// TestTestKeysEveryDialect: test keys are never charged (not even against an empty
-// balance or a ceiling), say X-Hd-Mode: test, and are capped at 10 requests
-// per fake-clock second, in every dialect.
+// TestTestKeysEveryDialect: test keys are never charged (not even against an
+// empty balance or a ceiling), in every dialect. Hypedata's also say
+// X-Hd-Mode: test and are capped at 10 requests per fake-clock second, as
+// its page says; the other services document neither, so their test keys
+// carry no such header and no cap.
 func TestTestKeysEveryDialect(t *testing.T) {
 	for _, svc := range allServices {
 		t.Run(svc.Name, func(t *testing.T) {
+			hd := svc.Dialect == client.DialectHypedata
+			mode := map[bool]string{true: "test"}[hd]
 			srv, clock := newServer(t, svc, clienttest.WithBalance(0))
 			k, info := issue(t, srv, clienttest.KeyParams{Env: keys.EnvTest, CreditCeiling: 1})
 			live, _ := issue(t, srv, clienttest.KeyParams{})
 			clock.Advance(250 * time.Millisecond) // mid-second: the window still ends on the second
 			for i := 1; i <= 10; i++ {
 				a := scrape(t, srv, k.Reveal())
-				if a.Resp.StatusCode != 200 || a.Resp.Header.Get("X-Hd-Mode") != "test" {
+				if a.Resp.StatusCode != 200 || a.Resp.Header.Get("X-Hd-Mode") != mode {
 					t.Fatalf("call %d: %d, X-Hd-Mode %q: %s", i, a.Resp.StatusCode, a.Resp.Header.Get("X-Hd-Mode"), a.Body)
 				}
-				wantHeaders(t, fmt.Sprint("call ", i), a.Resp.Header, map[string]string{"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": strconv.Itoa(10 - i), "X-RateLimit-Reset": "1"})
+				if hd {
+					wantHeaders(t, fmt.Sprint("call ", i), a.Resp.Header, map[string]string{"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": strconv.Itoa(10 - i), "X-RateLimit-Reset": "1"})
+				}
 			}
 			a := scrape(t, srv, k.Reveal())
-			if a.Resp.StatusCode != 429 || a.Resp.Header.Get("X-Hd-Mode") != "test" {
-				t.Fatalf("11th call in the second: %d, want 429", a.Resp.StatusCode)
+			if !hd {
+				if a.Resp.StatusCode != 200 || a.Resp.Header.Get("X-RateLimit-Limit") != "" {
+					t.Fatalf("11th call in the second: %d %v, want 200 and no limit (only Hypedata caps test keys)", a.Resp.StatusCode, a.Resp.Header)
+				}
+			} else {
+				if a.Resp.StatusCode != 429 || a.Resp.Header.Get("X-Hd-Mode") != "test" {
+					t.Fatalf("11th call in the second: %d, want 429", a.Resp.StatusCode)
+				}
+				wantHeaders(t, "11th call", a.Resp.Header, map[string]string{"Retry-After": "1", "X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "0"})
 			}
-			wantHeaders(t, "11th call", a.Resp.Header, map[string]string{"Retry-After": "1", "X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "0"})
 			clock.Advance(750 * time.Millisecond)
 			if a := scrape(t, srv, k.Reveal()); a.Resp.StatusCode != 200 {
 				t.Errorf("first call of the next second: %d", a.Resp.StatusCode)
@@ -75,7 +87,7 @@ func TestTestKeyCapBelowSoftCap(t *testing.T) {
 // TestLiveCharges: live keys pay each endpoint's cost from the balance and
 // into the key's credits.
 func TestLiveCharges(t *testing.T) {
-	srv, _ := newServer(t, client.HopX, clienttest.WithBalance(10))
+	srv, _ := newServer(t, client.Hypedata, clienttest.WithBalance(10))
 	k, info := issue(t, srv, clienttest.KeyParams{})
 	scrape(t, srv, k.Reveal())                                                                // 1
 	fetch(t, srv, "GET", "/v1/serp?q=go", k.Reveal(), nil, "")                                // 2
@@ -230,9 +242,9 @@ func TestMonthlyLimitHeaders(t *testing.T) {
 func TestHypersaveSuccessBody(t *testing.T) {
 	srv, _ := newServer(t, client.Hypersave)
 	k, _ := issue(t, srv, clienttest.KeyParams{})
-	a := fetch(t, srv, "GET", "/v1/whoami", k.Reveal(), nil, "")
+	a := fetch(t, srv, "GET", "/v1/memories", k.Reveal(), nil, "")
 	if a.Resp.StatusCode != 200 {
-		t.Fatalf("whoami: %d", a.Resp.StatusCode)
+		t.Fatalf("memories: %d", a.Resp.StatusCode)
 	}
 	if body := jsonObject(t, a.Body); body["success"] != true {
 		t.Errorf("Hypersave success body lacks \"success\": true (PROTOCOL.md, first paragraph): %s", a.Body)

@@ -87,7 +87,7 @@ func (s *Server) writeError(w http.ResponseWriter, e *apiError, requestID string
 			inner["retry_after"] = hint
 		}
 		body = map[string]any{"error": inner, "request_id": requestID}
-		if status == 401 || status == 402 || status == 403 {
+		if (status == 401 || status == 402 || status == 403) && e.code != "target_forbidden" {
 			c := fmt.Sprintf(`Bearer realm=%q, error=%q, error_description=%q`, s.svc.Name, e.code, e.message)
 			if e.requiredScope != "" {
 				c += fmt.Sprintf(`, scope=%q`, e.requiredScope)

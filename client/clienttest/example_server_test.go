@@ -226,11 +226,11 @@ func ExampleServer_Service() {
 		return
 	}
 	defer c.CloseIdleConnections()
-	who, err := c.Verify(context.Background())
-	fmt.Println(who.Name, err, srv.Requests()[0].AuthVia)
+	who, err := c.Verify(context.Background()) // HopX's key test: GET /v1/templates
+	fmt.Println(who.CheckedWith, err, srv.Requests()[0].AuthVia)
 	// Output:
 	// hopx true true
-	// custom-client <nil> header
+	// GET /v1/templates <nil> header
 }
 
 // Set moves a fake clock to any instant, backwards too.

@@ -14,30 +14,35 @@ import (
 	"github.com/apikit/apikit-go/keys"
 )
 
-// Start a server, issue a key and call whoami with plain net/http.
+// Start a HopX server, issue a key and list templates (HopX's documented
+// key test) with plain net/http.
 func ExampleNewServer() {
 	srv := clienttest.NewServer(client.HopX)
 	defer srv.Close()
 	key, _, _ := srv.IssueKey(clienttest.KeyParams{Name: "billing-worker"})
 
-	req, _ := http.NewRequest("GET", srv.URL+"/v1/whoami", nil)
-	req.Header.Set("X-API-Key", key.Reveal()) // or Authorization: Bearer, or ?api_key=
+	req, _ := http.NewRequest("GET", srv.URL+"/v1/templates", nil)
+	req.Header.Set("X-API-Key", key.Reveal()) // or Authorization: Bearer
 	resp, err := srv.HTTPClient().Do(req)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	defer resp.Body.Close()
-	var who client.Identity
-	if err := json.NewDecoder(resp.Body).Decode(&who); err != nil {
+	var list struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
 		fmt.Println(err)
 		return
 	}
 	fmt.Println(resp.Status)
-	fmt.Println(who.Name, who.Environment)
+	fmt.Println(len(list.Data) > 0, list.Data[0].ID)
 	// Output:
 	// 200 OK
-	// billing-worker live
+	// true code-interpreter
 }
 
 // A failure in any dialect becomes an *apierrors.Error that matches its
@@ -80,7 +85,7 @@ func ExampleFakeClock_Advance() {
 	key, _, _ := srv.IssueKey(clienttest.KeyParams{Name: "trial", ExpiresAt: clock.Now().Add(7 * 24 * time.Hour)})
 
 	call := func() {
-		req, _ := http.NewRequest("GET", srv.URL+"/v1/whoami", nil)
+		req, _ := http.NewRequest("GET", srv.URL+"/user/uploads", nil)
 		req.Header.Set("Authorization", "Bearer "+key.Reveal())
 		resp, err := srv.HTTPClient().Do(req)
 		if err != nil {
@@ -109,7 +114,7 @@ func ExampleWithClock() {
 	key, _, _ := srv.IssueKey(clienttest.KeyParams{Name: "indexer", RateLimitPerSecond: 2})
 
 	call := func() {
-		req, _ := http.NewRequest("GET", srv.URL+"/v1/scrape?url=x", nil)
+		req, _ := http.NewRequest("GET", srv.URL+"/height", nil)
 		req.Header.Set("Authorization", "Bearer "+key.Reveal())
 		resp, err := srv.HTTPClient().Do(req)
 		if err != nil {

@@ -1,6 +1,8 @@
 package clienttest
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net"
@@ -23,61 +25,6 @@ const maxRequestBody = 1 << 20
 type idemAnswer struct {
 	status int
 	body   any
-}
-
-// endpoint is what a route needs: its scope, its cost, and its handler,
-// which runs under s.mu after authentication passed.
-type endpoint struct {
-	scope   string
-	cost    int64
-	handler func(s *Server, r *http.Request, ks *keyState, body []byte) (int, any)
-	stream  bool // served by serveStream, outside s.mu
-}
-
-func (s *Server) route(method, path string) (endpoint, []string, bool) {
-	if kp := strings.TrimRight(s.svc.KeysPath, "/"); kp != "" && (path == kp || strings.HasPrefix(path, kp+"/")) {
-		rest := strings.Split(strings.Trim(strings.TrimPrefix(path, kp), "/"), "/")
-		if rest[0] == "" {
-			rest = nil
-		}
-		admin := func(h func(*Server, *http.Request, *keyState, []byte, []string) (int, any)) endpoint {
-			return endpoint{scope: "admin", handler: func(s *Server, r *http.Request, ks *keyState, b []byte) (int, any) { return h(s, r, ks, b, rest) }}
-		}
-		switch {
-		case len(rest) == 0 && method == http.MethodGet:
-			return admin(listKeys), rest, true
-		case len(rest) == 0 && method == http.MethodPost:
-			return admin(createKey), rest, true
-		case len(rest) == 1 && method == http.MethodGet:
-			return admin(getKey), rest, true
-		case len(rest) == 1 && method == http.MethodDelete:
-			return admin(revokeKey), rest, true
-		case len(rest) == 2 && rest[1] == "regenerate" && method == http.MethodPost:
-			return admin(regenerateKey), rest, true
-		case len(rest) == 2 && rest[1] == "usage" && method == http.MethodGet:
-			return admin(keyUsage), rest, true
-		}
-		return endpoint{}, nil, false
-	}
-	switch {
-	case path == s.svc.WhoamiPath && s.svc.WhoamiPath != "" && method == http.MethodGet:
-		return endpoint{handler: whoami}, nil, true
-	case path == s.svc.UsagePath && s.svc.UsagePath != "" && method == http.MethodGet:
-		return endpoint{scope: "billing", handler: func(_ *Server, _ *http.Request, ks *keyState, _ []byte) (int, any) { return 200, usageOf(ks) }}, nil, true
-	case path == "/v1/scrape" && method == http.MethodGet:
-		return endpoint{scope: "scrape", cost: 1, handler: scrape}, nil, true
-	case path == "/v1/serp" && method == http.MethodGet:
-		return endpoint{scope: "serp", cost: 2, handler: serp}, nil, true
-	case path == "/v1/parse" && method == http.MethodPost:
-		return endpoint{scope: "parse", cost: 1, handler: parse}, nil, true
-	case path == "/v1/jobs" && method == http.MethodPost:
-		return endpoint{scope: "jobs", cost: jobCost, handler: createJob}, nil, true
-	case path == "/v1/stream" && method == http.MethodGet:
-		return endpoint{scope: "stream", stream: true}, nil, true
-	case path == "/v1/billing" && method == http.MethodGet:
-		return endpoint{scope: "billing", handler: billing}, nil, true
-	}
-	return endpoint{}, nil, false
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -129,49 +76,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		rec.Status = s.writeError(w, &apiError{status: 400, code: "bad_request", message: "could not read the request body"}, requestID)
 		return
 	}
-	ep, _, found := s.route(r.Method, r.URL.Path)
-	if !found {
-		ep = endpoint{}
-	}
-
-	s.mu.Lock()
-	ks, apiErr := s.authenticate(r, ep.scope, ep.cost, w.Header())
-	if ks != nil {
-		rec.KeyID = ks.info.ID
-		rec.Key = ks.info.Redacted
-	}
-	if ks != nil && ks.env == keys.EnvTest {
-		w.Header().Set("X-Hd-Mode", "test")
-	}
-	if apiErr == nil && !found {
-		apiErr = &apiError{status: 404, code: "not_found", message: "No such endpoint: " + r.Method + " " + r.URL.Path}
-	}
-	if apiErr != nil {
-		s.mu.Unlock()
-		rec.Code = apiErr.code
-		rec.Status = s.writeError(w, apiErr, requestID)
-		return
-	}
-	if ep.stream {
-		s.mu.Unlock()
-		rec.Status = http.StatusOK
-		logRec()
-		s.serveStream(w, r, ks)
-		return
-	}
-	status, out := ep.handler(s, r, ks, body)
-	s.mu.Unlock()
-	if e, ok := out.(*apiError); ok {
-		rec.Code = e.code
-		rec.Status = s.writeError(w, e, requestID)
-		return
-	}
-	rec.Status = status
-	if s.svc.Dialect == client.DialectHypersave {
-		writeJSONSuccess(w, status, out)
-		return
-	}
-	writeJSON(w, status, out)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	c := &call{rec: &rec, logRec: logRec, body: body, requestID: requestID}
+	s.dispatch(w, r.WithContext(context.WithValue(r.Context(), callKey{}, c)))
 }
 
 // writeJSONSuccess writes a Hypersave success body: the object with
@@ -208,12 +115,34 @@ func whoami(_ *Server, _ *http.Request, ks *keyState, _ []byte) (int, any) {
 	return 200, client.Identity{KeyID: ks.info.ID, Name: ks.info.Name, Environment: ks.info.Environment, Scopes: ks.info.Scopes}
 }
 
-func scrape(_ *Server, r *http.Request, _ *keyState, _ []byte) (int, any) {
-	u := r.URL.Query().Get("url")
+func scrape(s *Server, r *http.Request, ks *keyState, _ []byte) (int, any) {
+	return scrapeURL(s, r, ks, r.URL.Query().Get("url"))
+}
+
+func scrapePost(s *Server, r *http.Request, ks *keyState, body []byte) (int, any) {
+	var in struct {
+		URL string `json:"url"`
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		return 0, &apiError{status: 400, code: "bad_request", message: `the body must be a JSON object with a "url"`}
+	}
+	return scrapeURL(s, r, ks, in.URL)
+}
+
+// scrapeURL answers a scrape of u: a fixture page, or for the test
+// environment's fixtures.hypedata.io/403 the 403 its page promises.
+func scrapeURL(_ *Server, _ *http.Request, ks *keyState, u string) (int, any) {
 	if u == "" {
 		return 0, &apiError{status: 400, code: "bad_request", message: "the url parameter is required"}
 	}
-	return 200, map[string]any{"url": u, "status": 200, "content": "<html><title>" + u + "</title></html>"}
+	if u == fixture403 {
+		return 0, &apiError{status: 403, code: "target_forbidden", message: "The target answered 403 Forbidden (test fixture " + fixture403 + ")"}
+	}
+	out := map[string]any{"url": u, "status": 200, "content": "<html><title>" + u + "</title></html>"}
+	if isTest(ks) {
+		out["fixture"] = true
+	}
+	return 200, out
 }
 
 func serp(_ *Server, r *http.Request, _ *keyState, _ []byte) (int, any) {
@@ -252,10 +181,19 @@ func createJob(s *Server, r *http.Request, ks *keyState, _ []byte) (int, any) {
 	}
 	s.jobs++
 	out := map[string]any{"id": newID("job_"), "status": "queued"}
+	s.jobList[out["id"].(string)] = out
 	if idem != "" {
 		s.idem[ks.info.ID+"\x00"+idem] = idemAnswer{201, out}
 	}
 	return 201, out
+}
+
+func getJob(s *Server, r *http.Request, _ *keyState, _ []byte) (int, any) {
+	j, ok := s.jobList[r.PathValue("id")]
+	if !ok {
+		return 0, &apiError{status: 404, code: "not_found", message: "No job " + r.PathValue("id")}
+	}
+	return 200, j
 }
 
 func billing(s *Server, _ *http.Request, _ *keyState, _ []byte) (int, any) {
@@ -270,7 +208,7 @@ func (s *Server) spentLocked() int64 {
 	return n
 }
 
-func listKeys(s *Server, _ *http.Request, _ *keyState, _ []byte, _ []string) (int, any) {
+func listKeys(s *Server, _ *http.Request, _ *keyState, _ []byte, _ string) (int, any) {
 	out := make([]client.KeyInfo, 0, len(s.order))
 	for _, id := range s.order {
 		out = append(out, s.infoLocked(s.keys[id]))
@@ -278,16 +216,16 @@ func listKeys(s *Server, _ *http.Request, _ *keyState, _ []byte, _ []string) (in
 	return 200, map[string]any{"data": out}
 }
 
-func (s *Server) keyArg(rest []string) (*keyState, *apiError) {
-	ks, ok := s.keys[rest[0]]
+func (s *Server) keyArg(id string) (*keyState, *apiError) {
+	ks, ok := s.keys[id]
 	if !ok {
-		return nil, &apiError{status: 404, code: "not_found", message: "No key with id " + rest[0]}
+		return nil, &apiError{status: 404, code: "not_found", message: "No key with id " + id}
 	}
 	return ks, nil
 }
 
-func getKey(s *Server, _ *http.Request, _ *keyState, _ []byte, rest []string) (int, any) {
-	ks, e := s.keyArg(rest)
+func getKey(s *Server, _ *http.Request, _ *keyState, _ []byte, id string) (int, any) {
+	ks, e := s.keyArg(id)
 	if e != nil {
 		return 0, e
 	}
@@ -300,7 +238,7 @@ type newKeyAnswer struct {
 	Secret string `json:"secret"`
 }
 
-func createKey(s *Server, _ *http.Request, _ *keyState, body []byte, _ []string) (int, any) {
+func createKey(s *Server, _ *http.Request, _ *keyState, body []byte, _ string) (int, any) {
 	var p client.CreateKeyParams
 	if err := json.Unmarshal(body, &p); err != nil || strings.TrimSpace(p.Name) == "" {
 		return 0, &apiError{status: 400, code: "bad_request", message: "the body must be a JSON object with a name"}
@@ -328,8 +266,8 @@ func createKey(s *Server, _ *http.Request, _ *keyState, body []byte, _ []string)
 	return 201, newKeyAnswer{KeyInfo: info, Secret: k.Reveal()}
 }
 
-func regenerateKey(s *Server, _ *http.Request, _ *keyState, _ []byte, rest []string) (int, any) {
-	ks, e := s.keyArg(rest)
+func regenerateKey(s *Server, _ *http.Request, _ *keyState, _ []byte, id string) (int, any) {
+	ks, e := s.keyArg(id)
 	if e != nil {
 		return 0, e
 	}
@@ -347,8 +285,20 @@ func regenerateKey(s *Server, _ *http.Request, _ *keyState, _ []byte, rest []str
 	return 200, newKeyAnswer{KeyInfo: s.infoLocked(ks), Secret: k.Reveal()}
 }
 
-func revokeKey(s *Server, _ *http.Request, _ *keyState, body []byte, rest []string) (int, any) {
-	ks, e := s.keyArg(rest)
+// deleteKey is DELETE {KeysPath}/{id}. Hypedata revokes the key (its
+// secret answers 401 revoked from then on); Hypersave's page says the same
+// call "permanently deletes" the key, and web3.storage's tokens are deleted,
+// so there the old secret reads as unknown, as a key that never existed.
+func deleteKey(s *Server, r *http.Request, caller *keyState, body []byte, id string) (int, any) {
+	status, out := revokeKey(s, r, caller, body, id)
+	if d := s.svc.Dialect; status == 200 && (d == client.DialectHypersave || d == client.DialectWeb3) {
+		s.deleteLocked(s.keys[id])
+	}
+	return status, out
+}
+
+func revokeKey(s *Server, _ *http.Request, _ *keyState, body []byte, id string) (int, any) {
+	ks, e := s.keyArg(id)
 	if e != nil {
 		return 0, e
 	}
@@ -362,8 +312,8 @@ func revokeKey(s *Server, _ *http.Request, _ *keyState, body []byte, rest []stri
 	return 200, s.infoLocked(ks)
 }
 
-func keyUsage(s *Server, _ *http.Request, _ *keyState, _ []byte, rest []string) (int, any) {
-	ks, e := s.keyArg(rest)
+func keyUsage(s *Server, _ *http.Request, _ *keyState, _ []byte, id string) (int, any) {
+	ks, e := s.keyArg(id)
 	if e != nil {
 		return 0, e
 	}

@@ -21,13 +21,55 @@ var start = time.Date(2027, 3, 1, 9, 30, 0, 0, time.UTC)
 var allServices = []client.Service{client.Hypedata, client.Hypersave, client.HopX, client.Web3Storage, client.HyperSync}
 
 // newServer starts a server for svc on a fake clock and closes it when the
-// test ends.
+// test ends. Every profile gets the probe endpoints (withProbes), so one
+// test walks the same checks on each.
 func newServer(t *testing.T, svc client.Service, opts ...clienttest.Option) (*clienttest.Server, *clienttest.FakeClock) {
 	t.Helper()
 	clock := clienttest.NewFakeClock(start)
 	srv := clienttest.NewServer(svc, append([]clienttest.Option{clienttest.WithClock(clock)}, opts...)...)
 	t.Cleanup(srv.Close)
+	withProbes(srv, svc)
 	return srv, clock
+}
+
+// freeRead is a GET each profile serves to any valid key, with no scope and
+// no cost: its documented key test or a read its page shows (Hypedata's is
+// this SDK's whoami).
+func freeRead(svc client.Service) string {
+	switch svc.Dialect {
+	case client.DialectHopX:
+		return "/v1/templates"
+	case client.DialectHypersave:
+		return "/v1/memories"
+	case client.DialectWeb3:
+		return "/user/uploads"
+	case client.DialectHyperSync:
+		return "/height"
+	}
+	return "/v1/whoami"
+}
+
+// withProbes gives a server of any profile but Hypedata's two endpoints of
+// the caller's own, added with Handle, that need a scope and cost credits
+// as Hypedata's scrape (scope scrape, 1 credit) and serp (scope serp, 2
+// credits) do: the checks every profile runs (scope, ceiling, balance, rate
+// limit) are then walked through the same calls on each, and through
+// Handle. A Hypedata server keeps its own scrape and serp.
+func withProbes(srv *clienttest.Server, svc client.Service) {
+	if svc.Dialect == client.DialectHypedata {
+		return
+	}
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]string{"url": r.URL.Query().Get("url"), "content": "<html>probe</html>"})
+	})
+	srv.Handle("GET /v1/scrape", clienttest.Endpoint{Scope: "scrape", Cost: 1, Handler: ok})
+	srv.Handle("GET /v1/serp", clienttest.Endpoint{Scope: "serp", Cost: 2, Handler: ok})
+	srv.Handle("POST /v1/jobs", clienttest.Endpoint{Scope: "jobs", Cost: 1, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"id":"job_probe","status":"queued"}`))
+	})})
 }
 
 // issue issues a key or fails the test.

@@ -126,6 +126,21 @@ func TestKeyManagementOverHTTP(t *testing.T) {
 				t.Errorf("revoked %+v", rv)
 			}
 			err = scrapeWith(t, srv, rk.Secret)
+			if deletes := svc.Dialect == client.DialectHypersave || svc.Dialect == client.DialectWeb3; deletes {
+				// Hypersave's DELETE "permanently deletes" the key and
+				// web3.storage deletes tokens: the secret is unknown, the
+				// id gone.
+				if !errors.Is(err, apierrors.ErrUnknownKey) || errors.Is(err, apierrors.ErrRevoked) {
+					t.Errorf("a deleted %s key: %v, want only unknown_key", svc.Name, err)
+				}
+				if _, err := c.Keys().Get(ctx, nk.ID); !errors.As(err, &ae) || ae.StatusCode != 404 {
+					t.Errorf("Get of a deleted key: %v, want 404", err)
+				}
+				if list, err := c.Keys().List(ctx); err != nil || len(list) != 1 {
+					t.Errorf("List after delete: %+v %v, want the admin key alone", list, err)
+				}
+				return
+			}
 			if svc.Dialect == client.DialectWeb3 {
 				// 403 ERROR_TOKEN_BLOCKED: a permission error, not more.
 				if !errors.Is(err, apierrors.ErrPermission) || errors.Is(err, apierrors.ErrRevoked) {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,6 +38,17 @@ type Server struct {
 	requests []RequestRecord
 	conns    atomic.Int64
 	streams  streams
+
+	mux         *http.ServeMux  // the service's endpoints
+	user        *http.ServeMux  // endpoints added with Handle, matched first
+	extraScopes map[string]bool // scopes beyond AllScopes, from Handle
+	keyless     keylessAccess
+
+	// The dialects' resources.
+	jobList      map[string]map[string]any // Hypedata jobs by id
+	sandboxes    map[string]map[string]any // HopX sandboxes by id
+	sandboxOrder []string
+	memories     []map[string]any // Hypersave memories
 }
 
 // Option configures a Server.
@@ -78,7 +90,13 @@ func NewServer(svc client.Service, opts ...Option) *Server {
 		byHash:  map[[32]byte]*keyState{},
 		balance: cfg.balance,
 		idem:    map[string]idemAnswer{},
+
+		user:        http.NewServeMux(),
+		extraScopes: map[string]bool{},
+		jobList:     map[string]map[string]any{},
+		sandboxes:   map[string]map[string]any{},
 	}
+	s.mux = s.routes()
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	s.srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
 		if st == http.StateNew {
@@ -186,8 +204,8 @@ func (s *Server) issueLocked(p KeyParams) (keys.Key, client.KeyInfo, error) {
 		nets = append(nets, n)
 	}
 	for _, sc := range p.Scopes {
-		if !validScope(sc) {
-			return keys.Key{}, client.KeyInfo{}, fmt.Errorf("clienttest: unknown scope %q (known: %s)", sc, strings.Join(AllScopes(), ", "))
+		if !validScope(sc) && !s.extraScopes[sc] {
+			return keys.Key{}, client.KeyInfo{}, fmt.Errorf("clienttest: unknown scope %q (known: %s)", sc, strings.Join(s.knownScopesLocked(), ", "))
 		}
 	}
 	k, err := s.generate(p.Env)
@@ -243,6 +261,44 @@ func (s *Server) revokeLocked(ks *keyState, reason string) {
 		ks.info.RevokedAt, ks.info.RevokedReason = &t, reason
 	}
 	s.endStreamsLocked(ks)
+}
+
+// DeleteKey deletes a key directly, as its owner would on the service's
+// dashboard: from then on its secret reads as unknown (401 unknown_key,
+// Hypersave's "Invalid API key provided", web3.storage's
+// ERROR_TOKEN_NOT_FOUND), as a key that never existed, not as a revoked one.
+func (s *Server) DeleteKey(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ks, ok := s.keys[id]
+	if !ok {
+		return fmt.Errorf("clienttest: no key %q", id)
+	}
+	s.revokeLocked(ks, "deleted") // ends its open streams, as a revocation does
+	s.deleteLocked(ks)
+	return nil
+}
+
+// deleteLocked forgets ks: its secret, its id, its place in the list.
+func (s *Server) deleteLocked(ks *keyState) {
+	delete(s.byHash, ks.hash)
+	delete(s.keys, ks.info.ID)
+	for i, id := range s.order {
+		if id == ks.info.ID {
+			s.order = append(s.order[:i:i], s.order[i+1:]...)
+			break
+		}
+	}
+}
+
+// knownScopesLocked lists the scopes a key of this server can hold.
+func (s *Server) knownScopesLocked() []string {
+	out := AllScopes()
+	for sc := range s.extraScopes {
+		out = append(out, sc)
+	}
+	sort.Strings(out[len(AllScopes()):])
+	return out
 }
 
 // Key returns a key's description.

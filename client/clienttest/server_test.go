@@ -51,6 +51,7 @@ func TestCheckOrder(t *testing.T) {
 			clock := clienttest.NewFakeClock(t0)
 			srv := clienttest.NewServer(svc, clienttest.WithClock(clock))
 			defer srv.Close()
+			withProbes(srv, svc)
 			issue := func(p clienttest.KeyParams) string {
 				p.Name = "k"
 				k, _, err := srv.IssueKey(p)
@@ -255,7 +256,7 @@ func TestFaultKnobs(t *testing.T) {
 }
 
 func TestRequestLogHoldsNoSecret(t *testing.T) {
-	srv := clienttest.NewServer(client.HopX)
+	srv := clienttest.NewServer(client.Hypedata)
 	defer srv.Close()
 	k, info, _ := srv.IssueKey(clienttest.KeyParams{Name: "l", Scopes: []string{"jobs"}})
 	c, _ := srv.NewClient(k)

@@ -1,0 +1,48 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// ErrNoKeyTest is what Verify returns for a service that documents no key
+// test and no whoami endpoint: rather than guess a path the real service
+// may answer with 404, the client says so. Prove such a key with a call your
+// program makes anyway, or set Service.VerifyPath (or WhoamiPath) on your
+// own copy of the profile.
+var ErrNoKeyTest = errors.New("the service documents no key test")
+
+// Verify proves the client's key works with the service's documented key
+// test, before your program relies on it:
+//
+//   - Service.VerifyPath, when set, is a GET whose 2xx answer proves the key
+//     (HopX: GET /v1/templates, as its page says). The Identity then holds
+//     only CheckedWith: the service does not say who the key is.
+//   - Otherwise Service.WhoamiPath, when set, is asked who the key is
+//     (Hypedata's /v1/whoami is this SDK's assumption; see docs/PROTOCOL.md).
+//   - Otherwise the service documents no key test (Hypersave, HyperSync,
+//     web3.storage) and Verify sends nothing: the error matches ErrNoKeyTest.
+//
+// A rejected key is the service's typed error (apierrors.ErrUnknownKey,
+// ErrRevoked, ...), wrapped.
+func (c *Client) Verify(ctx context.Context) (*Identity, error) {
+	svc := c.Service()
+	switch {
+	case svc.VerifyPath != "":
+		if err := c.Do(ctx, http.MethodGet, svc.VerifyPath, nil, nil); err != nil {
+			return nil, fmt.Errorf("verifying key with %s's key test (GET %s): %w", svc.Name, svc.VerifyPath, err)
+		}
+		return &Identity{CheckedWith: "GET " + svc.VerifyPath}, nil
+	case svc.WhoamiPath != "":
+		var out Identity
+		if err := c.Do(ctx, http.MethodGet, svc.WhoamiPath, nil, &out); err != nil {
+			return nil, fmt.Errorf("verifying key: %w", err)
+		}
+		out.CheckedWith = "GET " + svc.WhoamiPath
+		return &out, nil
+	}
+	return nil, fmt.Errorf("apikit: verifying a %s key: %w (Service.VerifyPath and WhoamiPath are empty), so Verify sends nothing rather than guess an endpoint; "+
+		"make one of your own calls and check its error (a 401 is apierrors.ErrAuthentication), or set VerifyPath on your copy of the profile", svc.Name, ErrNoKeyTest)
+}
