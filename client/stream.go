@@ -313,7 +313,8 @@ func (s *Stream) cutReason(err error) string {
 // authError is the typed error a final auth event describes. Its data is a
 // 401's error body; the event's name fills in the code when the data has
 // none. The status is the code's class: 401 for revoked or expired, 403
-// for an IP or scope refusal, 402 for a credit ceiling.
+// for an IP or scope refusal, 402 for a credit ceiling. Attempts is 0:
+// no request was refused.
 func (s *Stream) authError(ev sse.Event) *apierrors.Error {
 	h := s.header.Clone()
 	if h == nil {
@@ -335,8 +336,7 @@ func (s *Stream) authError(ev sse.Event) *apierrors.Error {
 	if e.Code == apierrors.CodePaymentRequired { // a code of no class: an authentication failure
 		e = apierrors.DecodeRedacted(http.StatusUnauthorized, h, ev.Data, secret)
 	}
-	e.Attempts = s.k.attempts
-	return e
+	return e // Attempts stays 0: an event, not an answer to a request
 }
 
 // finish ends the stream with err and lets its connection go.
