@@ -1,0 +1,96 @@
+package scan
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"reflect"
+	"testing"
+	"testing/iotest"
+
+	"github.com/apikit/apikit-go/keys"
+)
+
+// FuzzScan: on any input the scanner does not panic; every finding is a
+// key its format parses, written at the offset, line and column reported;
+// and the findings are the same whatever the chunk size and read sizes.
+func FuzzScan(f *testing.F) {
+	c := newBuilder(9)
+	for _, fm := range []*keys.Format{keys.Hypedata, keys.Hypersave, keys.HopX, keys.Web3Storage, acme} {
+		k := c.key(f, fm).Reveal()
+		f.Add([]byte("KEY="+k+"\n"), uint16(7))
+		f.Add([]byte("x: "+base64.StdEncoding.EncodeToString([]byte("\x01 "+k+"\n"))), uint16(33))
+	}
+	u := c.key(f, keys.HyperSync).Reveal()
+	f.Add([]byte("ENVIO_API_TOKEN="+u), uint16(1))
+	f.Add([]byte("# hypersync\nt: "+base64.RawURLEncoding.EncodeToString([]byte(u))), uint16(64))
+	f.Add([]byte("hd_live_\nhs_test_eyJ\xff\x00envio-"), uint16(2))
+	base, err := New(WithFormats(acme), WithKeys(), WithExamples())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, chunk uint16) {
+		ctx := context.Background()
+		want, err := base.All(ctx, bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, fd := range want {
+			k := fd.Key()
+			if _, err := k.Spec().Parse(k.Reveal()); err != nil {
+				t.Fatalf("%v does not parse as %s: %v", fd, k.Spec().Name, err)
+			}
+			if fd.Offset < 0 || fd.Offset >= int64(len(data)) {
+				t.Fatalf("%v: offset outside the input", fd)
+			}
+			before := data[:fd.Offset]
+			if line := bytes.Count(before, []byte{'\n'}) + 1; line != fd.Line {
+				t.Fatalf("%v: line %d, want %d", fd, fd.Line, line)
+			}
+			if col := int(fd.Offset) - bytes.LastIndexByte(before, '\n'); col != fd.Column {
+				t.Fatalf("%v: column %d, want %d", fd, fd.Column, col)
+			}
+			if fd.Encoding == Raw && !bytes.HasPrefix(data[fd.Offset:], []byte(k.Reveal())) {
+				t.Fatalf("%v: the key is not at its offset", fd)
+			}
+			if fd.Encoding != Raw && !encodedAt(data, int(fd.Offset), k.Reveal()) {
+				t.Fatalf("%v: the encoded key is not at its offset", fd)
+			}
+		}
+		s, err := New(WithFormats(acme), WithKeys(), WithExamples(), WithChunkSize(1+int(chunk)%2048))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.All(ctx, iotest.HalfReader(bytes.NewReader(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(views(got), views(want)) {
+			t.Fatalf("chunk size %d found %v, the default %v", 1+int(chunk)%2048, got, want)
+		}
+	})
+}
+
+func views(fs []Finding) []findingView {
+	out := make([]findingView, len(fs))
+	for i, f := range fs {
+		out[i] = f.view()
+	}
+	return out
+}
+
+// encodedAt reports whether the base64 text starting at data[off] (the
+// character holding the key's first bits, in some alignment) encodes key.
+func encodedAt(data []byte, off int, key string) bool {
+	for skip := 0; skip < 3; skip++ {
+		start := off - (4*skip)/3
+		if start < 0 {
+			continue
+		}
+		d := decodeB64(nil, data[start:])
+		if len(d) >= skip+len(key) && string(d[skip:skip+len(key)]) == key {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,280 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/apikit/apikit-go/keys"
+)
+
+const (
+	// defaultChunk is how many new bytes each read round scans.
+	defaultChunk = 256 << 10
+	// contextWindow is how near (in bytes) a word naming the service must
+	// be to a UUID for the UUID to be reported; it must also be on the
+	// UUID's line or the line above.
+	contextWindow = 256
+	// uuidSpan is the longest a UUID is written: 36 raw, 48 in base64.
+	uuidSpan = 50
+)
+
+// Scanner finds keys in text. Make one with [New]; it is safe for
+// concurrent use and holds no per-scan state.
+type Scanner struct {
+	targets  []*target
+	groups   []anchorGroup
+	uuid     bool // HyperSync tokens, found near their context keywords
+	withKeys bool
+	examples bool
+	chunk    int
+	// behind and ahead are how many bytes before and after the region a
+	// round owns the scanner keeps, so that every key starting in the
+	// region (and the words around a UUID) is whole in the buffer.
+	behind, ahead int
+}
+
+// Option configures a Scanner.
+type Option func(*config)
+
+type config struct {
+	formats    []*keys.Format
+	noBuiltins bool
+	withKeys   bool
+	examples   bool
+	chunk      int
+}
+
+// WithFormats adds formats to look for, besides the built-in ones (see
+// [WithoutBuiltins]). A format must have at least one prefix: the scanner
+// finds keys by their fixed prefix. For UUID and JWT keys use
+// [keys.HyperSync] and [keys.Web3Storage] themselves.
+func WithFormats(formats ...*keys.Format) Option {
+	return func(c *config) { c.formats = append(c.formats, formats...) }
+}
+
+// WithoutBuiltins looks only for the formats given [WithFormats].
+func WithoutBuiltins() Option { return func(c *config) { c.noBuiltins = true } }
+
+// WithKeys makes each Finding carry the parsed key ([Finding.Key]), for a
+// program that must act on it (revoke it, compare it with the keys in use).
+// The Key still prints redacted.
+func WithKeys() Option { return func(c *config) { c.withKeys = true } }
+
+// WithExamples reports the keys that vendors publish in their documentation
+// as examples, marked [Finding.Example]; by default they are skipped.
+func WithExamples() Option { return func(c *config) { c.examples = true } }
+
+// WithChunkSize sets how many bytes the scanner reads and scans per round
+// (default 256 KiB). Memory use is about this plus 12 KiB, whatever the
+// input's size or the length of its lines. Findings do not depend on it.
+func WithChunkSize(n int) Option { return func(c *config) { c.chunk = n } }
+
+// New returns a Scanner for the built-in formats and those given
+// [WithFormats]. It fails on a nil or invalid format, a format it cannot
+// search for (no prefix), or a chunk size below 1.
+func New(opts ...Option) (*Scanner, error) {
+	c := config{chunk: defaultChunk}
+	for _, o := range opts {
+		if o != nil {
+			o(&c)
+		}
+	}
+	if c.chunk < 1 {
+		return nil, fmt.Errorf("scan: chunk size %d: want at least 1 byte", c.chunk)
+	}
+	formats := c.formats
+	if !c.noBuiltins {
+		formats = append(builtinFormats(), formats...)
+	}
+	if len(formats) == 0 {
+		return nil, errors.New("scan: no formats to look for: WithoutBuiltins needs WithFormats")
+	}
+	s := &Scanner{withKeys: c.withKeys, examples: c.examples, chunk: c.chunk}
+	seen := map[*keys.Format]bool{}
+	maxPrefix := 0
+	for i, f := range formats {
+		if f == nil {
+			return nil, fmt.Errorf("scan: format %d is nil", i+1)
+		}
+		if seen[f] {
+			continue
+		}
+		seen[f] = true
+		if _, err := f.Parse(""); err != nil && strings.Contains(err.Error(), "invalid format") {
+			return nil, fmt.Errorf("scan: %w", err)
+		}
+		if f == keys.HyperSync {
+			s.uuid = true
+			continue
+		}
+		if f != keys.Web3Storage && len(f.Prefixes) == 0 {
+			return nil, fmt.Errorf("scan: the %s format has no prefix: the scanner finds keys by their fixed prefix "+
+				"(for UUID or JWT keys, use keys.HyperSync or keys.Web3Storage)", formatName(f))
+		}
+		for _, t := range newTargets(f) {
+			s.targets = append(s.targets, t)
+			maxPrefix = max(maxPrefix, len(t.prefix))
+		}
+	}
+	s.groups = buildGroups(s.targets, s.uuid)
+	// The longest extent of a key: prefix, key id, separator, secret, one
+	// byte to see it end; base64 takes 4 characters per 3 bytes, plus a
+	// group on either side.
+	longest := maxPrefix + maxKeyLen + 64
+	s.ahead = max(longest*4/3+16, 2*contextWindow+2*uuidSpan+32)
+	s.behind = max(2*contextWindow+2*uuidSpan+32, maxRunLook+8)
+	return s, nil
+}
+
+func formatName(f *keys.Format) string {
+	if f.Name == "" {
+		return "API"
+	}
+	return f.Name
+}
+
+// All scans r to its end and returns every finding, in input order.
+func (s *Scanner) All(ctx context.Context, r io.Reader) ([]Finding, error) {
+	var out []Finding
+	err := s.Scan(ctx, r, func(f Finding) error {
+		out = append(out, f)
+		return nil
+	})
+	return out, err
+}
+
+// Scan reads r to its end and calls fn with each finding, in input order.
+// It stops at the first error fn returns, and returns it unchanged; it
+// stops too when ctx ends, returning ctx.Err(). Memory stays bounded
+// ([WithChunkSize]) whatever r holds.
+func (s *Scanner) Scan(ctx context.Context, r io.Reader, fn func(Finding) error) error {
+	if r == nil {
+		return errors.New("scan: nil reader")
+	}
+	if fn == nil {
+		return errors.New("scan: nil callback")
+	}
+	st := &state{s: s, lastNL: -1, line: 1}
+	buf := make([]byte, s.behind+s.chunk+s.ahead)
+	n, ownStart := 0, 0
+	eof := false
+	empty := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for n < len(buf) && !eof {
+			m, err := r.Read(buf[n:])
+			n += m
+			switch {
+			case errors.Is(err, io.EOF):
+				eof = true
+			case err != nil:
+				return fmt.Errorf("scan: reading the input at byte %d: %w", st.base+int64(n), err)
+			case m == 0:
+				if empty++; empty > 100 {
+					return fmt.Errorf("scan: reading the input: %w", io.ErrNoProgress)
+				}
+			default:
+				empty = 0
+			}
+		}
+		ownEnd := n
+		if !eof {
+			ownEnd = n - s.ahead
+		}
+		if err := st.round(buf[:n], ownStart, ownEnd, fn); err != nil {
+			return err
+		}
+		if eof {
+			return nil
+		}
+		from := ownEnd - min(s.behind, ownEnd)
+		copy(buf, buf[from:n])
+		n -= from
+		ownStart = ownEnd - from
+		st.base += int64(from)
+		st.mark -= from
+	}
+}
+
+// hit is a key found in one round, before it becomes a Finding.
+type hit struct {
+	off int // in the round's buffer
+	enc Encoding
+	key keys.Key
+}
+
+// state is one Scan's progress.
+type state struct {
+	s    *Scanner
+	base int64 // the input offset of buf[0]
+	// mark is a position in the buffer up to which lines are counted:
+	// line is the line number there, lastNL the input offset of the last
+	// newline before it (-1: none).
+	mark   int
+	line   int
+	lastNL int64
+	hits   []hit
+	kws    []int // keyword positions this round, for UUIDs
+	kwLen  []int
+	dec    []byte // base64 decoding scratch
+}
+
+// round scans b for keys that start in b[lo:hi], reports them in order,
+// and counts the lines up to hi.
+func (st *state) round(b []byte, lo, hi int, fn func(Finding) error) error {
+	st.hits, st.kws, st.kwLen = st.hits[:0], st.kws[:0], st.kwLen[:0]
+	if hi > lo {
+		st.search(b, lo, hi)
+		if len(st.kws) > 0 {
+			st.uuids(b, lo, hi)
+		}
+	}
+	sort.SliceStable(st.hits, func(i, j int) bool {
+		if st.hits[i].off != st.hits[j].off {
+			return st.hits[i].off < st.hits[j].off
+		}
+		return st.hits[i].enc < st.hits[j].enc
+	})
+	for i, h := range st.hits {
+		if i > 0 && h.off == st.hits[i-1].off && h.enc == st.hits[i-1].enc {
+			continue // the same key, through two needles
+		}
+		st.advance(b, h.off)
+		f := Finding{
+			Line: st.line, Column: int(st.base + int64(h.off) - st.lastNL), Offset: st.base + int64(h.off),
+			Service: formatName(h.key.Spec()), Env: h.key.Env(), Encoding: h.enc,
+			Redacted: h.key.String(), Fingerprint: h.key.Fingerprint(),
+		}
+		f.Example = isExample(f.Fingerprint)
+		if f.Example && !st.s.examples {
+			continue
+		}
+		if st.s.withKeys {
+			f.key = h.key
+		}
+		if err := fn(f); err != nil {
+			return err
+		}
+	}
+	st.advance(b, max(hi, st.mark))
+	return nil
+}
+
+// advance moves the line count to b[to].
+func (st *state) advance(b []byte, to int) {
+	if to <= st.mark {
+		return
+	}
+	seg := b[st.mark:to]
+	if nl := countNL(seg); nl > 0 {
+		st.line += nl
+		st.lastNL = st.base + int64(st.mark+lastNL(seg))
+	}
+	st.mark = to
+}

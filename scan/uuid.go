@@ -1,0 +1,137 @@
+package scan
+
+import (
+	"bytes"
+
+	"github.com/apikit/apikit-go/keys"
+)
+
+// uuids looks for HyperSync tokens (UUIDs), raw or base64-encoded, near
+// each word naming the service found this round: after it on its line or
+// the next, or before it on its line, and within contextWindow bytes.
+func (st *state) uuids(b []byte, lo, hi int) {
+	for i, kw := range st.kws {
+		kwEnd := kw + st.kwLen[i]
+		wlo := max(0, kw-contextWindow-uuidSpan)
+		whi := min(len(b), kwEnd+contextWindow+uuidSpan)
+		near := func(start, end int) bool {
+			if start < lo || start >= hi {
+				return false
+			}
+			switch {
+			case kwEnd <= start: // the word before: on the same line or the one above
+				return start-kwEnd <= contextWindow && bytes.Count(b[kwEnd:start], newline) <= 1
+			case kw >= end: // the word after: on the same line
+				return kw-end <= contextWindow && bytes.IndexByte(b[end:kw], '\n') < 0
+			}
+			return false // the word overlaps the UUID's text
+		}
+		// Raw: a dash, then the 8-4-4-4-12 shape around it.
+		for p := wlo; p < whi; {
+			j := bytes.IndexByte(b[p:whi], '-')
+			if j < 0 {
+				break
+			}
+			d := p + j - 8
+			p += j + 1
+			if d < 0 || d+36 > len(b) || !near(d, d+36) || !isUUID(b[d:d+36]) {
+				continue
+			}
+			if (d > 0 && isWord[b[d-1]]) || (d+36 < len(b) && isWord[b[d+36]]) {
+				continue
+			}
+			st.addUUID(b[d:d+36], d, Raw)
+			p = d + 36
+		}
+		// Base64: every run of base64 characters in the window, decoded
+		// from each of its first four characters (one of them is the
+		// encoding's own alignment).
+		for p := wlo; p < whi; {
+			if b64Table[b[p]] < 0 {
+				p++
+				continue
+			}
+			q := p
+			for q < whi && b64Table[b[q]] >= 0 {
+				q++
+			}
+			if q-p >= 48 {
+				st.b64UUIDs(b, p, q, near)
+			}
+			p = q
+		}
+	}
+}
+
+// b64UUIDs finds the UUIDs encoded in the base64 run b[p:q].
+func (st *state) b64UUIDs(b []byte, p, q int, near func(start, end int) bool) {
+	for o := 0; o < 4; o++ {
+		st.dec = decodeB64(st.dec[:0], b[p+o:q])
+		d := st.dec
+		for i := 0; i+36 <= len(d); {
+			j := bytes.IndexByte(d[i:], '-')
+			if j < 0 {
+				break
+			}
+			u := i + j - 8
+			i += j + 1
+			if u < 0 || u+36 > len(d) || !isUUID(d[u:u+36]) {
+				continue
+			}
+			if (u > 0 && isWord[d[u-1]]) || (u+36 < len(d) && isWord[d[u+36]]) {
+				continue
+			}
+			start := p + o + (4*u)/3
+			end := p + o + (4*(u+36)+2)/3
+			if near(start, end) {
+				st.addUUID(d[u:u+36], start, alphabetOf(b, start, min(end, len(b))))
+			}
+			i = u + 36
+		}
+	}
+}
+
+// addUUID records the UUID text found at off, unless it is a placeholder
+// or was found already (through another keyword).
+func (st *state) addUUID(text []byte, off int, enc Encoding) {
+	for _, h := range st.hits {
+		if h.off == off && h.enc == enc {
+			return
+		}
+	}
+	var hexDigits [32]byte
+	n := 0
+	for _, c := range text {
+		if c != '-' {
+			hexDigits[n] = c | 0x20
+			n++
+		}
+	}
+	if placeholder(string(hexDigits[:]), 16) {
+		return
+	}
+	k, err := keys.HyperSync.Parse(string(text))
+	if err != nil {
+		return
+	}
+	st.hits = append(st.hits, hit{off: off, enc: enc, key: k})
+}
+
+// isUUID reports the 8-4-4-4-12 shape of hex digits.
+func isUUID(u []byte) bool {
+	for i, c := range u {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !hexDigit[c] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+var hexDigit = tableOf(keys.Hex, false)
