@@ -48,17 +48,23 @@ func benchBody() []byte {
 }
 
 // benchServer answers the ~1 KiB body to the right bearer key; with
-// flaky set, every odd request first gets a 429 with Retry-After: 0.
+// flaky set, every odd request first gets a 429 with Retry-After: 0, and
+// with limited set too, that 429 carries limited as its JSON body.
 type benchServer struct {
 	*httptest.Server
-	conns atomic.Int64
-	n     atomic.Int64
-	flaky bool
+	conns   atomic.Int64
+	n       atomic.Int64
+	flaky   bool
+	limited []byte
 }
 
-func newBenchServer(b *testing.B, flaky bool) *benchServer {
+// bench429Body is a rate-limit answer as Hypedata sends it: the code, a
+// message, the wait and a request id, each a string the client scrubs.
+var bench429Body = []byte(`{"error":{"code":"rate_limited","message":"Too many requests for this key; slow down.","request_id":"req_01HZX4K9Q2","details":{"retry_after_seconds":0}}}`)
+
+func newBenchServer(b *testing.B, flaky bool, limited []byte) *benchServer {
 	body := benchBody()
-	s := &benchServer{flaky: flaky}
+	s := &benchServer{flaky: flaky, limited: limited}
 	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer "+benchKey {
 			w.WriteHeader(http.StatusUnauthorized)
@@ -67,6 +73,12 @@ func newBenchServer(b *testing.B, flaky bool) *benchServer {
 		_, _ = io.Copy(io.Discard, r.Body)
 		if s.flaky && s.n.Add(1)%2 == 1 {
 			w.Header().Set("Retry-After", "0")
+			if s.limited != nil {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusTooManyRequests)
+				_, _ = w.Write(s.limited)
+				return
+			}
 			w.WriteHeader(http.StatusTooManyRequests)
 			return
 		}
@@ -165,7 +177,7 @@ func apikitDoer(b *testing.B, url string) doer {
 	}
 }
 
-func runBench(b *testing.B, flaky bool, method string, body []byte, parallel bool) {
+func runBench(b *testing.B, flaky bool, limited []byte, method string, body []byte, parallel bool) {
 	for _, tc := range []struct {
 		name string
 		make func(string) doer
@@ -178,7 +190,7 @@ func runBench(b *testing.B, flaky bool, method string, body []byte, parallel boo
 			continue // raw net/http does not retry
 		}
 		b.Run(tc.name, func(b *testing.B) {
-			srv := newBenchServer(b, flaky)
+			srv := newBenchServer(b, flaky, limited)
 			do := tc.make(srv.URL)
 			ctx := context.Background()
 			var out benchPayload
@@ -212,20 +224,31 @@ func runBench(b *testing.B, flaky bool, method string, body []byte, parallel boo
 
 var benchPostBody = []byte(`{"url":"https://example.com/page","depth":2,"formats":["html","markdown"],"wait_for":"#content"}`)
 
-func BenchmarkGetJSON(b *testing.B)         { runBench(b, false, http.MethodGet, nil, false) }
-func BenchmarkGetJSONParallel(b *testing.B) { runBench(b, false, http.MethodGet, nil, true) }
-func BenchmarkPostJSON(b *testing.B)        { runBench(b, false, http.MethodPost, benchPostBody, false) }
+func BenchmarkGetJSON(b *testing.B)         { runBench(b, false, nil, http.MethodGet, nil, false) }
+func BenchmarkGetJSONParallel(b *testing.B) { runBench(b, false, nil, http.MethodGet, nil, true) }
+func BenchmarkPostJSON(b *testing.B)        { runBench(b, false, nil, http.MethodPost, benchPostBody, false) }
 func BenchmarkPostJSONParallel(b *testing.B) {
-	runBench(b, false, http.MethodPost, benchPostBody, true)
+	runBench(b, false, nil, http.MethodPost, benchPostBody, true)
 }
 
 // BenchmarkRetry429 is a 429 (Retry-After: 0) then a 200 per operation: the
 // cost of the retry machinery itself.
-func BenchmarkRetry429(b *testing.B) { runBench(b, true, http.MethodGet, nil, false) }
+func BenchmarkRetry429(b *testing.B) { runBench(b, true, nil, http.MethodGet, nil, false) }
+
+// BenchmarkRetry429Body is BenchmarkRetry429 with a JSON body on the 429, as
+// real services send it: the cost of reading, decoding and scrubbing it
+// (retryablehttp only drains it).
+func BenchmarkRetry429Body(b *testing.B) { runBench(b, true, bench429Body, http.MethodGet, nil, false) }
 
 // memTransport answers every request from memory with the ~1 KiB body: no
 // sockets, no server goroutines, so what is left is the client's own cost.
-type memTransport struct{ body []byte }
+// With limited set, every odd request first gets a 429 with that JSON body
+// and Retry-After: 0.
+type memTransport struct {
+	body    []byte
+	limited []byte
+	n       *atomic.Int64
+}
 
 func (t memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.Body != nil {
@@ -234,6 +257,15 @@ func (t memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	if r.Header.Get("Authorization") != "Bearer "+benchKey && r.URL.Query().Get("api_key") != benchKey {
 		return &http.Response{StatusCode: http.StatusUnauthorized, Body: http.NoBody, Header: http.Header{}, Request: r}, nil
+	}
+	if t.limited != nil && t.n.Add(1)%2 == 1 {
+		return &http.Response{
+			StatusCode: http.StatusTooManyRequests, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header:        http.Header{"Content-Type": {"application/json"}, "Retry-After": {"0"}},
+			Body:          io.NopCloser(bytes.NewReader(t.limited)),
+			ContentLength: int64(len(t.limited)),
+			Request:       r,
+		}, nil
 	}
 	return &http.Response{
 		StatusCode: http.StatusOK, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
@@ -300,4 +332,57 @@ func BenchmarkOverhead(b *testing.B) {
 			})
 		})
 	}
+}
+
+// BenchmarkRetry429BodyInMemory is BenchmarkRetry429Body over the in-memory
+// transport: a 429 with a JSON body, then the 200, per operation, without
+// the loopback noise; what differs is what each client does with the 429.
+func BenchmarkRetry429BodyInMemory(b *testing.B) {
+	const url = "https://api.example.test"
+	newMem := func() memTransport {
+		return memTransport{body: benchBody(), limited: bench429Body, n: new(atomic.Int64)}
+	}
+	run := func(b *testing.B, do func(*benchPayload) error) {
+		var out benchPayload
+		if err := do(&out); err != nil || len(out.Items) != 9 {
+			b.Fatalf("warm-up: %v (%d items)", err, len(out.Items))
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if err := do(&out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("retryablehttp", func(b *testing.B) {
+		rc := retryablehttp.NewClient()
+		rc.HTTPClient = &http.Client{Transport: newMem()}
+		rc.Logger = nil
+		rc.RetryWaitMin, rc.RetryWaitMax = time.Nanosecond, time.Nanosecond
+		run(b, func(out *benchPayload) error {
+			req, err := retryablehttp.NewRequestWithContext(context.Background(), http.MethodGet, url+"/v1/items", nil)
+			if err != nil {
+				return err
+			}
+			req.Header.Set("Authorization", "Bearer "+benchKey)
+			req.Header.Set("Accept", "application/json")
+			resp, err := rc.Do(req)
+			if err != nil {
+				return err
+			}
+			defer resp.Body.Close()
+			return json.NewDecoder(resp.Body).Decode(out)
+		})
+	})
+	b.Run("apikit", func(b *testing.B) {
+		c, err := client.New(client.WithService(client.Hypedata), client.WithBaseURL(url),
+			client.WithAPIKey(benchKey), client.WithHTTPClient(&http.Client{Transport: newMem()}))
+		if err != nil {
+			b.Fatal(err)
+		}
+		run(b, func(out *benchPayload) error {
+			return c.Do(context.Background(), http.MethodGet, "/v1/items", nil, out)
+		})
+	})
 }

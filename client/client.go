@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/apikit/apikit-go/credentials"
+	apierrors "github.com/apikit/apikit-go/errors"
 	"github.com/apikit/apikit-go/keys"
 	"github.com/apikit/apikit-go/pacing"
 )
@@ -73,10 +74,11 @@ type Client struct {
 // resolved is a validated credential with its ready-made header value.
 type resolved struct {
 	cred    credentials.Credential
-	header  string    // the Authorization / key header value
-	fp      string    // the key's fingerprint, for logs
-	expires time.Time // when the key says it stops working (a JWT's exp); zero if it does not say
-	none    bool      // WithoutKey: attach nothing
+	header  string              // the Authorization / key header value
+	fp      string              // the key's fingerprint, for logs
+	red     *apierrors.Redactor // the key's forms and runs, prepared once: what every scrub of this key uses
+	expires time.Time           // when the key says it stops working (a JWT's exp); zero if it does not say
+	none    bool                // WithoutKey: attach nothing
 }
 
 // New builds a Client. It checks every option, resolves the base URL

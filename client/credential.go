@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/apikit/apikit-go/credentials"
+	apierrors "github.com/apikit/apikit-go/errors"
 	"github.com/apikit/apikit-go/keys"
 )
 
@@ -80,7 +81,7 @@ func (c *Client) resolve(ctx context.Context) (*resolved, error) {
 
 // newResolved readies a validated credential for sending.
 func (c *Client) newResolved(cred credentials.Credential) *resolved {
-	r := &resolved{cred: cred, fp: cred.Key.Fingerprint()}
+	r := &resolved{cred: cred, fp: cred.Key.Fingerprint(), red: apierrors.NewRedactor(cred.Key.Reveal())}
 	r.expires, _ = cred.Key.ExpiresAt()
 	switch c.auth {
 	case AuthBearer:

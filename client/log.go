@@ -5,7 +5,6 @@ import (
 	"log/slog"
 
 	apierrors "github.com/apikit/apikit-go/errors"
-	"github.com/apikit/apikit-go/internal/redact"
 )
 
 // logf writes an info line when a logger is set. Callers never pass the
@@ -40,7 +39,7 @@ func (c *Client) logAttempt(ctx context.Context, k *call, status int, code apier
 	if err != nil {
 		msg := stripURL(err).Error()
 		if k.key != nil {
-			msg = redact.Secret(msg, k.key.cred.Key.Reveal())
+			msg = k.key.red.Redact(msg)
 		}
 		attrs = append(attrs, slog.String("error", msg))
 	}

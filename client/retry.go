@@ -15,7 +15,6 @@ import (
 	"github.com/cenkalti/backoff/v4"
 
 	apierrors "github.com/apikit/apikit-go/errors"
-	"github.com/apikit/apikit-go/internal/redact"
 	"github.com/apikit/apikit-go/internal/retryafter"
 	"github.com/apikit/apikit-go/pacing"
 )
@@ -229,7 +228,7 @@ func (k *call) decode(resp *http.Response) *apierrors.Error {
 	}
 	// Scrubbed before the text is cut to its bound, so not even a piece of
 	// the key survives at the cut.
-	return apierrors.DecodeRedacted(resp.StatusCode, resp.Header, body, k.key.cred.Key.Reveal())
+	return k.key.red.Decode(resp.StatusCode, resp.Header, body)
 }
 
 // ErrResponseTooLarge is returned by Do when a success body is larger than
@@ -343,7 +342,7 @@ func (k *call) scrub(s string) string {
 	if k.key == nil {
 		return s
 	}
-	return redact.Secret(s, k.key.cred.Key.Reveal())
+	return k.key.red.Redact(s)
 }
 
 // scrubErr returns err with the call's key removed from its text and from
@@ -352,19 +351,20 @@ func (k *call) scrubErr(err error) error {
 	if k.key == nil {
 		return err
 	}
-	return scrubError(err, k.key.cred.Key.Reveal())
+	return scrubError(err, k.key.red)
 }
 
-// scrubError returns err unchanged when its text does not hold secret, and
-// otherwise a redactedError in its place, whose wrapped errors are
-// scrubbed the same way: errors.Is and errors.As still reach every error
-// in the chain whose own text is clean (a context error, a *net.OpError).
-func scrubError(err error, secret string) error {
-	if err == nil || secret == "" {
+// scrubError returns err unchanged when its text holds no secret of red
+// (whole or a run of one), and otherwise a redactedError in its place, whose
+// wrapped errors are scrubbed the same way: errors.Is and errors.As still
+// reach every error in the chain whose own text is clean (a context error,
+// a *net.OpError).
+func scrubError(err error, red *apierrors.Redactor) error {
+	if err == nil || red == nil {
 		return err
 	}
 	msg := err.Error()
-	clean := redact.Secret(msg, secret)
+	clean := red.Redact(msg)
 	if clean == msg {
 		return err
 	}
@@ -372,12 +372,12 @@ func scrubError(err error, secret string) error {
 	switch u := err.(type) {
 	case interface{ Unwrap() []error }:
 		for _, e := range u.Unwrap() {
-			if e = scrubError(e, secret); e != nil {
+			if e = scrubError(e, red); e != nil {
 				r.errs = append(r.errs, e)
 			}
 		}
 	case interface{ Unwrap() error }:
-		if e := scrubError(u.Unwrap(), secret); e != nil {
+		if e := scrubError(u.Unwrap(), red); e != nil {
 			r.errs = append(r.errs, e)
 		}
 	}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/apikit/apikit-go/internal/redact"
+	apierrors "github.com/apikit/apikit-go/errors"
 )
 
 // authTransport is the innermost layer the SDK adds: it attaches the key in
@@ -79,16 +79,16 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // (or a header key net/http does not know to strip) to another host or
 // over plain HTTP.
 func (c *Client) withoutKey(req *http.Request) *http.Request {
-	var secrets [2]string
+	var reds [2]*apierrors.Redactor
 	if r, _ := req.Context().Value(resolvedKey{}).(*resolved); r != nil {
-		secrets[0] = r.cred.Key.Reveal()
+		reds[0] = r.red
 	}
 	if r := c.cur.Load(); r != nil {
-		secrets[1] = r.cred.Key.Reveal()
+		reds[1] = r.red
 	}
-	holds := func(v string) bool {
-		for _, s := range secrets {
-			if s != "" && redact.Secret(v, s) != v {
+	holds := func(v string) bool { // the key, whole or a run of it
+		for _, red := range reds {
+			if red != nil && red.Redact(v) != v {
 				return true
 			}
 		}

@@ -130,7 +130,7 @@ func (f *fields) collect(o object, depth int) {
 // be the tail of a secret that holds a '/').
 func (f *fields) scrub(s scrubber) {
 	for _, p := range [...]*string{&f.code, &f.message, &f.requestID, &f.reason, &f.scope, &f.errString, &f.problemType} {
-		*p = s.scrub(*p)
+		*p = s.Redact(*p)
 	}
 }
 

@@ -38,14 +38,11 @@ func Decode(status int, header http.Header, body []byte) *Error {
 }
 
 // DecodeRedacted is [Decode] for a caller that holds the secrets the request
-// carried (the API key, whatever else must not be printed): every string the
-// *Error takes from the response — Message, RawCode, RequestID,
-// RequiredScope, Reason — has each secret, and its URL-encoded forms,
-// replaced by "REDACTED" before it is cut to its bound, so that neither a
-// whole secret nor a piece of one at the cut can reach the error's text.
-// Empty secrets are ignored.
+// carried (the API key, whatever else must not be printed): it is
+// NewRedactor(secrets...).Decode(status, header, body). A caller that
+// decodes many responses with the same key should keep a [Redactor].
 func DecodeRedacted(status int, header http.Header, body []byte, secrets ...string) *Error {
-	return decode(status, header, body, newScrubber(secrets))
+	return NewRedactor(secrets...).Decode(status, header, body)
 }
 
 // utf8BOM is the byte-order mark some servers and proxies put before a body.
@@ -92,25 +89,25 @@ func decode(status int, header http.Header, body []byte, s scrubber) *Error {
 
 	e := &Error{StatusCode: status}
 	if len(body) > 0 {
-		e.Body = []byte(s.scrub(string(body)))
+		e.Body = []byte(s.Redact(string(body)))
 	}
-	e.Message = s.text(message, maxMessage)
+	e.Message = scrubbed(s, message, maxMessage)
 	if e.Message == "" {
 		e.Message = http.StatusText(status)
 	}
-	e.RawCode = s.text(code, maxField)
-	if hc := s.text(ch.code, maxField); hc != "" {
+	e.RawCode = scrubbed(s, code, maxField)
+	if hc := scrubbed(s, ch.code, maxField); hc != "" {
 		generic := genericCode(status)
 		if e.RawCode == "" || canonical(status, e.RawCode, e.Message) == generic && canonical(status, hc, e.Message) != generic {
 			e.RawCode = hc
 		}
 	}
 	e.Code = canonical(status, e.RawCode, e.Message)
-	e.RequestID = s.text(f.requestID, maxField)
+	e.RequestID = scrubbed(s, f.requestID, maxField)
 	if e.RequestID == "" {
 		for _, h := range [...]string{"X-Request-Id", "Request-Id", "X-Amzn-Requestid", "Cf-Ray"} {
 			if v := firstValue(header, h); v != "" {
-				e.RequestID = s.text(v, maxField)
+				e.RequestID = scrubbed(s, v, maxField)
 				break
 			}
 		}
@@ -120,11 +117,11 @@ func decode(status int, header http.Header, body []byte, s scrubber) *Error {
 		scope = ch.scope
 	}
 	if e.Code == CodeInsufficientScope || scope != "" && status == http.StatusForbidden {
-		e.RequiredScope = s.text(scope, maxField)
+		e.RequiredScope = scrubbed(s, scope, maxField)
 	}
 	if e.Code == CodeRevoked {
 		e.RevokedAt = f.revokedAt
-		e.Reason = s.text(f.reason, maxField)
+		e.Reason = scrubbed(s, f.reason, maxField)
 	}
 	e.RetryAfter = retryHint(status, header, f)
 	return e
@@ -143,7 +140,7 @@ func challenge(header http.Header, s scrubber) bearerChallenge {
 	}
 	scrubbed := make([]string, len(lines))
 	for i, l := range lines {
-		scrubbed[i] = s.scrub(l)
+		scrubbed[i] = s.Redact(l)
 	}
 	c, ok := wwwauth.Bearer(wwwauth.Parse(scrubbed))
 	if !ok {
@@ -151,7 +148,7 @@ func challenge(header http.Header, s scrubber) bearerChallenge {
 	}
 	param := func(name string) string {
 		v, _ := c.Param(name)
-		return s.scrub(v)
+		return s.Redact(v)
 	}
 	return bearerChallenge{code: param("error"), description: param("error_description"), scope: param("scope")}
 }

@@ -22,7 +22,10 @@
 // An error's text never holds the API key, even when a server echoes it
 // back: FromResponse takes the credentials from the request the response
 // answers (Authorization, X-API-Key, key-like headers and query values) and
-// [DecodeRedacted] takes them from its caller; both replace each with
-// "REDACTED", in its plain and URL-encoded forms, in every string of the
-// *Error before any of them is cut to its bound.
+// [DecodeRedacted] and a [Redactor] take them from their caller; each
+// replaces with "REDACTED", in every string of the *Error before any of them
+// is cut to its bound, the secret in its plain, URL-encoded and base64 forms
+// and any run of 8 bytes or more of it, so that a server that echoes only
+// the start of the key ("key hd_live_8K2nB7q4XwY1… is not known") prints no
+// piece of it either.
 package errors

@@ -35,7 +35,7 @@ type Error struct {
 	NotRetried string
 
 	// Body is the response body as received, up to MaxBodyBytes, with the
-	// request's key (and its URL-encoded forms) replaced by "REDACTED": for
+	// request's key (whole, encoded, or any run of 8 bytes of it) replaced by "REDACTED": for
 	// what the SDK does not model, such as a 422's field errors. It is not
 	// part of Error()'s text.
 	Body []byte

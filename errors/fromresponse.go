@@ -3,6 +3,8 @@ package errors
 import (
 	"io"
 	"net/http"
+
+	"github.com/apikit/apikit-go/internal/redact"
 )
 
 // MaxBodyBytes bounds how much of an error body is read: enough for any
@@ -19,8 +21,9 @@ const MaxBodyBytes = 1 << 20
 // Authorization (Bearer, Basic and its decoded parts, or any other scheme),
 // X-API-Key and any header named like *key* or *token*, the URL's password,
 // and the query values of api_key, key, token, access_token, of any
-// parameter named like *key* or *token*, and any query value of 16 bytes or
-// more.
+// parameter named like *key* or *token* (each whole and by any run of 8
+// bytes of it, as [Redactor] does), and any other query value of 16 bytes or
+// more (only whole).
 func FromResponse(resp *http.Response) error {
 	if resp == nil || resp.StatusCode < 400 {
 		return nil
@@ -30,5 +33,6 @@ func FromResponse(resp *http.Response) error {
 		body, _ = io.ReadAll(io.LimitReader(resp.Body, MaxBodyBytes))
 		resp.Body.Close()
 	}
-	return DecodeRedacted(resp.StatusCode, resp.Header, body, requestSecrets(resp.Request)...)
+	creds, whole := requestSecrets(resp.Request)
+	return decode(resp.StatusCode, resp.Header, body, redact.NewSet(creds, whole))
 }

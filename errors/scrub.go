@@ -4,50 +4,21 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 
 	"github.com/apikit/apikit-go/internal/redact"
 )
 
-// scrubber removes secrets from the text Decode takes from a response.
-type scrubber []string // distinct, non-empty, longest first
+// scrubber removes secrets from the text Decode takes from a response: each
+// whole, in its URL-encoded and base64 forms, and (for the secrets known to
+// be credentials) any run of redact.MinRun bytes of one. Built once per
+// Redactor; a nil scrubber removes nothing.
+type scrubber = *redact.Set
 
-// newScrubber keeps the non-empty secrets, each once, longest first, so that
-// a secret that holds another is removed whole before the shorter one could
-// leave a piece of it behind.
-func newScrubber(secrets []string) scrubber {
-	if len(secrets) <= 1 { // the client's case: one key, no map or sort needed
-		if len(secrets) == 1 && secrets[0] != "" {
-			return scrubber(secrets)
-		}
-		return nil
-	}
-	seen := make(map[string]bool, len(secrets))
-	var s scrubber
-	for _, v := range secrets {
-		if v != "" && !seen[v] {
-			seen[v] = true
-			s = append(s, v)
-		}
-	}
-	sort.SliceStable(s, func(i, j int) bool { return len(s[i]) > len(s[j]) })
-	return s
-}
-
-// scrub replaces every secret in v, and its URL-encoded forms, with
-// redact.Placeholder.
-func (s scrubber) scrub(v string) string {
-	for _, secret := range s {
-		v = redact.Secret(v, secret)
-	}
-	return v
-}
-
-// text scrubs v, then makes it one line of at most max bytes: scrubbing
+// scrubbed scrubs v, then makes it one line of at most max bytes: scrubbing
 // first means a cut can never leave part of a secret behind.
-func (s scrubber) text(v string, max int) string {
-	return clean(s.scrub(v), max)
+func scrubbed(s scrubber, v string, max int) string {
+	return clean(s.Redact(v), max)
 }
 
 // Lengths below which a value found by its name alone (not by its place in
@@ -62,16 +33,18 @@ const (
 // the credential of Authorization and Proxy-Authorization (Bearer or any
 // other scheme; for Basic also the decoded user and password), X-API-Key,
 // any header named like *key* or *token*, the URL's password, the query
-// values of api_key, apikey, key, token and access_token, of any parameter
-// named like *key* or *token*, and any query value of 16 bytes or more.
-func requestSecrets(req *http.Request) []string {
+// values of api_key, apikey, key, token and access_token and of any
+// parameter named like *key* or *token* — all of which are scrubbed whole
+// and by any run of redact.MinRun bytes — and any other query value of 16
+// bytes or more, scrubbed only whole: it may be a credential, but it may as
+// well be a URL whose every "https://" a run would remove.
+func requestSecrets(req *http.Request) (creds, whole []string) {
 	if req == nil {
-		return nil
+		return nil, nil
 	}
-	var out []string
 	add := func(v string, min int) {
 		if v = strings.TrimSpace(v); len(v) >= min && len(v) > 0 {
-			out = append(out, v)
+			creds = append(creds, v)
 		}
 	}
 	for name, values := range req.Header {
@@ -79,7 +52,7 @@ func requestSecrets(req *http.Request) []string {
 		for _, v := range values {
 			switch {
 			case lower == "authorization" || lower == "proxy-authorization":
-				out = append(out, authSecrets(v)...)
+				creds = append(creds, authSecrets(v)...)
 			case lower == "x-api-key":
 				add(v, 1)
 			case strings.Contains(lower, "key") || strings.Contains(lower, "token"):
@@ -91,9 +64,10 @@ func requestSecrets(req *http.Request) []string {
 		if p, ok := req.URL.User.Password(); ok {
 			add(p, 1)
 		}
-		out = append(out, querySecrets(req.URL.RawQuery)...)
+		named, unnamed := querySecrets(req.URL.RawQuery)
+		creds, whole = append(creds, named...), unnamed
 	}
-	return out
+	return creds, whole
 }
 
 // authSecrets returns the credential of one Authorization value: what
@@ -127,9 +101,9 @@ func authSecrets(v string) []string {
 
 // querySecrets returns the values of a raw query that may be credentials,
 // both decoded and as they were written, so that an echo of either form is
-// found.
-func querySecrets(raw string) []string {
-	var out []string
+// found: named ones (api_key, token, *key*, …) and, apart, other values of
+// 16 bytes or more.
+func querySecrets(raw string) (named, unnamed []string) {
 	for _, part := range strings.Split(raw, "&") {
 		rawName, rawValue, _ := strings.Cut(part, "=")
 		name, err1 := url.QueryUnescape(rawName)
@@ -140,17 +114,20 @@ func querySecrets(raw string) []string {
 		if err2 != nil {
 			value = rawValue
 		}
+		if value == "" {
+			continue
+		}
 		lower := strings.ToLower(name)
-		min := minUnnamedSecret
 		switch {
 		case lower == "api_key" || lower == "apikey" || lower == "api-key" || lower == "key" || lower == "token" || lower == "access_token":
-			min = 1
+			named = append(named, value, rawValue)
 		case strings.Contains(lower, "key") || strings.Contains(lower, "token"):
-			min = minNamedSecret
-		}
-		if len(value) >= min && value != "" {
-			out = append(out, value, rawValue)
+			if len(value) >= minNamedSecret {
+				named = append(named, value, rawValue)
+			}
+		case len(value) >= minUnnamedSecret:
+			unnamed = append(unnamed, value, rawValue)
 		}
 	}
-	return out
+	return named, unnamed
 }

@@ -3,7 +3,6 @@
 package redact
 
 import (
-	"encoding/base64"
 	"net/url"
 	"strings"
 )
@@ -49,23 +48,15 @@ func Query(raw string) string {
 	return b.String()
 }
 
-// Secret returns s with every occurrence of secret, of its URL-encoded
-// forms and of its base64 forms (standard and URL alphabets, padded or not:
-// a server may echo a Basic credential or an encoded token) replaced by
-// Placeholder. An empty secret leaves s unchanged.
+// Secret returns s with secret removed as a Set removes it: whole, in its
+// URL-encoded and base64 forms (standard and URL alphabets, padded or not:
+// a server may echo a Basic credential or an encoded token), and any run of
+// MinRun bytes of its secret part, each replaced by Placeholder. It prepares
+// the forms on every call: code that scrubs more than one string with the
+// same secret keeps a Set instead. An empty secret leaves s unchanged.
 func Secret(s, secret string) string {
 	if secret == "" || s == "" {
 		return s
 	}
-	forms := [...]string{
-		secret, url.QueryEscape(secret), url.PathEscape(secret),
-		base64.StdEncoding.EncodeToString([]byte(secret)), base64.RawStdEncoding.EncodeToString([]byte(secret)),
-		base64.URLEncoding.EncodeToString([]byte(secret)), base64.RawURLEncoding.EncodeToString([]byte(secret)),
-	}
-	for _, form := range forms { // padded before raw, so no "=" is left behind
-		if strings.Contains(s, form) {
-			s = strings.ReplaceAll(s, form, Placeholder)
-		}
-	}
-	return s
+	return NewSet([]string{secret}, nil).Redact(s)
 }
