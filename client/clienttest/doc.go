@@ -3,12 +3,23 @@
 // as net/http/httptest is for net/http.
 //
 // A Server speaks one service profile's dialect (Hypedata, Hypersave, HopX,
-// HyperSync or web3.storage-style): its key format, its key-management
-// paths, its error bodies and headers. It checks every request in the
-// documented order — key present, well-formed, known, not revoked, not
-// expired, IP allowed, scope held, credit ceiling, workspace balance, rate
-// limit — and answers each failure as the real service would. Keys are
-// generated in the service's format and stored only as SHA-256 hashes.
+// HyperSync or web3.storage-style): its key format, its endpoints (HopX's
+// templates and sandboxes, Hypersave's memories, Hypedata's scrape, serp,
+// parse, stream and jobs, ...), its key-management paths, its error bodies
+// and headers. A path of another service answers 404, as the real one
+// would. docs/PROTOCOL.md
+// (https://github.com/apikit/apikit-go/blob/main/docs/PROTOCOL.md) lists the
+// endpoints of each profile and says which the vendor documents and which
+// are this SDK's assumption.
+//
+// The server checks every request in the documented order — key present,
+// well-formed, known, not revoked, not expired, IP allowed, scope held,
+// credit ceiling, workspace balance, rate limit — and answers each failure
+// as the real service would. Keys are generated in the service's format and
+// stored only as SHA-256 hashes. A deleted or regenerated key's old secret
+// reads as unknown; Hypedata's test keys answer with X-Hd-Mode: test, are
+// never billed, have its 10 r/s soft cap, and a scrape of
+// https://fixtures.hypedata.io/403 answers 403.
 //
 // # Testing your code with clienttest
 //
@@ -19,8 +30,13 @@
 //	// ... exercise your code with c ...
 //	srv.FailNext(2, 503, time.Second) // and see how it copes with faults
 //
+// Calls the SDK does not model go behind the same checks with Handle:
+//
+//	srv.Handle("POST /v1/sandboxes/{id}/commands", clienttest.Endpoint{Scope: "exec", Cost: 1, Handler: h})
+//
 // For time-dependent behaviour (expiry, rate windows) pass WithClock with a
 // *FakeClock and Advance it instead of sleeping. Requests returns the
 // request log (never a secret) to assert on; JobsProcessed counts the
-// non-idempotent work actually done.
+// non-idempotent work actually done. HyperSync serves keyless callers after
+// AllowKeyless, to test a client built with client.WithoutKey.
 package clienttest

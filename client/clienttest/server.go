@@ -451,7 +451,10 @@ func newID(prefix string) string {
 	return prefix + string(b[:])
 }
 
-// AllScopes returns the scopes a key can hold.
+// AllScopes returns the scopes a key can hold on any profile: Hypedata's
+// documented list (the other services document none; on their profiles
+// only key management, admin, and your own Endpoints need a scope). A scope
+// an Endpoint added with Handle names is accepted too.
 func AllScopes() []string {
 	return []string{"scrape", "serp", "parse", "stream", "jobs", "billing", "admin"}
 }
