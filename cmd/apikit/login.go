@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -99,30 +100,9 @@ func (a *app) login(cmd *cobra.Command, svc client.Service, insecure, verify boo
 		return err
 	}
 	res.ConfigFile = path
-	ringErr := a.keyring.Set(ctx, ringService(svc.Name), profile, raw)
-	switch {
-	case ringErr == nil:
-		res.Storage = "keyring"
-		argv := a.keyringCommand(svc.Name, profile)
-		err = configfile.Update(ctx, path, func(d *configfile.Doc) error {
-			d.Delete(profile, svc.Name, "api_key")
-			d.SetList(profile, svc.Name, "api_key_command", argv)
-			return nil
-		})
-	case !errors.Is(ringErr, secretstore.ErrUnavailable):
-		return fmt.Errorf("nothing stored: the keyring refused the key: %w", ringErr)
-	case !insecure:
-		return withCode(exitNoKeyring, fmt.Errorf("nothing stored: %w; rerun with --insecure-storage to keep the key in %s (mode 0600), or keep it in a password manager and set api_key_command (apikit config set %s.api_key_command -- <program> <args>...)", ringErr, path, svc.Name))
-	default:
-		res.Storage = "config file"
-		err = configfile.Update(ctx, path, func(d *configfile.Doc) error {
-			d.Delete(profile, svc.Name, "api_key_command")
-			d.Set(profile, svc.Name, "api_key", raw)
-			return nil
-		})
-	}
+	res.Storage, err = a.store(ctx, svc, profile, raw, insecure)
 	if err != nil {
-		return fmt.Errorf("the key is valid but the config file was not updated: %w", err)
+		return err
 	}
 	// Which source now wins: a variable set in the shell shadows the file.
 	r := credentials.Diagnose(ctx, format, a.sources(svc, profile)...)
@@ -143,6 +123,42 @@ func (a *app) login(cmd *cobra.Command, svc client.Service, insecure, verify boo
 			fmt.Fprintf(w, "Note: %s also holds a key and wins over the config file; unset it to use this one.\n", res.ShadowedBy)
 		}
 	})
+}
+
+// store keeps raw as svc's key for profile: in the OS keyring with the
+// config file pointing at it, else (with insecure) in the config file. It
+// returns where: "keyring" or "config file".
+func (a *app) store(ctx context.Context, svc client.Service, profile, raw string, insecure bool) (string, error) {
+	path, err := configPath()
+	if err != nil {
+		return "", err
+	}
+	ringErr := a.keyring.Set(ctx, ringService(svc.Name), profile, raw)
+	where := "keyring"
+	switch {
+	case ringErr == nil:
+		argv := a.keyringCommand(svc.Name, profile)
+		err = configfile.Update(ctx, path, func(d *configfile.Doc) error {
+			d.Delete(profile, svc.Name, fieldAPIKey)
+			d.SetList(profile, svc.Name, fieldKeyCommand, argv)
+			return nil
+		})
+	case !errors.Is(ringErr, secretstore.ErrUnavailable):
+		return "", fmt.Errorf("nothing stored: the keyring refused the key: %w", ringErr)
+	case !insecure:
+		return "", withCode(exitNoKeyring, fmt.Errorf("nothing stored: %w; rerun with --insecure-storage to keep the key in %s (mode 0600), or keep it in a password manager and set api_key_command (apikit config set %s.api_key_command -- <program> <args>...)", ringErr, path, svc.Name))
+	default:
+		where = "config file"
+		err = configfile.Update(ctx, path, func(d *configfile.Doc) error {
+			d.Delete(profile, svc.Name, fieldKeyCommand)
+			d.Set(profile, svc.Name, fieldAPIKey, raw)
+			return nil
+		})
+	}
+	if err != nil {
+		return "", fmt.Errorf("the key is valid but the config file was not updated: %w", err)
+	}
+	return where, nil
 }
 
 // shapeOf describes what a key of f looks like, for the prompt.

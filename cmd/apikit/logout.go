@@ -9,6 +9,7 @@ import (
 
 	"github.com/apikit/apikit-go/cmd/apikit/internal/configfile"
 	"github.com/apikit/apikit-go/cmd/apikit/internal/secretstore"
+	"github.com/apikit/apikit-go/credentials"
 )
 
 // logoutResult is logout's --json output.
@@ -78,7 +79,7 @@ variables or .env are yours to remove; logout says when one remains.`,
 					res.Notes = append(res.Notes, "the profile's own api_key_command was left in place; remove it with apikit config unset "+svc.Name+".api_key_command")
 				}
 			}
-			r := diagnose(ctx, a, svc, profile)
+			r := credentials.Diagnose(ctx, formatOf(svc), a.sources(svc, profile)...)
 			if r.Winner >= 0 {
 				res.Notes = append(res.Notes, fmt.Sprintf("a key is still found: %s", r.Entries[r.Winner].Source))
 			}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -103,4 +102,3 @@ func exactArgs(names ...string) cobra.PositionalArgs {
 	}
 }
 
-var errNotImplemented = errors.New("not implemented yet")
