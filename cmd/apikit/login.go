@@ -33,6 +33,7 @@ type identity struct {
 	Name        string   `json:"name"`
 	Environment string   `json:"environment"`
 	Scopes      []string `json:"scopes,omitempty"`
+	CheckedWith string   `json:"checked_with"`
 }
 
 func newLoginCmd(a *app) *cobra.Command {
@@ -73,6 +74,9 @@ written into the config file, which is kept at mode 0600.`,
 func (a *app) login(cmd *cobra.Command, svc client.Service, insecure, verify bool) error {
 	ctx, cancel := a.ctx(cmd)
 	defer cancel()
+	if verify && svc.VerifyPath == "" && svc.WhoamiPath == "" {
+		return usagef("--verify: %s documents no key test, so there is nothing to ask; leave --verify out", svc.Name)
+	}
 	profile := a.profileFor(svc)
 	format := formatOf(svc)
 	raw, err := a.readSecret(fmt.Sprintf("Paste the %s API key (%s; the input is hidden): ", svc.Name, shapeOf(format)))
@@ -93,7 +97,7 @@ func (a *app) login(cmd *cobra.Command, svc client.Service, insecure, verify boo
 		if err != nil {
 			return withCode(exitCodeOf(err), fmt.Errorf("nothing stored: %w", err))
 		}
-		res.Verified = &identity{KeyID: who.KeyID, Name: who.Name, Environment: who.Environment, Scopes: who.Scopes}
+		res.Verified = &identity{KeyID: who.KeyID, Name: who.Name, Environment: who.Environment, Scopes: who.Scopes, CheckedWith: who.CheckedWith}
 	}
 	path, err := configPath()
 	if err != nil {
@@ -117,7 +121,11 @@ func (a *app) login(cmd *cobra.Command, svc client.Service, insecure, verify boo
 		fmt.Fprintf(w, "Stored %s key %s (%s) for profile %q in %s.\n", svc.Name, res.Key, res.Fingerprint, profile, where)
 		fmt.Fprintf(w, "Config file: %s\n", path)
 		if res.Verified != nil {
-			fmt.Fprintf(w, "The service accepts it: key %s %q (%s).\n", res.Verified.KeyID, res.Verified.Name, res.Verified.Environment)
+			if res.Verified.KeyID != "" {
+				fmt.Fprintf(w, "The service accepts it: key %s %q (%s).\n", res.Verified.KeyID, res.Verified.Name, res.Verified.Environment)
+			} else {
+				fmt.Fprintf(w, "The service accepts it (%s).\n", res.Verified.CheckedWith)
+			}
 		}
 		if res.ShadowedBy != "" {
 			fmt.Fprintf(w, "Note: %s also holds a key and wins over the config file; unset it to use this one.\n", res.ShadowedBy)

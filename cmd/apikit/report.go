@@ -39,6 +39,11 @@ type verifyView struct {
 	Environment string   `json:"environment,omitempty"`
 	Scopes      []string `json:"scopes,omitempty"`
 	Error       string   `json:"error,omitempty"`
+	// CheckedWith is the request that proved the key ("GET /v1/whoami").
+	CheckedWith string `json:"checked_with,omitempty"`
+	// Unverifiable says the service documents no key test, so nothing was
+	// asked (Accepted is then true: nothing says otherwise).
+	Unverifiable bool `json:"unverifiable,omitempty"`
 	// ServerDate is the Date header of the service's answer; ClockSkew is
 	// this machine's clock minus it, in seconds.
 	ServerDate *time.Time `json:"server_date,omitempty"`
@@ -109,7 +114,11 @@ func (a *app) inspect(ctx context.Context, svc client.Service, profile string) *
 // verify asks the service about the report's key (when it is valid and the
 // service has a whoami endpoint), recording the service's clock.
 func (a *app) verify(ctx context.Context, rep *serviceReport) {
-	if !rep.Valid || rep.svc.WhoamiPath == "" {
+	if !rep.Valid {
+		return
+	}
+	if rep.svc.WhoamiPath == "" && rep.svc.VerifyPath == "" {
+		rep.Verify = &verifyView{Accepted: true, Unverifiable: true, Error: rep.svc.Name + " documents no key test; nothing was sent"}
 		return
 	}
 	dates := &dateRecorder{base: newTransport()}
@@ -131,7 +140,7 @@ func (a *app) verify(ctx context.Context, rep *serviceReport) {
 		v.Error, v.code = err.Error(), exitCodeOf(err)
 		return
 	}
-	v.Accepted, v.KeyID, v.Name, v.Environment, v.Scopes = true, who.KeyID, who.Name, who.Environment, who.Scopes
+	v.Accepted, v.KeyID, v.Name, v.Environment, v.Scopes, v.CheckedWith = true, who.KeyID, who.Name, who.Environment, who.Scopes, who.CheckedWith
 }
 
 // newTransport is the transport the SDK would use: TLS 1.2 at least.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -22,7 +23,10 @@ func run(ctx context.Context, args []string, a *app) int {
 		code = exitUsage
 		err = fmt.Errorf("%w (see apikit help)", err)
 	}
-	a.printError(err, code)
+	var quiet silentError
+	if !errors.As(err, &quiet) { // its output already said it
+		a.printError(err, code)
+	}
 	return code
 }
 
@@ -64,8 +68,12 @@ stdin or a hidden prompt, so it stays out of shell history and process lists.`,
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.SetIn(a.stdin)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
-		return withCode(exitUsage, fmt.Errorf("%w (see apikit help)", err))
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		if strings.HasPrefix(err.Error(), "unknown shorthand flag") {
+			// pflag repeats the whole word, which may be a key typed after "-".
+			err = errors.New("unknown shorthand flag (the word is not repeated: it may be a key)")
+		}
+		return withCode(exitUsage, fmt.Errorf("%w (see %s --help)", err, cmd.CommandPath()))
 	})
 	pf := root.PersistentFlags()
 	pf.BoolVar(&a.json, "json", false, "print the result as JSON (errors too, as {\"error\": {...}})")
@@ -101,4 +109,3 @@ func exactArgs(names ...string) cobra.PositionalArgs {
 		return usagef("%s: %d arguments given, %d expected (%s); a key is never an argument: pipe it to apikit login", cmd.CommandPath(), len(args), len(names), strings.Join(names, " "))
 	}
 }
-

@@ -57,6 +57,30 @@ func keyShaped(w string) bool {
 	if strings.HasPrefix(w, "eyJ") && strings.Count(w, ".") == 2 {
 		return true
 	}
-	_, err := keys.Parse(w)
-	return err == nil
+	if _, err := keys.Parse(w); err == nil {
+		return true
+	}
+	return looksRandom(w)
+}
+
+// looksRandom reports whether w is long and mixes upper case, lower case
+// and digits, as a secret does and words, names and paths do not (a key
+// with its prefix cut off: "-hd_live_…" read as flags "-h" "-d_live_…").
+func looksRandom(w string) bool {
+	if len(w) < 20 {
+		return false
+	}
+	var upper, lower, digit bool
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		switch {
+		case 'A' <= c && c <= 'Z':
+			upper = true
+		case 'a' <= c && c <= 'z':
+			lower = true
+		case '0' <= c && c <= '9':
+			digit = true
+		}
+	}
+	return upper && lower && digit
 }

@@ -137,6 +137,10 @@ func (a *app) printStatus(w io.Writer, res statusResult) {
 		}
 		if v := r.Verify; v != nil {
 			switch {
+			case v.Unverifiable:
+				fmt.Fprintf(w, "  service  not asked: %s\n", v.Error)
+			case v.Accepted && v.KeyID == "":
+				fmt.Fprintf(w, "  service  accepts it at %s (%s)\n", v.BaseURL, v.CheckedWith)
 			case v.Accepted:
 				scopes := ""
 				if len(v.Scopes) > 0 {
