@@ -103,7 +103,8 @@ func innerError(err error) string {
 
 // checkSection checks one service section of the config file.
 func (c *checkup) checkSection(doc *configfile.Doc, profile, service string) {
-	where := fmt.Sprintf("config file, profile %q, %s (line %d)", profile, service, doc.Line(profile, service))
+	line := doc.Line(profile, service)
+	where := fmt.Sprintf("config file, profile %q, %s (line %d)", profile, service, line)
 	if _, err := lookupService(service); err != nil {
 		if n := nearestName(service, serviceNames()); n != "" {
 			c.add("config-service-name", where, fmt.Sprintf("no service is called %q, so nothing reads this section", service),
@@ -112,7 +113,7 @@ func (c *checkup) checkSection(doc *configfile.Doc, profile, service string) {
 	}
 	if v, ok := doc.Get(profile, service, fieldBaseURL); ok && !v.IsList {
 		if what, fix := baseURLProblem(v.Scalar); what != "" {
-			c.add("base-url", where+" base_url", what, fix)
+			c.add("base-url", fmt.Sprintf("config file, profile %q, %s.base_url (section at line %d)", profile, service, line), what, fix)
 		}
 	}
 }
@@ -247,7 +248,7 @@ func (c *checkup) checkKeyCommands(st configState) {
 		if err == nil {
 			continue
 		}
-		c.add("key-command", fmt.Sprintf("config file, profile %q, %s api_key_command", p, svc.Name), innerError(err),
+		c.add("key-command", fmt.Sprintf("config file, profile %q, %s.api_key_command", p, svc.Name), innerError(err),
 			fmt.Sprintf("run the command yourself to see why, then fix it (apikit config set %s.api_key_command -- <program> <args>...)", svc.Name))
 	}
 }

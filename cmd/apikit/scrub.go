@@ -63,24 +63,31 @@ func keyShaped(w string) bool {
 	return looksRandom(w)
 }
 
-// looksRandom reports whether w is long and mixes upper case, lower case
-// and digits, as a secret does and words, names and paths do not (a key
-// with its prefix cut off: "-hd_live_…" read as flags "-h" "-d_live_…").
+// looksRandom reports whether w is long, mixes upper case, lower case and
+// digits, and changes between them at least every other character, as a
+// random secret does and words, CamelCase names and paths do not (a key
+// whose prefix was eaten: "-hd_live_…" read as the flags "-h" "-d_live_…").
 func looksRandom(w string) bool {
 	if len(w) < 20 {
 		return false
 	}
-	var upper, lower, digit bool
-	for i := 0; i < len(w); i++ {
-		c := w[i]
+	class := func(c byte) int {
 		switch {
 		case 'A' <= c && c <= 'Z':
-			upper = true
+			return 1
 		case 'a' <= c && c <= 'z':
-			lower = true
+			return 2
 		case '0' <= c && c <= '9':
-			digit = true
+			return 4
+		}
+		return 8
+	}
+	seen, changes := 0, 0
+	for i := 0; i < len(w); i++ {
+		seen |= class(w[i])
+		if i > 0 && class(w[i]) != class(w[i-1]) {
+			changes++
 		}
 	}
-	return upper && lower && digit
+	return seen&7 == 7 && changes*2 >= len(w)
 }
