@@ -1,0 +1,249 @@
+// Command pacing measures how the SDK's client shares a key's rate limit
+// among many goroutines, against a real gateway: nginx's limit_req at 5
+// requests per second per key, burst 0, "Retry-After: 1" (nginx/nginx.conf.tmpl).
+//
+// It starts nginx on free loopback ports, runs a matrix of cells (W
+// goroutines sharing N calls through one client, on a fresh key per cell),
+// counts each cell's answers at the server (nginx's access log is the truth)
+// and at the client, and prints a table with issue 11's targets beside each
+// figure. With -doc it writes the table into docs/PACING.md. Use it through
+// scripts/pacing/run, which installs nginx when missing.
+//
+// Exit status: 0 when every apikit cell meets its targets (or with
+// -report-only), 1 when one does not, 2 when the harness itself failed.
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/apikit/apikit-go/keys"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+type options struct {
+	short      bool
+	doc        string
+	section    string
+	note       string
+	command    string
+	parallel   int
+	reportOnly bool
+}
+
+func run(args []string) int {
+	var o options
+	fs := flag.NewFlagSet("pacing", flag.ContinueOnError)
+	fs.BoolVar(&o.short, "short", false, "the reduced matrix CI runs (W 1 and 16, known and blind, fewer calls; under a minute)")
+	fs.StringVar(&o.doc, "doc", "", "write the results into this Markdown file (e.g. docs/PACING.md), replacing the section of the same name")
+	fs.StringVar(&o.section, "section", "current", "the name of the generated section in -doc (e.g. current, baseline)")
+	fs.StringVar(&o.note, "note", "", "a line about this run for -doc (e.g. which SDK commit was measured)")
+	fs.StringVar(&o.command, "command", "", "the command to print as this run's (default: this program's arguments)")
+	fs.IntVar(&o.parallel, "parallel", 0, "how many cells run at once (0: all; each cell has its own key, so its own bucket at nginx)")
+	fs.BoolVar(&o.reportOnly, "report-only", false, "exit 0 when a target is missed (harness failures still exit 2)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "pacing: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if o.section == "" || strings.ContainsAny(o.section, " \n->") {
+		fmt.Fprintln(os.Stderr, "pacing: -section must be a single word")
+		return 2
+	}
+	if o.command == "" {
+		o.command = strings.Join(append([]string{"pacing"}, args...), " ")
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	results, report, err := measure(ctx, o)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "pacing: %v\n", err)
+		return 2
+	}
+	fmt.Print(report)
+	missed := 0
+	for _, r := range results {
+		if _, ok := verdict(r); !ok {
+			missed++
+		}
+	}
+	switch {
+	case missed == 0:
+		fmt.Println("\nEvery apikit cell meets its targets.")
+		return 0
+	case o.reportOnly:
+		fmt.Printf("\n%d cells miss their targets (-report-only: not failing).\n", missed)
+		return 0
+	default:
+		fmt.Printf("\n%d cells miss their targets.\n", missed)
+		return 1
+	}
+}
+
+// matrix returns the cells of a run: issue 11's matrix, or CI's reduced one.
+func matrix(short bool) []cell {
+	type size struct{ w, calls int }
+	sizes := []size{{1, 20}, {4, 40}, {16, 80}, {64, 120}}
+	modes := []string{modeKnown, modeHeaders, modeBlind}
+	refs := []string{clientRetryable, clientXRate}
+	if short {
+		sizes = []size{{1, 10}, {16, 40}}
+		modes = []string{modeKnown, modeBlind}
+		refs = nil
+	}
+	var cells []cell
+	for _, s := range sizes {
+		for _, m := range modes {
+			cells = append(cells, cell{W: s.w, Calls: s.calls, Procs: 1, Kind: clientAPIKit, Mode: m})
+		}
+		for _, k := range refs {
+			cells = append(cells, cell{W: s.w, Calls: s.calls, Procs: 1, Kind: k, Mode: modeBlind})
+		}
+	}
+	return cells
+}
+
+// measure runs the matrix against a fresh nginx and returns the results and
+// the report (the terminal table, and with -doc the file written).
+func measure(ctx context.Context, o options) ([]result, string, error) {
+	began := time.Now()
+	cells := matrix(o.short)
+	ks := make([]keys.Key, len(cells))
+	for i := range cells {
+		k, err := newTestKey()
+		if err != nil {
+			return nil, "", err
+		}
+		ks[i] = k
+	}
+
+	g, err := startGateway(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	defer g.stop()
+	machine := describeMachine(g.nginxBinary)
+	fmt.Printf("pacing: %d cells against nginx on %s (blind) and %s (headers); %s\n", len(cells), g.blindURL, g.headersURL, machine)
+
+	results := make([]result, len(cells))
+	batch := o.parallel
+	if batch <= 0 || batch > len(cells) {
+		batch = len(cells)
+	}
+	for lo := 0; lo < len(cells); lo += batch {
+		hi := min(lo+batch, len(cells))
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := lo; i < hi; i++ {
+			base := g.blindURL
+			if cells[i].Mode == modeHeaders {
+				base = g.headersURL
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i] = runCell(ctx, cells[i], base, ks[i], start)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		if err := ctx.Err(); err != nil {
+			return nil, "", fmt.Errorf("interrupted: %w", err)
+		}
+	}
+
+	// Stop nginx before reading its logs: a line is written after its
+	// answer is sent, so only a stopped nginx has surely written them all.
+	g.stopProcess()
+	access, errorLog, err := g.logs()
+	if err != nil {
+		return nil, "", err
+	}
+	byPath, err := parseAccessLog(bytes.NewReader(access))
+	if err != nil {
+		return nil, "", err
+	}
+	for i := range results {
+		countServer(&results[i], byPath[cells[i].path()])
+		delete(byPath, cells[i].path())
+	}
+	for path, entries := range byPath {
+		return nil, "", fmt.Errorf("nginx logged %d requests for %s, which no cell sent", len(entries), path)
+	}
+
+	report := table(results)
+	if o.doc != "" {
+		info := runInfo{Section: o.section, When: began, Machine: machine, Command: o.command, Note: o.note}
+		section := markdown(info, results)
+		if err := leakCheck(ks, access, errorLog, []byte(report), []byte(section)); err != nil {
+			return nil, "", err
+		}
+		old, err := os.ReadFile(o.doc)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, "", fmt.Errorf("reading %s: %w", o.doc, err)
+		}
+		if err := os.WriteFile(o.doc, []byte(replaceSection(string(old), o.section, section)), 0o644); err != nil {
+			return nil, "", fmt.Errorf("writing %s: %w", o.doc, err)
+		}
+		report += fmt.Sprintf("\nwrote section %q of %s\n", o.section, o.doc)
+	} else if err := leakCheck(ks, access, errorLog, []byte(report)); err != nil {
+		return nil, "", err
+	}
+	return results, report, nil
+}
+
+// leakCheck fails when any 8-character run of any key's secret appears in
+// what the run wrote: nginx's logs, the report, the doc. The keys are
+// throwaway test keys, but the harness holds itself to the SDK's rule.
+func leakCheck(ks []keys.Key, texts ...[]byte) error {
+	const run = 8
+	for i, k := range ks {
+		secret := strings.TrimPrefix(k.Reveal(), "hd_test_")
+		for j := 0; j+run <= len(secret); j++ {
+			piece := []byte(secret[j : j+run])
+			for _, t := range texts {
+				if bytes.Contains(t, piece) {
+					return fmt.Errorf("the key of cell %d (%s) appears in the harness's output or nginx's logs", i, k.Fingerprint())
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// describeMachine says what the figures were measured on.
+func describeMachine(nginxBin string) string {
+	cpu := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if name, ok := strings.CutPrefix(line, "model name"); ok {
+				cpu = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(name), ":"))
+				break
+			}
+		}
+	}
+	load := ""
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) >= 3 {
+			load = fmt.Sprintf(", load average %s %s %s at start", f[0], f[1], f[2])
+		}
+	}
+	return fmt.Sprintf("%s/%s, %d CPUs (%s), %s, %s%s",
+		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpu, runtime.Version(), nginxVersion(nginxBin), load)
+}
