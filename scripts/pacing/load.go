@@ -80,7 +80,8 @@ type result struct {
 	Client429  int       `json:"client_429"` // 429 answers the client saw
 	FirstSign  time.Time `json:"first_sign"` // when the client first saw a 429; zero if never
 	Skipped    string    `json:"skipped,omitempty"`
-	SentEarly  int       `json:"sent_early"` // requests sent (entered the transport) before FirstSign: the cold first wave's candidates
+	Pacer      string    `json:"pacer,omitempty"` // apikit: the pacer's state after the last call, e.g. "learned 4.60/s"
+	SentEarly  int       `json:"sent_early"`      // requests sent (entered the transport) before FirstSign: the cold first wave's candidates
 	unfinished int       // calls never made (the cell's deadline passed)
 
 	// The server's side (nginx's access log), the truth.
@@ -179,6 +180,9 @@ func (o *observer) fail(err error) {
 type caller interface {
 	call(ctx context.Context) error
 	close()
+	// pacer describes how the client paces the key after the run; "" for
+	// clients without a pacer of their own.
+	pacer(ctx context.Context) string
 }
 
 // newCaller builds the client the cell measures, shared by its goroutines.
@@ -253,6 +257,21 @@ func (a *apikitCaller) call(ctx context.Context) error {
 
 func (a *apikitCaller) close() {}
 
+func (a *apikitCaller) pacer(ctx context.Context) string {
+	st, ok := a.c.Pacing(ctx)
+	if !ok {
+		return "?"
+	}
+	s := st.Source.String()
+	if st.Rate > 0 {
+		s += fmt.Sprintf(" %.2f/s", st.Rate)
+	}
+	if st.Burst > 1 {
+		s += fmt.Sprintf(" burst %d", st.Burst)
+	}
+	return s
+}
+
 type retryableCaller struct {
 	rc   *retryablehttp.Client
 	url  string
@@ -273,6 +292,8 @@ func (r *retryableCaller) call(ctx context.Context) error {
 }
 
 func (r *retryableCaller) close() { r.rc.HTTPClient.CloseIdleConnections() }
+
+func (r *retryableCaller) pacer(context.Context) string { return "" }
 
 type xrateCaller struct {
 	hc   *http.Client
@@ -298,6 +319,10 @@ func (x *xrateCaller) call(ctx context.Context) error {
 }
 
 func (x *xrateCaller) close() { x.hc.CloseIdleConnections() }
+
+func (x *xrateCaller) pacer(context.Context) string {
+	return fmt.Sprintf("x/time/rate %.2f/s", float64(x.lim.Limit()))
+}
 
 // drainOK reads and closes the body (so the connection is reused) and
 // turns anything but 200 into an error.
@@ -379,6 +404,7 @@ func runCell(ctx context.Context, c cell, baseURL string, key keys.Key, start <-
 	r.Start = time.Now()
 	wg.Wait()
 	r.End = time.Now()
+	r.Pacer = cl.pacer(context.WithoutCancel(ctx))
 
 	obs.mu.Lock()
 	defer obs.mu.Unlock()

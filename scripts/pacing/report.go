@@ -100,7 +100,7 @@ func row(r result) []string {
 	}
 	if r.Skipped != "" {
 		v, _ := verdict(r)
-		return []string{fmt.Sprint(c.W), fmt.Sprint(c.Calls), c.Kind, mode, "", "", "", "", "", seconds(c.limitTime()), "", "", v}
+		return []string{fmt.Sprint(c.W), fmt.Sprint(c.Calls), c.Kind, mode, "", "", "", "", "", seconds(c.limitTime()), "", "", "", v}
 	}
 	tgt := ""
 	if t, ok := targetFor(c); ok {
@@ -123,6 +123,7 @@ func row(r result) []string {
 		seconds(r.wall()),
 		seconds(c.limitTime()),
 		fmt.Sprintf("%.2f×", r.ratio()),
+		r.Pacer,
 		tgt,
 		v,
 	}
@@ -130,7 +131,7 @@ func row(r result) []string {
 
 var header = []string{
 	"W", "calls", "client", "limit", "failed", "429s at nginx (first wave + later)", "429s client saw",
-	"TCP conns", "wall", "limit's time", "ratio", "target", "result",
+	"TCP conns", "wall", "limit's time", "ratio", "pacer at end", "target", "result",
 }
 
 // table renders the results for a terminal.

@@ -171,7 +171,7 @@ func TestMarkdownAndTable(t *testing.T) {
 	results := []result{
 		{Cell: cell{W: 1, Calls: 20, Procs: 1, Kind: clientAPIKit, Mode: modeKnown}, Skipped: "the SDK had no WithRateLimit"},
 		{Cell: cell{W: 4, Calls: 40, Procs: 1, Kind: clientAPIKit, Mode: modeBlind}, Start: t0, End: t0.Add(10 * time.Second),
-			Server429: 5, FirstWave: 3, Client429: 5, Conns: 4, Served: 45},
+			Server429: 5, FirstWave: 3, Client429: 5, Conns: 4, Served: 45, Pacer: "learned 4.50/s"},
 		{Cell: cell{W: 4, Calls: 40, Procs: 1, Kind: clientRetryable, Mode: modeBlind}, Start: t0, End: t0.Add(27 * time.Second),
 			Failed: 12, Errors: []string{"giving up after 5 attempt(s)"}, Server429: 114, Client429: 114},
 	}
@@ -179,7 +179,7 @@ func TestMarkdownAndTable(t *testing.T) {
 	for _, want := range []string{
 		"<!-- pacing:begin current -->", "<!-- pacing:end current -->", "test machine", "`scripts/pacing/run`",
 		"cells meeting their targets: 1 of 1",
-		"| 4 | 40 | apikit | blind | 0 | 5 (3 + 2) | 5 | 4 | 10.0 s | 8.0 s | 1.25× | 0 failed, later 429s ≤ 8, ≤ 1.50× | PASS |",
+		"| 4 | 40 | apikit | blind | 0 | 5 (3 + 2) | 5 | 4 | 10.0 s | 8.0 s | 1.25× | learned 4.50/s | 0 failed, later 429s ≤ 8, ≤ 1.50× | PASS |",
 		"skipped: the SDK had no WithRateLimit",
 		"`p1-w4-n40-retryablehttp-blind`: giving up after 5 attempt(s)",
 	} {
