@@ -12,6 +12,10 @@ import (
 // parser (the one godotenv.Read uses) from a bounded read of the file; the
 // process environment is never modified.
 //
+// The file is UTF-8, with or without a byte-order mark, or UTF-16 with a
+// byte-order mark (what PowerShell 5.1's `>` writes); the error for any
+// other encoding says which it looks like.
+//
 // A missing file, or a file without any of names (or with them empty), is a
 // place with no key. A file that exists but cannot be read (permission
 // denied, a directory or a named pipe in its place, an I/O error) or parsed
@@ -49,6 +53,9 @@ func (d dotEnv) Retrieve(ctx context.Context) (Credential, error) {
 		return Credential{}, notFound(fileSrc, "no such file", fmt.Sprintf("add %s=… to %s", strings.Join(d.names, "/"), p))
 	}
 	if err != nil {
+		return Credential{}, sourceError(fileSrc, err)
+	}
+	if b, err = dotEnvText(b); err != nil {
 		return Credential{}, sourceError(fileSrc, err)
 	}
 	vars, err := parseDotEnv(b)
