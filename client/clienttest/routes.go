@@ -96,6 +96,7 @@ func (s *Server) Handle(pattern string, h http.Handler) {
 		}
 	}
 	s.user.Handle(pattern, rt)
+	s.handled.Store(true)
 }
 
 // callerKey is the context key of the calling key's description.
@@ -248,9 +249,11 @@ func (s *Server) routes() *http.ServeMux {
 // dispatch hands r to the caller's endpoint that matches it, else to the
 // service's.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
-	if _, pattern := s.user.Handler(r); pattern != "" {
-		s.user.ServeHTTP(w, r)
-		return
+	if s.handled.Load() {
+		if _, pattern := s.user.Handler(r); pattern != "" {
+			s.user.ServeHTTP(w, r)
+			return
+		}
 	}
 	s.mux.ServeHTTP(w, r)
 }

@@ -41,6 +41,7 @@ type Server struct {
 
 	mux         *http.ServeMux  // the service's endpoints
 	user        *http.ServeMux  // endpoints added with Handle, matched first
+	handled     atomic.Bool     // user holds a pattern
 	extraScopes map[string]bool // scopes beyond AllScopes, from Handle
 	keyless     keylessAccess
 
