@@ -1,7 +1,9 @@
 package client
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -89,12 +91,6 @@ type Identity struct {
 	CheckedWith string `json:"-"`
 }
 
-// newKeyWire is the wire form of NewKey: the key object plus its secret.
-type newKeyWire struct {
-	KeyInfo
-	Secret string `json:"secret"`
-}
-
 func (s *KeysService) path(parts ...string) (string, error) {
 	svc := s.c.Service()
 	if svc.KeysPath == "" {
@@ -113,13 +109,53 @@ func (s *KeysService) List(ctx context.Context) ([]KeyInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out struct {
-		Data []KeyInfo `json:"data"`
-	}
-	if err := s.c.Do(ctx, http.MethodGet, p, nil, &out); err != nil {
+	var raw json.RawMessage
+	if err := s.c.Do(ctx, http.MethodGet, p, nil, &raw); err != nil {
 		return nil, fmt.Errorf("listing keys: %w", err)
 	}
-	return out.Data, nil
+	elems, err := unwrapList(raw)
+	if err != nil {
+		return nil, fmt.Errorf("listing keys: GET %s: %w", p, err)
+	}
+	out := make([]KeyInfo, 0, len(elems))
+	for i, e := range elems {
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(e, &obj); err != nil || obj == nil {
+			return nil, fmt.Errorf("listing keys: GET %s: entry %d is %s, not a key object", p, i, jsonKind(e))
+		}
+		k, err := keyInfo(obj)
+		if err != nil {
+			return nil, fmt.Errorf("listing keys: GET %s: entry %d: %w", p, i, err)
+		}
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+// keyInfo reads a key object, in either spelling; one without an id is an
+// error, since every later call names the key by it.
+func keyInfo(obj map[string]json.RawMessage) (KeyInfo, error) {
+	var k KeyInfo
+	if err := decodeCanonical(obj, &k); err != nil {
+		return KeyInfo{}, fmt.Errorf("not a key object: %w", err)
+	}
+	if k.ID == "" {
+		return KeyInfo{}, fmt.Errorf("the key object has no \"id\" (%s)", members(obj))
+	}
+	return k, nil
+}
+
+// readKey reads the key object of a single-key answer, bare or wrapped.
+func readKey(raw []byte) (KeyInfo, map[string]json.RawMessage, map[string]json.RawMessage, error) {
+	obj, outer, err := unwrapObject(raw)
+	if err != nil {
+		return KeyInfo{}, nil, nil, err
+	}
+	k, err := keyInfo(obj)
+	if err != nil && len(obj) == len(outer) { // not wrapped: say what the answer was
+		err = fmt.Errorf("the answer holds no key object (%s; want the key, bare or in \"data\" or \"key\")", members(outer))
+	}
+	return k, obj, outer, err
 }
 
 // Get returns one key by id.
@@ -131,11 +167,15 @@ func (s *KeysService) Get(ctx context.Context, id string) (*KeyInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out KeyInfo
-	if err := s.c.Do(ctx, http.MethodGet, p, nil, &out); err != nil {
+	var raw json.RawMessage
+	if err := s.c.Do(ctx, http.MethodGet, p, nil, &raw); err != nil {
 		return nil, fmt.Errorf("getting key %s: %w", id, err)
 	}
-	return &out, nil
+	k, _, _, err := readKey(raw)
+	if err != nil {
+		return nil, fmt.Errorf("getting key %s: GET %s: %w", id, p, err)
+	}
+	return &k, nil
 }
 
 // Create creates a key and returns it with its secret, shown only this once.
@@ -152,11 +192,11 @@ func (s *KeysService) Create(ctx context.Context, params CreateKeyParams) (*NewK
 	if err != nil {
 		return nil, err
 	}
-	var out newKeyWire
-	if err := s.c.Do(ctx, http.MethodPost, p, params, &out); err != nil {
+	var raw json.RawMessage
+	if err := s.c.Do(ctx, http.MethodPost, p, params, &raw); err != nil {
 		return nil, fmt.Errorf("creating key %q: %w", params.Name, err)
 	}
-	return s.newKey(out, "creating key")
+	return s.newKey(raw, fmt.Sprintf("creating key %q: POST %s", params.Name, p))
 }
 
 // Regenerate issues a new secret for a key, keeping its settings. The old
@@ -169,11 +209,11 @@ func (s *KeysService) Regenerate(ctx context.Context, id string) (*NewKey, error
 	if err != nil {
 		return nil, err
 	}
-	var out newKeyWire
-	if err := s.c.Do(ctx, http.MethodPost, p, nil, &out); err != nil {
+	var raw json.RawMessage
+	if err := s.c.Do(ctx, http.MethodPost, p, nil, &raw); err != nil {
 		return nil, fmt.Errorf("regenerating key %s: %w", id, err)
 	}
-	return s.newKey(out, "regenerating key "+id)
+	return s.newKey(raw, fmt.Sprintf("regenerating key %s: POST %s", id, p))
 }
 
 // Revoke revokes a key; it answers 401 revoked from then on. reason is kept
@@ -196,11 +236,18 @@ func (s *KeysService) revoke(ctx context.Context, id, reason string, opts ...Req
 			Reason string `json:"reason"`
 		}{reason}
 	}
-	var out KeyInfo
-	if err := s.c.DoWith(ctx, http.MethodDelete, p, in, &out, opts...); err != nil {
+	var raw json.RawMessage
+	if err := s.c.DoWith(ctx, http.MethodDelete, p, in, &raw, opts...); err != nil {
 		return nil, fmt.Errorf("revoking key %s: %w", id, err)
 	}
-	return &out, nil
+	if len(bytes.TrimSpace(raw)) == 0 { // a 204: revoked, nothing more said
+		return &KeyInfo{ID: id}, nil
+	}
+	k, _, _, err := readKey(raw)
+	if err != nil {
+		return nil, fmt.Errorf("revoking key %s: DELETE %s succeeded, but: %w", id, p, err)
+	}
+	return &k, nil
 }
 
 // Usage returns the usage of the key with the given id.
@@ -216,25 +263,49 @@ func (s *KeysService) usage(ctx context.Context, id string, opts ...RequestOptio
 	if err != nil {
 		return nil, err
 	}
-	var out KeyUsage
-	if err := s.c.DoWith(ctx, http.MethodGet, p, nil, &out, opts...); err != nil {
+	var raw json.RawMessage
+	if err := s.c.DoWith(ctx, http.MethodGet, p, nil, &raw, opts...); err != nil {
 		return nil, fmt.Errorf("reading usage of key %s: %w", id, err)
 	}
-	return &out, nil
+	return readUsage(raw, "reading usage of key "+id+": GET "+p)
 }
 
-// newKey turns the wire answer of create or regenerate into a NewKey,
-// validating the secret against the service's format.
-func (s *KeysService) newKey(w newKeyWire, what string) (*NewKey, error) {
+// newKey turns the answer of create or regenerate into a NewKey: the key
+// object, bare or wrapped, in either spelling, with its secret inside it or
+// beside it; the secret is validated against the service's format. An
+// answer without an id or a secret is an error that names what it held.
+func (s *KeysService) newKey(raw []byte, what string) (*NewKey, error) {
+	info, obj, outer, err := readKey(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: the key may have been created, but %w", what, err)
+	}
+	secret := secretOf(obj, outer)
+	if secret == "" {
+		return nil, fmt.Errorf("%s: key %s was created, but the answer holds no \"secret\" (%s); the service shows it only once: revoke the key and create another",
+			what, info.ID, members(outer))
+	}
 	format := s.c.Service().KeyFormat
 	if format == nil {
 		format = keys.Opaque
 	}
-	k, err := format.Parse(w.Secret)
+	k, err := format.Parse(secret)
 	if err != nil {
 		return nil, fmt.Errorf("%s: the service returned a secret that is not a valid key: %w", what, err)
 	}
-	return &NewKey{KeyInfo: w.KeyInfo, Secret: k}, nil
+	return &NewKey{KeyInfo: info, Secret: k}, nil
+}
+
+// readUsage reads a usage answer, bare or wrapped, in either spelling.
+func readUsage(raw []byte, what string) (*KeyUsage, error) {
+	obj, _, err := unwrapObject(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	var u KeyUsage
+	if err := decodeCanonical(obj, &u); err != nil {
+		return nil, fmt.Errorf("%s: not a usage object: %w", what, err)
+	}
+	return &u, nil
 }
 
 // Usage returns the calling key's usage.
@@ -243,9 +314,9 @@ func (c *Client) Usage(ctx context.Context) (*KeyUsage, error) {
 	if svc.UsagePath == "" {
 		return nil, fmt.Errorf("apikit: service %q has no usage endpoint (Service.UsagePath is empty)", svc.Name)
 	}
-	var out KeyUsage
-	if err := c.Do(ctx, http.MethodGet, svc.UsagePath, nil, &out); err != nil {
+	var raw json.RawMessage
+	if err := c.Do(ctx, http.MethodGet, svc.UsagePath, nil, &raw); err != nil {
 		return nil, fmt.Errorf("reading usage: %w", err)
 	}
-	return &out, nil
+	return readUsage(raw, "reading usage: GET "+svc.UsagePath)
 }

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -189,8 +190,11 @@ func (s *KeysService) waitQuiet(ctx context.Context, oldID string, opts RotateOp
 // characters, as keys.Key.String does).
 func (s *KeysService) callsWith(ctx context.Context, old KeyInfo) bool {
 	if p := s.c.Service().WhoamiPath; p != "" {
-		var who Identity
-		err := s.c.Do(ctx, http.MethodGet, p, nil, &who)
+		var raw json.RawMessage
+		if err := s.c.Do(ctx, http.MethodGet, p, nil, &raw); err != nil {
+			return false
+		}
+		who, err := readIdentity(raw)
 		return err == nil && who.KeyID == old.ID
 	}
 	cred, err := s.c.Credential(ctx)

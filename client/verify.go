@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -36,12 +37,16 @@ func (c *Client) Verify(ctx context.Context) (*Identity, error) {
 		}
 		return &Identity{CheckedWith: "GET " + svc.VerifyPath}, nil
 	case svc.WhoamiPath != "":
-		var out Identity
-		if err := c.Do(ctx, http.MethodGet, svc.WhoamiPath, nil, &out); err != nil {
+		var raw json.RawMessage
+		if err := c.Do(ctx, http.MethodGet, svc.WhoamiPath, nil, &raw); err != nil {
 			return nil, fmt.Errorf("verifying key: %w", err)
 		}
+		out, err := readIdentity(raw)
+		if err != nil {
+			return nil, fmt.Errorf("verifying key: GET %s: %w", svc.WhoamiPath, err)
+		}
 		out.CheckedWith = "GET " + svc.WhoamiPath
-		return &out, nil
+		return out, nil
 	}
 	return nil, fmt.Errorf("apikit: verifying a %s key: %w (Service.VerifyPath and WhoamiPath are empty), so Verify sends nothing rather than guess an endpoint; "+
 		"make one of your own calls and check its error (a 401 is apierrors.ErrAuthentication), or set VerifyPath on your copy of the profile", svc.Name, ErrNoKeyTest)
