@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/apikit/apikit-go/keys"
 )
@@ -35,6 +36,9 @@ type Scanner struct {
 	// round owns the scanner keeps, so that every key starting in the
 	// region (and the words around a UUID) is whole in the buffer.
 	behind, ahead int
+	// bufs recycles read buffers between scans, so that scanning many
+	// small files does not allocate one per file.
+	bufs sync.Pool
 }
 
 // Option configures a Scanner.
@@ -159,7 +163,13 @@ func (s *Scanner) Scan(ctx context.Context, r io.Reader, fn func(Finding) error)
 		return errors.New("scan: nil callback")
 	}
 	st := &state{s: s, lastNL: -1, line: 1}
-	buf := make([]byte, s.behind+s.chunk+s.ahead)
+	bp, _ := s.bufs.Get().(*[]byte)
+	if bp == nil {
+		b := make([]byte, s.behind+s.chunk+s.ahead)
+		bp = &b
+	}
+	defer s.bufs.Put(bp)
+	buf := *bp
 	n, ownStart := 0, 0
 	eof := false
 	empty := 0

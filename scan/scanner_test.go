@@ -37,7 +37,7 @@ func TestFindingNeverPrintsTheSecret(t *testing.T) {
 		if f == keys.HyperSync {
 			prefix = "ENVIO_API_TOKEN="
 		}
-		in := prefix + k.Reveal() + "\n" + base64.StdEncoding.EncodeToString([]byte(prefix+k.Reveal())) + "\n"
+		in := prefix + k.Reveal() + "\n" + prefix + base64.StdEncoding.EncodeToString([]byte(k.Reveal())) + "\n"
 		s, err := New(WithFormats(acme), WithKeys())
 		if err != nil {
 			t.Fatal(err)

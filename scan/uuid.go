@@ -20,7 +20,18 @@ func (st *state) uuids(b []byte, lo, hi int) {
 			}
 			switch {
 			case kwEnd <= start: // the word before: on the same line or the one above
-				return start-kwEnd <= contextWindow && bytes.Count(b[kwEnd:start], newline) <= 1
+				if start-kwEnd > contextWindow {
+					return false
+				}
+				between := b[kwEnd:start]
+				nl := bytes.IndexByte(between, '\n')
+				if nl < 0 {
+					return true
+				}
+				// The line above names the service, unless it holds a
+				// value of its own (ENVIO_API_TOKEN=<token>, then a
+				// request id on the next line).
+				return bytes.IndexByte(between[nl+1:], '\n') < 0 && !hasValue(between[:nl])
 			case kw >= end: // the word after: on the same line
 				return kw-end <= contextWindow && bytes.IndexByte(b[end:kw], '\n') < 0
 			}
@@ -115,6 +126,22 @@ func (st *state) addUUID(text []byte, off int, enc Encoding) {
 		return
 	}
 	st.hits = append(st.hits, hit{off: off, enc: enc, key: k})
+}
+
+// hasValue reports whether b holds a token-like value: a run of 32 or more
+// characters of base64 (either alphabet), which a UUID is too.
+func hasValue(b []byte) bool {
+	run := 0
+	for _, c := range b {
+		if b64Table[c] >= 0 || c == '=' {
+			if run++; run >= 32 {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
 }
 
 // isUUID reports the 8-4-4-4-12 shape of hex digits.
