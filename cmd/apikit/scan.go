@@ -1,0 +1,314 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/apikit/apikit-go/scan"
+)
+
+// Exit codes of apikit scan, as a pre-commit hook or CI step reads them.
+const (
+	scanClean = 0 // no key found
+	scanFound = 1 // at least one key found
+	scanError = 2 // the scan could not be done (or not all of it)
+)
+
+func newScanCmd() *cobra.Command {
+	var o scanOptions
+	cmd := &cobra.Command{
+		Use:   "scan [PATH...]",
+		Short: "Find leaked API keys in files, a Git repository's history, or what is staged",
+		Long: `Find API keys of every format apikit knows (Hypedata, Hypersave, HopX, HyperSync,
+web3.storage), raw or base64-encoded, in files and folders (default: the
+current directory), in a Git repository's history (--git), or in what is
+staged for the next commit (--staged).
+
+Folders are walked as Git sees them: in a work tree, files .gitignore ignores
+are skipped. Binary files (a NUL byte in their first 8000) are skipped. A UUID
+counts as a HyperSync token only next to a word naming it (ENVIO_API_TOKEN=,
+"hypersync", "envio"); placeholders and the vendors' documentation examples
+are not reported.
+
+Each finding is printed as
+  path:line:col: <service> <redacted key> (<fingerprint>)
+never with the key itself; --json prints one JSON object per line (path, line,
+column, service, redacted, fingerprint, encoding, commit), --sarif a SARIF
+2.1.0 log for GitHub code scanning.
+
+Exit codes: 0 no key found, 1 keys found, 2 the scan failed (a path that
+cannot be read, not a Git repository).`,
+		Example: `  apikit scan                      # the current directory
+  apikit scan --git .              # every commit of the repository
+  apikit scan --staged             # what the next commit adds (the pre-commit hook runs this)
+  apikit scan --sarif . > apikit.sarif
+  apikit scan install-hook         # refuse commits that add a key`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.json, _ = cmd.Flags().GetBool("json")
+			return o.run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.git, "git", false, "scan the history of the Git repository at PATH: every line every commit added")
+	f.BoolVar(&o.staged, "staged", false, "scan the lines staged for the next commit in the repository at PATH")
+	f.BoolVar(&o.sarif, "sarif", false, "print a SARIF 2.1.0 log (for GitHub code scanning) instead of lines")
+	f.BoolVar(&o.examples, "examples", false, "also report the keys vendors publish as examples, marked")
+	cmd.AddCommand(newInstallHookCmd())
+	return cmd
+}
+
+type scanOptions struct {
+	git, staged, sarif, json, examples bool
+}
+
+// scanRun is one apikit scan: its scanner, its output and its tally.
+type scanRun struct {
+	o       scanOptions
+	s       *scan.Scanner
+	out     io.Writer
+	errw    io.Writer
+	found   int
+	errs    int
+	results []sarifResult
+}
+
+func (o scanOptions) run(ctx context.Context, out, errw io.Writer, args []string) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	switch {
+	case o.git && o.staged:
+		return withCode(scanError, errors.New("--git and --staged: choose one (history, or what is staged)"))
+	case o.json && o.sarif:
+		return withCode(scanError, errors.New("--json and --sarif: choose one output format"))
+	}
+	opts := []scan.Option{}
+	if o.examples {
+		opts = append(opts, scan.WithExamples())
+	}
+	s, err := scan.New(opts...)
+	if err != nil {
+		return withCode(scanError, err)
+	}
+	r := &scanRun{o: o, s: s, out: out, errw: errw}
+	if len(args) == 0 {
+		args = []string{"."}
+	}
+	for _, p := range args {
+		switch {
+		case o.git:
+			err = r.history(ctx, p)
+		case o.staged:
+			err = r.stagedLines(ctx, p)
+		default:
+			err = r.path(ctx, p)
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return withCode(scanError, ctx.Err())
+			}
+			return withCode(scanError, err)
+		}
+	}
+	if o.sarif {
+		if err := writeSARIF(out, r.results); err != nil {
+			return withCode(scanError, err)
+		}
+	}
+	switch {
+	case r.errs > 0:
+		return withCode(scanError, silentError{fmt.Sprintf("%d paths could not be scanned", r.errs)})
+	case r.found > 0:
+		fmt.Fprintf(errw, "apikit: %d %s found: revoke or rotate each (apikit keys rotate <service>), then remove it from the files and the history\n",
+			r.found, plural(r.found, "key", "keys"))
+		return withCode(scanFound, silentError{"keys found"})
+	}
+	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// report prints one finding at path (in commit, for history).
+func (r *scanRun) report(path, commit string, f scan.Finding) error {
+	r.found++
+	switch {
+	case r.o.sarif:
+		r.results = append(r.results, sarifResult{path: path, commit: commit, f: f})
+		return nil
+	case r.o.json:
+		v := struct {
+			Path        string `json:"path"`
+			Line        int    `json:"line"`
+			Column      int    `json:"column"`
+			Service     string `json:"service"`
+			Redacted    string `json:"redacted"`
+			Fingerprint string `json:"fingerprint"`
+			Encoding    string `json:"encoding"`
+			Commit      string `json:"commit,omitempty"`
+			Example     bool   `json:"example,omitempty"`
+		}{filepath.ToSlash(path), f.Line, f.Column, f.Service, f.Redacted, f.Fingerprint, f.Encoding.String(), commit, f.Example}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(r.out, "%s\n", b)
+		return err
+	}
+	line := fmt.Sprintf("%s:%d:%d: %s %s (%s)", path, f.Line, f.Column, f.Service, f.Redacted, f.Fingerprint)
+	if f.Encoding != scan.Raw {
+		line += " " + f.Encoding.String()
+	}
+	if f.Example {
+		line += " example"
+	}
+	if commit != "" {
+		line += " in commit " + commit[:min(12, len(commit))]
+	}
+	_, err := fmt.Fprintln(r.out, line)
+	return err
+}
+
+// fail notes a path that could not be scanned and goes on with the others.
+func (r *scanRun) fail(err error) {
+	r.errs++
+	fmt.Fprintf(r.errw, "apikit: %s\n", scrub(err.Error()))
+}
+
+// path scans a file, or every file of a folder.
+func (r *scanRun) path(ctx context.Context, p string) error {
+	st, err := os.Stat(p)
+	if err != nil {
+		return fmt.Errorf("scanning %s: %w", p, err)
+	}
+	if !st.IsDir() {
+		return r.file(ctx, p)
+	}
+	files, err := listFiles(ctx, p)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if err := r.file(ctx, f); err != nil {
+			if ctx.Err() != nil {
+				return err
+			}
+			r.fail(err)
+		}
+	}
+	return nil
+}
+
+// binarySniff is how much of a file is read to tell binary from text, as
+// Git does: a NUL byte in it means binary.
+const binarySniff = 8000
+
+// file scans one file, unless it is binary or not a regular file.
+func (r *scanRun) file(ctx context.Context, p string) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return fmt.Errorf("scanning %s: %w", p, err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil // a FIFO, a device: nothing to read without blocking
+	}
+	br := bufio.NewReaderSize(f, 64<<10)
+	head, err := br.Peek(binarySniff)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return fmt.Errorf("scanning %s: %w", p, err)
+	}
+	if bytes.IndexByte(head, 0) >= 0 {
+		return nil
+	}
+	if err := r.s.Scan(ctx, br, func(fd scan.Finding) error { return r.report(p, "", fd) }); err != nil {
+		return fmt.Errorf("scanning %s: %w", p, err)
+	}
+	return nil
+}
+
+// listFiles returns the files under dir: as Git lists them (tracked, and
+// untracked but not ignored) in a work tree, else every file but .git's.
+func listFiles(ctx context.Context, dir string) ([]string, error) {
+	if inWorkTree(ctx, dir) {
+		out, err := gitOutput(ctx, dir, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+		if err != nil {
+			return nil, err
+		}
+		var files []string
+		seen := map[string]bool{}
+		for _, rel := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
+			if rel == "" || seen[rel] {
+				continue
+			}
+			seen[rel] = true
+			p := filepath.Join(dir, filepath.FromSlash(rel))
+			if st, err := os.Lstat(p); err == nil && st.Mode().IsRegular() {
+				files = append(files, p) // a tracked file deleted since is gone, not an error
+			}
+		}
+		return files, nil
+	}
+	ign := newIgnorer(dir)
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if d.IsDir() {
+			if d.Name() == ".git" || (rel != "." && ign.ignored(rel, true)) {
+				return filepath.SkipDir
+			}
+			ign.load(p, rel)
+			return nil
+		}
+		if d.Type().IsRegular() && !ign.ignored(rel, false) {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing %s: %w", dir, err)
+	}
+	return files, nil
+}
+
+// inWorkTree reports whether dir is inside a Git work tree (and git runs).
+func inWorkTree(ctx context.Context, dir string) bool {
+	out, err := gitOutput(ctx, dir, "rev-parse", "--is-inside-work-tree")
+	return err == nil && strings.TrimSpace(string(out)) == "true"
+}
+
+// gitOutput runs git in dir and returns what it printed; its error says
+// what git said.
+func gitOutput(ctx context.Context, dir string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return nil, fmt.Errorf("git %s in %s: %s", args[0], dir, msg)
+	}
+	return out, nil
+}

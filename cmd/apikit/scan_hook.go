@@ -1,0 +1,73 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// hookMarker identifies a pre-commit hook apikit wrote, so that it can be
+// replaced without --force.
+const hookMarker = "# installed by apikit scan install-hook"
+
+func newInstallHookCmd() *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "install-hook",
+		Short: "Install a Git pre-commit hook that refuses commits adding a key",
+		Long: `Install a pre-commit hook in the current Git repository that runs
+apikit scan --staged: a commit whose staged lines add a key is refused, with
+where the key is. An existing hook that apikit did not write is kept unless
+--force is given; add "apikit scan --staged" to it instead.
+
+git commit --no-verify skips the hook, for the rare commit that must.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			out, err := gitOutput(ctx, ".", "rev-parse", "--git-path", "hooks")
+			if err != nil {
+				return withCode(scanError, fmt.Errorf("install-hook must run in a Git repository: %w", err))
+			}
+			dir := strings.TrimSpace(string(out))
+			hook := filepath.Join(dir, "pre-commit")
+			old, err := os.ReadFile(hook)
+			switch {
+			case err == nil && !strings.Contains(string(old), hookMarker) && !force:
+				return withCode(scanError, fmt.Errorf("%s exists and apikit did not write it: add the line `apikit scan --staged` to it, or run apikit scan install-hook --force to replace it", hook))
+			case err != nil && !errors.Is(err, os.ErrNotExist):
+				return withCode(scanError, fmt.Errorf("reading %s: %w", hook, err))
+			}
+			exe, err := os.Executable()
+			if err != nil {
+				exe = "apikit"
+			} else if p, err := filepath.EvalSymlinks(exe); err == nil {
+				exe = p
+			}
+			script := "#!/bin/sh\n" + hookMarker + "\n" +
+				"# Refuses a commit whose staged lines add an API key. Skip once with git commit --no-verify.\n" +
+				"exec " + shellQuote(exe) + " scan --staged\n"
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return withCode(scanError, err)
+			}
+			if err := os.WriteFile(hook, []byte(script), 0o755); err != nil {
+				return withCode(scanError, fmt.Errorf("writing %s: %w", hook, err))
+			}
+			if err := os.Chmod(hook, 0o755); err != nil {
+				return withCode(scanError, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "installed %s: a commit that adds a key is refused (git commit --no-verify skips the check)\n", hook)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&force, "force", false, "replace a pre-commit hook apikit did not write")
+	return cmd
+}
+
+// shellQuote quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
