@@ -10,11 +10,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
 
 	apierrors "github.com/apikit/apikit-go/errors"
+	"github.com/apikit/apikit-go/internal/redact"
 	"github.com/apikit/apikit-go/internal/retryafter"
 	"github.com/apikit/apikit-go/pacing"
 )
@@ -223,12 +225,39 @@ func (k *call) decode(resp *http.Response) *apierrors.Error {
 	}
 	resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
+	var e *apierrors.Error
 	if k.key == nil {
-		return apierrors.Decode(resp.StatusCode, resp.Header, body)
+		e = apierrors.Decode(resp.StatusCode, resp.Header, body)
+	} else {
+		// Scrubbed before the text is cut to its bound, so not even a piece
+		// of the key survives at the cut.
+		e = k.key.red.Decode(resp.StatusCode, resp.Header, body)
 	}
-	// Scrubbed before the text is cut to its bound, so not even a piece of
-	// the key survives at the cut.
-	return k.key.red.Decode(resp.StatusCode, resp.Header, body)
+	if resp.Request != nil && resp.Request.URL != nil && !k.c.sameOrigin(resp.Request) {
+		k.redirected(e, resp.Request.URL)
+	}
+	return e
+}
+
+// redirected marks e as the answer of another host, reached by a redirect,
+// which never got the key (authTransport strips it): its auth failure is
+// not the key's, so a key-specific code (unknown_key, revoked, ...) gives
+// way to the status's generic one, and the client neither blames the key
+// nor asks its source for another.
+func (k *call) redirected(e *apierrors.Error, u *url.URL) {
+	e.Redirected = redact.URL(u)
+	if k.key != nil {
+		e.Redirected = k.key.red.Redact(e.Redirected)
+	}
+	switch e.StatusCode {
+	case http.StatusUnauthorized:
+		e.Code = apierrors.CodeUnauthenticated
+	case http.StatusForbidden:
+		e.Code = apierrors.CodePermissionDenied
+	case http.StatusPaymentRequired:
+		e.Code = apierrors.CodePaymentRequired
+	}
+	e.RequiredScope, e.RevokedAt, e.Reason = "", time.Time{}, ""
 }
 
 // ErrResponseTooLarge is returned by Do when a success body is larger than

@@ -34,6 +34,14 @@ type Error struct {
 	// It is "" when the failure was not retryable at all.
 	NotRetried string
 
+	// Redirected is set when the answer came from another host than the
+	// API's own, after a redirect: that URL, with query values redacted.
+	// The client sends the key only to the API's own host, so that host
+	// never got it, and its 401 or 403 says nothing about the key: Code is
+	// then the status's generic code (RawCode keeps the server's), and the
+	// text says what happened instead of blaming the key.
+	Redirected string
+
 	// Body is the response body as received, up to MaxBodyBytes, with the
 	// request's key (whole, encoded, or any run of 8 bytes of it) replaced by "REDACTED": for
 	// what the SDK does not model, such as a 422's field errors. It is not
@@ -68,7 +76,7 @@ func (e *Error) Error() string {
 	if e.Reason != "" {
 		fmt.Fprintf(&b, "; reason: %s", e.Reason)
 	}
-	if h := hint(e.Code); h != "" {
+	if h := e.Hint(); h != "" {
 		b.WriteString(" — ")
 		b.WriteString(h)
 	}
@@ -141,7 +149,13 @@ func (e *Error) Temporary() bool {
 
 // Hint says, in a few words, what a person can do about the error; "" when
 // there is nothing specific to say.
-func (e *Error) Hint() string { return hint(e.Code) }
+func (e *Error) Hint() string {
+	if e.Redirected != "" {
+		return "answered by " + e.Redirected + ", where the API redirected the request; the key is sent only to the API's own host, " +
+			"so it was deliberately not sent there: if the API has moved, set the base URL to its new host"
+	}
+	return hint(e.Code)
+}
 
 // RetryAfter returns how long the server asked the caller to wait before
 // trying again, when err is or wraps an *Error that carries such a hint.
