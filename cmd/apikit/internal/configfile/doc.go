@@ -57,6 +57,9 @@ func Parse(b []byte) (d *Doc, err error) {
 		return newEmpty(&root), nil
 	}
 	top := root.Content[0]
+	if err := noRepeats(top, 0); err != nil {
+		return nil, err
+	}
 	if top.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("line %d: the file should be a mapping with a profiles: key", top.Line)
 	}
@@ -65,19 +68,50 @@ func Parse(b []byte) (d *Doc, err error) {
 		if p.Kind != yaml.MappingNode && !isNull(p) {
 			return nil, fmt.Errorf("line %d: profiles should be a mapping of profile names", p.Line)
 		}
-		for i := 0; p.Kind == yaml.MappingNode && i+1 < len(p.Content); i += 2 {
+		toMapping(p)
+		for i := 0; i+1 < len(p.Content); i += 2 {
 			prof := p.Content[i+1]
 			if prof.Kind != yaml.MappingNode && !isNull(prof) {
 				return nil, fmt.Errorf("line %d: a profile should be a mapping of service names", prof.Line)
 			}
-			for j := 0; prof.Kind == yaml.MappingNode && j+1 < len(prof.Content); j += 2 {
-				if s := prof.Content[j+1]; s.Kind != yaml.MappingNode && !isNull(s) {
+			toMapping(prof)
+			for j := 0; j+1 < len(prof.Content); j += 2 {
+				s := prof.Content[j+1]
+				if s.Kind != yaml.MappingNode && !isNull(s) {
 					return nil, fmt.Errorf("line %d: a service should be a mapping of settings (api_key, api_key_command, base_url)", s.Line)
 				}
+				toMapping(s)
 			}
 		}
 	}
 	return d, nil
+}
+
+// noRepeats reports a key repeated in a mapping: an edit would change the
+// first and the SDK refuses the file anyway.
+func noRepeats(n *yaml.Node, depth int) error {
+	if depth > 64 {
+		return fmt.Errorf("line %d: nested too deep", n.Line)
+	}
+	if n.Kind == yaml.MappingNode {
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode {
+				return fmt.Errorf("line %d: a key must be a plain name, not a list or mapping", k.Line)
+			}
+			if seen[k.Value] {
+				return fmt.Errorf("line %d: a key is repeated", k.Line)
+			}
+			seen[k.Value] = true
+		}
+	}
+	for _, c := range n.Content {
+		if err := noRepeats(c, depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // newEmpty returns a document holding an empty mapping, keeping the
@@ -94,6 +128,16 @@ func newEmpty(root *yaml.Node) *Doc {
 		}
 	}
 	return &Doc{root: doc}
+}
+
+// toMapping turns a null node (a profile or service left empty) into an
+// empty mapping in place, keeping its comments, so that it renders as {}
+// and takes edits.
+func toMapping(n *yaml.Node) {
+	if isNull(n) {
+		*n = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Style: yaml.FlowStyle, Line: n.Line, Column: n.Column,
+			HeadComment: n.HeadComment, LineComment: n.LineComment, FootComment: n.FootComment}
+	}
 }
 
 func emptyDoc(n *yaml.Node) bool {
@@ -151,6 +195,9 @@ func child(m *yaml.Node, key string) *yaml.Node {
 	if v := lookup(m, key); v != nil {
 		if isNull(v) {
 			*v = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", HeadComment: v.HeadComment, LineComment: v.LineComment}
+		}
+		if v.Style == yaml.FlowStyle && len(v.Content) == 0 {
+			v.Style = 0 // an empty {} that now gets content: block style, as the rest of the file
 		}
 		return v
 	}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -74,6 +75,7 @@ func Update(ctx context.Context, path string, edit func(*Doc) error) error {
 	}
 	defer lock.Unlock() //nolint:errcheck // closing the descriptor releases the lock
 
+	removeStale(target)
 	d, _, err := Load(target)
 	if err != nil {
 		return err
@@ -110,6 +112,24 @@ func writeAtomic(target, path string, b []byte) error {
 		return fmt.Errorf("replacing the config file %s: %w", path, err)
 	}
 	return syncDir(filepath.Dir(target))
+}
+
+// removeStale deletes the temporary files of writers killed before their
+// rename (".config.yaml" and digits, renameio's names). Only the holder of
+// the lock writes one, and the caller holds it, so every such file is a
+// dead writer's.
+func removeStale(target string) {
+	prefix := "." + filepath.Base(target)
+	entries, err := os.ReadDir(filepath.Dir(target))
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), prefix)
+		if ok && rest != "" && strings.Trim(rest, "0123456789") == "" && e.Type().IsRegular() {
+			os.Remove(filepath.Join(filepath.Dir(target), e.Name()))
+		}
+	}
 }
 
 // syncDir makes a rename in dir durable.
