@@ -52,7 +52,7 @@ func run(args []string) int {
 	fs.StringVar(&o.section, "section", "current", "the name of the generated section in -doc (e.g. current, baseline)")
 	fs.StringVar(&o.note, "note", "", "a line about this run for -doc (e.g. which SDK commit was measured)")
 	fs.StringVar(&o.command, "command", "", "the command to print as this run's (default: this program's arguments)")
-	fs.IntVar(&o.parallel, "parallel", 0, "how many cells run at once (0: all; each cell has its own key, so its own bucket at nginx)")
+	fs.IntVar(&o.parallel, "parallel", 0, "how many cells run at once (0: all the apikit cells, then all the reference ones; each cell has its own key, so its own bucket at nginx)")
 	fs.BoolVar(&o.reportOnly, "report-only", false, "exit 0 when a target is missed (harness failures still exit 2)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -119,6 +119,32 @@ func matrix(short bool) []cell {
 	return cells
 }
 
+// batches groups the cells (by index) into the sets that run at once: the
+// apikit cells first, then the reference clients, whose herds (hundreds of
+// requests and connections a second) would otherwise share the machine with
+// the paced cells; each set in chunks of parallel cells (0: no limit).
+func batches(cells []cell, parallel int) [][]int {
+	var apikit, refs []int
+	for i, c := range cells {
+		if c.Kind == clientAPIKit {
+			apikit = append(apikit, i)
+		} else {
+			refs = append(refs, i)
+		}
+	}
+	var out [][]int
+	for _, set := range [][]int{apikit, refs} {
+		n := parallel
+		if n <= 0 || n > len(set) {
+			n = len(set)
+		}
+		for lo := 0; lo < len(set); lo += n {
+			out = append(out, set[lo:min(lo+n, len(set))])
+		}
+	}
+	return out
+}
+
 // measure runs the matrix against a fresh nginx and returns the results and
 // the report (the terminal table, and with -doc the file written).
 func measure(ctx context.Context, o options) ([]result, string, error) {
@@ -141,16 +167,13 @@ func measure(ctx context.Context, o options) ([]result, string, error) {
 	machine := describeMachine(g.nginxBinary)
 	fmt.Printf("pacing: %d cells against nginx on %s (blind) and %s (headers); %s\n", len(cells), g.blindURL, g.headersURL, machine)
 
+	probeCtx, stopProbe := context.WithCancel(ctx)
+	probe := startJitterProbe(probeCtx)
 	results := make([]result, len(cells))
-	batch := o.parallel
-	if batch <= 0 || batch > len(cells) {
-		batch = len(cells)
-	}
-	for lo := 0; lo < len(cells); lo += batch {
-		hi := min(lo+batch, len(cells))
+	for _, batch := range batches(cells, o.parallel) {
 		start := make(chan struct{})
 		var wg sync.WaitGroup
-		for i := lo; i < hi; i++ {
+		for _, i := range batch {
 			base := g.blindURL
 			if cells[i].Mode == modeHeaders {
 				base = g.headersURL
@@ -164,9 +187,13 @@ func measure(ctx context.Context, o options) ([]result, string, error) {
 		close(start)
 		wg.Wait()
 		if err := ctx.Err(); err != nil {
+			stopProbe()
+			probe.wait()
 			return nil, "", fmt.Errorf("interrupted: %w", err)
 		}
 	}
+	stopProbe()
+	jitter := probe.wait()
 
 	// Stop nginx before reading its logs: a line is written after its
 	// answer is sent, so only a stopped nginx has surely written them all.
@@ -187,9 +214,9 @@ func measure(ctx context.Context, o options) ([]result, string, error) {
 		return nil, "", fmt.Errorf("nginx logged %d requests for %s, which no cell sent", len(entries), path)
 	}
 
-	report := table(results)
+	report := table(results) + jitter + "\n"
 	if o.doc != "" {
-		info := runInfo{Section: o.section, When: began, Machine: machine, Command: o.command, Note: o.note}
+		info := runInfo{Section: o.section, When: began, Machine: machine, Command: o.command, Note: o.note, Jitter: jitter}
 		section := markdown(info, results)
 		if err := leakCheck(ks, access, errorLog, []byte(report), []byte(section)); err != nil {
 			return nil, "", err
@@ -244,6 +271,16 @@ func describeMachine(nginxBin string) string {
 			load = fmt.Sprintf(", load average %s %s %s at start", f[0], f[1], f[2])
 		}
 	}
-	return fmt.Sprintf("%s/%s, %d CPUs (%s), %s, %s%s",
-		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpu, runtime.Version(), nginxVersion(nginxBin), load)
+	nice := ""
+	if b, err := os.ReadFile("/proc/self/stat"); err == nil {
+		// Fields after the command name (which is in parentheses and may
+		// hold spaces): state is the 3rd field, nice the 19th.
+		if i := bytes.LastIndexByte(b, ')'); i >= 0 {
+			if f := strings.Fields(string(b[i+1:])); len(f) > 16 {
+				nice = ", nice " + f[16]
+			}
+		}
+	}
+	return fmt.Sprintf("%s/%s, %d CPUs (%s), %s, %s%s%s",
+		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpu, runtime.Version(), nginxVersion(nginxBin), load, nice)
 }

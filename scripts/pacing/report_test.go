@@ -236,3 +236,46 @@ func TestMatrix(t *testing.T) {
 		t.Errorf("the short matrix's longest cell needs %s at the limit; CI wants it short", limit)
 	}
 }
+
+func TestSummarizeLateness(t *testing.T) {
+	var late []time.Duration
+	for i := range 100 {
+		late = append(late, time.Duration(i)*100*time.Microsecond)
+	}
+	got := summarizeLateness(late)
+	want := "timer lateness during the run p50 5.0 ms, p99 9.9 ms, max 9.9 ms (100 wake-ups of a 10 ms sleep)"
+	if got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	if got := summarizeLateness(nil); got != "timer lateness not measured" {
+		t.Errorf("no samples: %q", got)
+	}
+}
+
+func TestBatches(t *testing.T) {
+	cells := matrix(false)
+	got := batches(cells, 0)
+	if len(got) != 2 || len(got[0]) != 12 || len(got[1]) != 8 {
+		t.Fatalf("parallel 0: batches of %v, want 12 apikit cells then 8 reference ones", got)
+	}
+	for _, i := range got[0] {
+		if cells[i].Kind != clientAPIKit {
+			t.Errorf("cell %s in the apikit batch", cells[i].id())
+		}
+	}
+	seen := map[int]bool{}
+	for _, b := range batches(cells, 5) {
+		if len(b) > 5 {
+			t.Errorf("parallel 5: a batch of %d", len(b))
+		}
+		for _, i := range b {
+			seen[i] = true
+		}
+	}
+	if len(seen) != len(cells) {
+		t.Errorf("parallel 5: %d cells run, want %d", len(seen), len(cells))
+	}
+	if got := batches(matrix(true), 0); len(got) != 1 {
+		t.Errorf("short: %d batches, want 1 (no reference cells)", len(got))
+	}
+}
