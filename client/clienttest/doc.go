@@ -35,7 +35,10 @@
 //	srv.Handle("POST /v1/sandboxes/{id}/commands", clienttest.Endpoint{Scope: "exec", Cost: 1, Handler: h})
 //
 // For time-dependent behaviour (expiry, rate windows) pass WithClock with a
-// *FakeClock and Advance it instead of sleeping. Requests returns the
+// *FakeClock and Advance it instead of sleeping. Rate limits are counted in
+// fixed windows of that clock (per second, per hour, per month), counting
+// only requests that pass every other check; docs/PROTOCOL.md, "Rate
+// windows", says how each window starts and what a 429 carries. Requests returns the
 // request log (never a secret) to assert on; JobsProcessed counts the
 // non-idempotent work actually done. HyperSync serves keyless callers after
 // AllowKeyless, to test a client built with client.WithoutKey.
