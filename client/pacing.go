@@ -252,6 +252,15 @@ func (k *call) acquireRetry(ctx context.Context) bool {
 	return false
 }
 
+// gateHint is how long a 429 closes the key's gate: the server's hint, or
+// without one (or with "now") the first retry wait (WithRetryWait).
+func (k *call) gateHint(hint time.Duration) time.Duration {
+	if hint > 0 {
+		return hint
+	}
+	return k.c.waitMin
+}
+
 // settle reports the attempt's answer to the pacer, once.
 func (k *call) settle(ctx context.Context, status int, hint time.Duration, h http.Header) {
 	r := k.res

@@ -8,25 +8,30 @@ import (
 	"github.com/apikit/apikit-go/pacing"
 )
 
-// A known limit of 5 requests a second: slots are booked about 206 ms apart
-// (the limit less pacing.Margin), and a caller that cannot wait for its slot
-// is told at once.
+// A known limit of 5 requests a second: slots are about 206 ms apart (the
+// limit less pacing.Margin). A slot further ahead than the caller can wait
+// is refused at once; one still far off is not booked yet (the caller asks
+// again after Delay), so that a change of rate reaches it.
 func ExampleNew() {
 	clk := time.Date(2027, 1, 1, 12, 0, 0, 0, time.UTC)
 	p := pacing.New(pacing.WithClock(func() time.Time { return clk }))
 	ctx := context.Background()
 	lim := pacing.Limit{PerSecond: 5, Burst: 1}
 
-	for i := 0; i < 2; i++ {
-		r, _ := p.Reserve(ctx, "fp_0123456789ab", lim, time.Minute)
-		fmt.Println("booked:", r.OK, "wait:", r.Delay.Round(time.Millisecond))
-	}
-	r, _ := p.Reserve(ctx, "fp_0123456789ab", lim, 100*time.Millisecond)
+	r, _ := p.Reserve(ctx, "fp_0123456789ab", lim, time.Minute)
+	fmt.Println("booked:", r.OK, "wait:", r.Delay.Round(time.Millisecond))
+	r, _ = p.Reserve(ctx, "fp_0123456789ab", lim, time.Minute)
+	fmt.Println("booked:", r.OK, "ask again in:", r.Delay.Round(time.Millisecond))
+	clk = clk.Add(r.Delay)
+	r, _ = p.Reserve(ctx, "fp_0123456789ab", lim, time.Minute)
+	fmt.Println("booked:", r.OK, "wait:", r.Delay.Round(time.Millisecond))
+	r, _ = p.Reserve(ctx, "fp_0123456789ab", lim, 100*time.Millisecond)
 	fmt.Println("booked:", r.OK, "wait needed:", r.Delay.Round(time.Millisecond))
 	// Output:
 	// booked: true wait: 0s
-	// booked: true wait: 206ms
-	// booked: false wait needed: 412ms
+	// booked: false ask again in: 103ms
+	// booked: true wait: 103ms
+	// booked: false wait needed: 309ms
 }
 
 // A 429 closes the key's gate for the server's hint: every caller, new ones

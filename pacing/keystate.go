@@ -15,18 +15,26 @@ const (
 	// minRate is the lowest rate the pacer learns down to.
 	minRate = 0.05
 	// slowStartStep is what each success adds to the rate (requests a
-	// second) until the first cut: the rate grows by half each second.
-	slowStartStep = 0.5
+	// second) until the first cut: the rate grows e-fold each second.
+	slowStartStep = 1.0
 	// probeStep is what each success adds once the rate is back near its
 	// last peak: one percent a second, whatever the rate.
 	probeStep = 0.01
 	// recoverShare is the share of the distance back to the peak each
 	// success recovers after a cut.
 	recoverShare = 0.1
+	// recoverTo is how close to the last peak the rate recovers quickly;
+	// past it, it probes at probeStep.
+	recoverTo = 0.9
 	// cutLow and cutHigh bound a cut: to the rate at which successes were
 	// observed, but to no less than half and no more than 90% of the rate
 	// that was refused.
 	cutLow, cutHigh = 0.5, 0.9
+	// extraStep widens the margin under a known or announced limit on each
+	// 429, up to extraMax; every narrowEvery successes narrow it by
+	// extraStep/6.
+	extraStep, extraMax = 0.03, 0.15
+	narrowEvery         = 10
 	// minHorizon is the least distance ahead a slot may be booked.
 	minHorizon = 50 * time.Millisecond
 	// successWindow is how far back observed successes count.
@@ -52,9 +60,17 @@ type keyState struct {
 	succN   int       // how many of succ are set
 	succAt  int       // next index to write
 	peak    float64   // the rate refused at the last cut; 0 before the first (slow start)
+	floor   float64   // one request per hint of the latest 429: the least rate learning goes down to
 	cutGate time.Time // slots before this were booked before the last cut
 
 	window time.Duration // the longest X-RateLimit-Reset seen: the quota's window
+
+	// A known or announced limit is paced at base less Margin less extra:
+	// each 429 it still gets (a late wake-up makes two requests closer
+	// than their slots) widens the margin, successes narrow it slowly.
+	base      float64
+	extra     float64
+	sinceWide int // successes since extra last changed
 }
 
 // events holds the (at most two) events of one report without allocating.
@@ -96,8 +112,8 @@ func (s *keyState) setKnown(fp string, lim Limit) (Event, bool) {
 	if !lim.Known() || lim == s.known {
 		return Event{}, false
 	}
-	s.known = lim
-	ev, ok := s.setRate(lim.PerSecond*(1-Margin), lim.Burst, SourceKnown,
+	s.known, s.base = lim, lim.PerSecond
+	ev, ok := s.setRate(s.limited(), lim.Burst, SourceKnown,
 		fmt.Sprintf("known limit %g/s, burst %d", lim.PerSecond, max(lim.Burst, 1)))
 	ev.Key = fp
 	return ev, ok
@@ -107,7 +123,7 @@ func (s *keyState) setKnown(fp string, lim Limit) (Event, bool) {
 // enough that a caller is never kept from the next free slot, near enough
 // that a change of rate reaches the callers still waiting.
 func (s *keyState) horizon() time.Duration {
-	return max(2*s.interval, minHorizon)
+	return max(s.interval/2, minHorizon)
 }
 
 func (s *keyState) reserve(now time.Time, maxWait time.Duration) Reservation {
@@ -161,10 +177,19 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 		if hint <= 0 {
 			hint = defaultGate
 		}
-		if s.src == SourceNone || s.src == SourceLearned && !slot.Before(s.cutGate) {
+		// A server that asks for a wait of hint takes at least one request
+		// per hint: learning never spaces callers further apart.
+		s.floor = 1 / hint.Seconds()
+		switch {
+		case slot.Before(s.cutGate) && s.src != SourceNone:
+			// Booked before the last cut: the same episode.
+		case s.src == SourceNone || s.src == SourceLearned:
 			if ev, ok := s.cut(now); ok {
 				evs.add(ev)
 			}
+			s.cutGate = now.Add(hint)
+		default:
+			s.widen(true)
 			s.cutGate = now.Add(hint)
 		}
 		if ev, ok := s.closeGate(now, now.Add(hint), "429"); ok {
@@ -181,8 +206,11 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 				evs.add(ev)
 			}
 		}
-		if s.src == SourceLearned {
+		switch s.src {
+		case SourceLearned:
 			s.probe()
+		case SourceKnown, SourceHeaders:
+			s.widen(false)
 		}
 	}
 	return evs
@@ -218,11 +246,12 @@ func (s *keyState) fromHeaders(limit int, reset time.Duration) (Event, bool) {
 	if reset > s.window {
 		s.window = reset
 	}
-	rate := float64(limit) / s.window.Seconds() * (1 - Margin)
-	if s.src == SourceHeaders && math.Abs(rate-s.rate) < 0.001*s.rate {
+	base := float64(limit) / s.window.Seconds()
+	if s.src == SourceHeaders && math.Abs(base-s.base) < 0.001*s.base {
 		return Event{}, false
 	}
-	return s.setRate(rate, 1, SourceHeaders, fmt.Sprintf("X-RateLimit-Limit %d per %s", limit, s.window))
+	s.base = base
+	return s.setRate(s.limited(), 1, SourceHeaders, fmt.Sprintf("X-RateLimit-Limit %d per %s", limit, s.window))
 }
 
 func (s *keyState) recordSuccess(now time.Time) {
@@ -260,11 +289,11 @@ func (s *keyState) cut(now time.Time) (Event, bool) {
 	est := s.observed(now)
 	if s.src == SourceNone {
 		s.peak = 0
-		return s.setRate(max(est, firstGuess), 1, SourceLearned, "first 429")
+		return s.setRate(max(est, firstGuess, s.floor), 1, SourceLearned, "first 429")
 	}
 	prev := s.rate
 	s.peak = prev
-	return s.setRate(min(max(est, prev*cutLow), prev*cutHigh), 1, SourceLearned, "429")
+	return s.setRate(max(min(max(est, prev*cutLow), prev*cutHigh), s.floor), 1, SourceLearned, "429")
 }
 
 // probe raises a learned rate after a success: fast before the first cut
@@ -274,10 +303,33 @@ func (s *keyState) probe() {
 	switch {
 	case s.peak == 0:
 		r += slowStartStep
-	case r < s.peak*(1-Margin):
-		r += max((s.peak*(1-Margin)-r)*recoverShare, probeStep)
+	case r < s.peak*recoverTo:
+		r += max((s.peak*recoverTo-r)*recoverShare, probeStep)
 	default:
 		r += probeStep
 	}
 	s.setRate(r, 1, SourceLearned, "probe")
+}
+
+// limited is the rate that keeps under a known or announced limit.
+func (s *keyState) limited() float64 {
+	return s.base * (1 - Margin - s.extra)
+}
+
+// widen widens the margin under a known or announced limit after a 429,
+// or narrows it a little after enough successes.
+func (s *keyState) widen(refused bool) {
+	switch {
+	case refused:
+		s.extra = min(s.extra+extraStep, extraMax)
+	case s.extra == 0:
+		return
+	default:
+		if s.sinceWide++; s.sinceWide < narrowEvery {
+			return
+		}
+		s.extra = max(s.extra-extraStep/6, 0)
+	}
+	s.sinceWide = 0
+	s.setRate(s.limited(), s.burst, s.src, "margin")
 }
