@@ -41,10 +41,20 @@ func OS(timeout time.Duration) Store {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	return osStore{timeout: timeout}
+	return osStore{timeout: timeout, after: afterTimer}
 }
 
-type osStore struct{ timeout time.Duration }
+type osStore struct {
+	timeout time.Duration
+	// after starts the bound; a test seam for a fake clock.
+	after func(time.Duration) (<-chan time.Time, func())
+}
+
+// afterTimer is a real timer and its stop function.
+func afterTimer(d time.Duration) (<-chan time.Time, func()) {
+	t := time.NewTimer(d)
+	return t.C, func() { t.Stop() }
+}
 
 func (s osStore) Get(ctx context.Context, service, account string) (string, error) {
 	var secret string
@@ -70,12 +80,12 @@ func (s osStore) Delete(ctx context.Context, service, account string) error {
 func (s osStore) do(ctx context.Context, f func() error) error {
 	done := make(chan error, 1)
 	go func() { done <- f() }()
-	t := time.NewTimer(s.timeout)
-	defer t.Stop()
+	fired, stop := s.after(s.timeout)
+	defer stop()
 	select {
 	case err := <-done:
 		return classify(err)
-	case <-t.C:
+	case <-fired:
 		return fmt.Errorf("%w: it did not answer within %s (is it locked, or waiting for a prompt?)", ErrUnavailable, s.timeout)
 	case <-ctx.Done():
 		return fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
