@@ -18,13 +18,16 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/apikit/apikit-go/client"
 	"github.com/apikit/apikit-go/client/clienttest"
+	"github.com/apikit/apikit-go/credentials"
 	apierrors "github.com/apikit/apikit-go/errors"
 	"github.com/apikit/apikit-go/keys"
 )
@@ -35,11 +38,12 @@ func main() {
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	p := &printer{w: os.Stdout, width: width}
 	var err error
 	if *live {
-		err = runLive(ctx, *service)
+		err = runLive(ctx, p, *service)
 	} else {
-		err = runOffline(ctx)
+		err = runOffline(ctx, p)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
@@ -47,13 +51,60 @@ func main() {
 	}
 }
 
-func step(n int, title string) { fmt.Printf("\n%d. %s\n", n, title) }
+// width is the terminal width the output is wrapped to.
+const width = 100
+
+// printer writes the walk-through wrapped to width columns, so that it reads
+// well in an ordinary terminal: a long line breaks between words, and its
+// continuation lines are indented under the text it began.
+type printer struct {
+	w     io.Writer
+	width int
+}
+
+// say prints one paragraph: format and args, indented by indent, wrapped.
+func (p *printer) say(indent, format string, args ...any) {
+	for _, line := range strings.Split(fmt.Sprintf(format, args...), "\n") {
+		fmt.Fprint(p.w, wrap(line, indent, indent+"  ", p.width))
+	}
+}
+
+// step prints a numbered heading.
+func (p *printer) step(n int, title string) { fmt.Fprintf(p.w, "\n%d. %s\n", n, title) }
+
+// wrap breaks text between words so that no line passes width columns
+// (a word longer than a whole line stands on its own). The first line is
+// indented by first, the others by rest. Text that fits is left as it is.
+func wrap(text, first, rest string, width int) string {
+	if utf8.RuneCountInString(first+text) <= width {
+		return first + text + "\n" // as written: a table row keeps its spacing
+	}
+	var b strings.Builder
+	line, col := first, utf8.RuneCountInString(first)
+	empty := true
+	for _, word := range strings.Fields(text) {
+		n := utf8.RuneCountInString(word)
+		if !empty && col+1+n > width {
+			b.WriteString(line + "\n")
+			line, col, empty = rest, utf8.RuneCountInString(rest), true
+		}
+		if !empty {
+			line += " "
+			col++
+		}
+		line += word
+		col += n
+		empty = false
+	}
+	b.WriteString(line + "\n")
+	return b.String()
+}
 
 // sandbox keeps the offline walk-through away from your own setup: it puts
 // the admin key in HYPEDATA_API_KEY for this process only, and moves the
 // working directory and the config file to a temporary folder holding a
-// .env and a config.yaml of its own (with other keys, to show what the env
-// var shadows). Your real keys, .env, config file and api_key_command are
+// .env and a config.yaml of their own (with other keys, to show which
+// place wins). Your real keys, .env, config file and api_key_command are
 // never read.
 func sandbox(srv *clienttest.Server, admin keys.Key) (cleanup func(), err error) {
 	dir, err := os.MkdirTemp("", "apikit-quickstart-")
@@ -88,14 +139,12 @@ func sandbox(srv *clienttest.Server, admin keys.Key) (cleanup func(), err error)
 		cleanup()
 		return nil, err
 	}
-	fmt.Printf("   (for this process only: %s holds an in-memory admin key, and the working directory and\n"+
-		"    config file are a temporary folder with a .env and a config.yaml of their own; your keys are not read)\n",
-		client.Hypedata.EnvVar)
 	return cleanup, nil
 }
 
-func runOffline(ctx context.Context) error {
-	fmt.Println("apikit-go quickstart — offline, against an in-memory Hypedata server (client/clienttest)")
+func runOffline(ctx context.Context, p *printer) error {
+	p.say("", "apikit-go quickstart: the whole story, offline, against an in-memory copy of the Hypedata API "+
+		"(package client/clienttest). No key and no network needed.")
 	srv := clienttest.NewServer(client.Hypedata)
 	defer srv.Close()
 
@@ -112,10 +161,13 @@ func runOffline(ctx context.Context) error {
 	}
 	defer cleanup()
 
-	step(1, "Finding the key")
+	p.step(1, "Finding the key")
+	p.say("   ", "For this run only, %s holds a key of the in-memory server, and a temporary folder "+
+		"stands in for your working directory and config file, each with a key of its own. Your own keys are not read.",
+		client.Hypedata.EnvVar)
 	c, err := client.New(client.WithService(client.Hypedata), client.WithBaseURL(srv.URL),
 		client.WithRetryHook(func(ev client.RetryEvent) {
-			fmt.Printf("   ↻ %s: attempt %d got %s; waiting %s (%s)\n", ev.Path, ev.Attempt, ev.Reason, ev.Wait, why(ev))
+			p.say("   ", "↻ %s: attempt %d got %s; waiting %s (%s)", ev.Path, ev.Attempt, ev.Reason, ev.Wait, why(ev))
 		}))
 	if err != nil {
 		return err
@@ -124,10 +176,13 @@ func runOffline(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("   using %s (fingerprint %s, %s key)\n", cred, cred.Key.Fingerprint(), cred.Key.Env())
-	fmt.Print(indent(c.Diagnose(ctx).String()))
+	p.say("   ", "The SDK looks in these places, in this order, and uses the first key it finds:")
+	showPlaces(p, c.Diagnose(ctx))
+	p.say("   ", "It uses %s, a %s key. The SDK never prints a key whole: it shows its start and end, as here, "+
+		"and in logs names it by a fingerprint (%s), a short label made from the key that cannot be turned back into it.",
+		cred.Key, cred.Key.Env(), cred.Key.Fingerprint())
 
-	step(2, "A successful call")
+	p.step(2, "A successful call")
 	var page struct {
 		URL     string `json:"url"`
 		Content string `json:"content"`
@@ -135,30 +190,31 @@ func runOffline(ctx context.Context) error {
 	if err := c.Do(ctx, "GET", "/v1/scrape?url=https://example.com", nil, &page); err != nil {
 		return err
 	}
-	fmt.Printf("   GET /v1/scrape → %s (%d bytes of content)\n", page.URL, len(page.Content))
+	p.say("   ", "GET /v1/scrape → %s (%d bytes of content)", page.URL, len(page.Content))
 	who, err := c.Verify(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("   Verify: key %s is %q, %s, scopes %v\n", who.KeyID, who.Name, who.Environment, who.Scopes)
+	p.say("   ", "Verify: the key is %s, named %q, a %s key with the scopes %v", who.KeyID, who.Name, who.Environment, who.Scopes)
 
-	step(3, "A rate limit, honoured")
+	p.step(3, "A rate limit, honoured")
 	limited, _, err := srv.IssueKey(clienttest.KeyParams{Name: "limited", Scopes: []string{"scrape"}, RateLimitPerSecond: 1})
 	if err != nil {
 		return err
 	}
 	lc, err := srv.NewClient(limited, client.WithRetryHook(func(ev client.RetryEvent) {
-		fmt.Printf("   ↻ attempt %d got %s; waiting %s (%s)\n", ev.Attempt, ev.Reason, ev.Wait, why(ev))
+		p.say("   ", "↻ attempt %d got %s; waiting %s (%s)", ev.Attempt, ev.Reason, ev.Wait, why(ev))
 	}))
 	if err != nil {
 		return err
 	}
+	p.say("   ", "A key allowed one request a second makes two calls:")
 	for i := 1; i <= 2; i++ {
 		start := time.Now()
 		if err := lc.Do(ctx, "GET", "/v1/scrape?url=https://example.com/"+fmt.Sprint(i), nil, nil); err != nil {
 			return err
 		}
-		fmt.Printf("   call %d ok after %s\n", i, time.Since(start).Round(100*time.Millisecond))
+		p.say("   ", "call %d ok after %s", i, time.Since(start).Round(100*time.Millisecond))
 	}
 	// An hourly quota, on a server whose clock stands still at the top of
 	// the hour, so that the wait is always the full hour.
@@ -170,63 +226,93 @@ func runOffline(ctx context.Context) error {
 	start := time.Now()
 	err = hc.Do(ctx, "GET", "/v1/scrape?url=https://example.com", nil, nil)
 	if d, ok := apierrors.RetryAfter(err); ok {
-		fmt.Printf("   hourly limit: the server asks for %s, more than the 60s cap, so the SDK returned in %s\n", d.Round(time.Second), time.Since(start).Round(time.Millisecond))
-		fmt.Printf("   with a typed error to schedule on: %v\n", err)
+		p.say("   ", "A key allowed one request an hour makes its second call. The server asks to wait %s, longer "+
+			"than the SDK waits by itself (60s, WithMaxRetryAfter), so the call returns at once (after %s) with an "+
+			"error your code can read the wait from, to schedule the work later:",
+			d.Round(time.Second), time.Since(start).Round(time.Millisecond))
+		p.say("     ", "%v", err)
 	}
 
-	step(4, "Typed errors")
+	p.step(4, "Typed errors")
 	revoked, revokedInfo, _ := srv.IssueKey(clienttest.KeyParams{Name: "old-laptop"})
 	_ = srv.RevokeKey(revokedInfo.ID, "laptop lost")
 	rc, _ := srv.NewClient(revoked)
 	err = rc.Do(ctx, "GET", "/v1/scrape?url=https://example.com", nil, nil)
 	var apiErr *apierrors.Error
 	if errors.As(err, &apiErr) {
-		fmt.Printf("   revoked key: errors.Is(err, apierrors.ErrRevoked) = %v; reason %q\n", errors.Is(err, apierrors.ErrRevoked), apiErr.Reason)
-		fmt.Printf("   %v\n", err)
+		p.say("   ", "A revoked key: errors.Is(err, apierrors.ErrRevoked) is %v, and the reason given is %q. "+
+			"The error reads:", errors.Is(err, apierrors.ErrRevoked), apiErr.Reason)
+		p.say("     ", "%v", err)
 	}
 	err = c.Do(ctx, "GET", "/v1/serp?q=golang", nil, nil)
 	if errors.As(err, &apiErr) && errors.Is(err, apierrors.ErrInsufficientScope) {
-		fmt.Printf("   missing scope: the call needs %q\n   %v\n", apiErr.RequiredScope, err)
+		p.say("   ", "A key without the permission (scope) a call needs: the call needs %q.", apiErr.RequiredScope)
+		p.say("     ", "%v", err)
 	}
 	_, err = client.New(client.WithService(client.Hypedata), client.WithAPIKey("hd_live_abc "))
-	fmt.Printf("   malformed key, refused before any request: %v\n", err)
+	p.say("   ", "A key with a typo is refused before any request is sent:")
+	p.say("     ", "%v", err)
 
-	step(5, "Managing keys")
+	p.step(5, "Managing keys")
 	nk, err := c.Keys().Create(ctx, client.CreateKeyParams{Name: "ci-runner", Environment: "test", Scopes: []string{"scrape"}})
 	if err != nil {
 		return err
 	}
-	fmt.Printf("   created %s %q: secret %s (shown once; printing it redacts it)\n", nk.ID, nk.Name, nk.Secret)
+	p.say("   ", "Created %s %q. Its secret, %s, is shown only this once; printing it shows only its ends.", nk.ID, nk.Name, nk.Secret)
 	list, err := c.Keys().List(ctx)
 	if err != nil {
 		return err
 	}
+	p.say("   ", "Every key of the account:")
 	for _, k := range list {
 		state := "active"
 		if k.Revoked() {
 			state = "revoked (" + k.RevokedReason + ")"
 		}
-		fmt.Printf("   - %s %-12s %-4s %s %s\n", k.ID, k.Name, k.Environment, k.Redacted, state)
+		p.say("   ", "- %s %-12s %-4s %s %s", k.ID, k.Name, k.Environment, k.Redacted, state)
 	}
 
-	step(6, "Rotating a key")
+	p.step(6, "Rotating a key")
 	deployed := nk.Secret
 	res, err := c.Keys().Rotate(ctx, nk.ID, client.RotateOptions{
 		Reason:       "scheduled rotation",
 		PollInterval: 50 * time.Millisecond,
 		Deploy: func(_ context.Context, k *client.NewKey) error {
 			deployed = k.Secret // in real life: write it to your secret store, restart workers
-			fmt.Printf("   deploy: new key %s is live in the workers\n", k.Secret)
+			p.say("   ", "deploy: the new key %s is now in use by the workers", k.Secret)
 			return nil
 		},
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Printf("   rotated: %s → %s after %d usage polls; old key revoked: %v\n", res.Old.ID, res.New.ID, res.Polls, res.Old.Revoked())
-	fmt.Printf("   the workers now use %s\n", deployed)
-	fmt.Println("\nDone. Next: go test ./... — and see examples/ for more.")
+	p.say("   ", "Rotated %s → %s: the SDK checked the old key's usage %d times until its traffic stopped, then "+
+		"revoked it (revoked: %v).", res.Old.ID, res.New.ID, res.Polls, res.Old.Revoked())
+	p.say("   ", "The workers now use %s.", deployed)
+	p.say("", "\nDone. Next: see examples/ for more, and README.md, \"Testing your code\", to use this in-memory server in your own tests.")
 	return nil
+}
+
+// showPlaces prints where the client looked for its key, in plain words:
+// each place, the key it holds (shown by its ends only) or why it holds
+// none, and which one is used.
+func showPlaces(p *printer, r credentials.Report) {
+	for i, e := range r.Entries {
+		var what string
+		switch {
+		case e.Wins && e.Found && e.Valid:
+			what = fmt.Sprintf("%s  <- used", e.Key)
+		case e.ShadowedBy != "":
+			what = fmt.Sprintf("%s, not used: a place above has a key", e.Key)
+		case e.Found && !e.Valid:
+			what = "not a valid key: " + e.Problem
+		case e.Problem != "":
+			what = "nothing: " + e.Problem
+		default:
+			what = "nothing"
+		}
+		p.say("   ", "%d. %s: %s", i+1, e.Source, what)
+	}
 }
 
 // services are the profiles -live can reach, by the name -service takes.
@@ -239,7 +325,7 @@ var services = map[string]client.Service{
 // is found (the usual order: env var, ./.env, config file), who it is, and
 // its usage, where the service offers those endpoints. Nothing is created,
 // changed or revoked.
-func runLive(ctx context.Context, name string) error {
+func runLive(ctx context.Context, p *printer, name string) error {
 	svc, ok := services[name]
 	if !ok {
 		return fmt.Errorf("-service %q: want one of hypedata, hypersave, hopx, hypersync, web3storage", name)
@@ -248,29 +334,30 @@ func runLive(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("apikit-go quickstart — live, read-only, against %s (%s)\n", svc.Name, c.BaseURL())
-	fmt.Print(c.Diagnose(ctx).String())
+	p.say("", "apikit-go quickstart: live and read-only, against %s (%s)", svc.Name, c.BaseURL())
+	p.say("", "The SDK looks in these places, in this order, and uses the first key it finds:")
+	showPlaces(p, c.Diagnose(ctx))
 	cred, err := c.Credential(ctx)
 	if err != nil {
 		return err // says every place it looked and what to set
 	}
-	fmt.Printf("using %s\n", cred)
+	p.say("", "Using %s from %s.", cred.Key, cred.Source)
 	if svc.WhoamiPath != "" {
 		who, err := c.Verify(ctx)
 		if err != nil {
 			return err
 		}
-		fmt.Printf("key %s (%s), scopes %v\n", who.KeyID, who.Environment, who.Scopes)
+		p.say("", "The key is %s (%s), with the scopes %v.", who.KeyID, who.Environment, who.Scopes)
 	}
 	if svc.UsagePath != "" {
 		u, err := c.Usage(ctx)
 		switch {
 		case errors.Is(err, apierrors.ErrPermission):
-			fmt.Printf("usage: not readable with this key: %v\n", err)
+			p.say("", "Usage: this key may not read it: %v", err)
 		case err != nil:
 			return err
 		default:
-			fmt.Printf("usage: %d requests, %d credits this period\n", u.Requests, u.Credits)
+			p.say("", "Usage: %d requests, %d credits this period.", u.Requests, u.Credits)
 		}
 	}
 	return nil
@@ -282,12 +369,4 @@ func why(ev client.RetryEvent) string {
 		return "as the server asked"
 	}
 	return "backoff"
-}
-
-func indent(s string) string {
-	var b strings.Builder
-	for _, line := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
-		b.WriteString("   " + line + "\n")
-	}
-	return b.String()
 }
