@@ -42,17 +42,21 @@ type options struct {
 	command    string
 	parallel   int
 	reportOnly bool
+	logs       string
+	only       string
 }
 
 func run(args []string) int {
 	var o options
 	fs := flag.NewFlagSet("pacing", flag.ContinueOnError)
-	fs.BoolVar(&o.short, "short", false, "the reduced matrix CI runs (W 1 and 16, known and blind, fewer calls; under a minute)")
+	fs.BoolVar(&o.short, "short", false, "the reduced matrix CI runs (W 1 and 16, known and blind, no reference clients; under 30 s)")
 	fs.StringVar(&o.doc, "doc", "", "write the results into this Markdown file (e.g. docs/PACING.md), replacing the section of the same name")
 	fs.StringVar(&o.section, "section", "current", "the name of the generated section in -doc (e.g. current, baseline)")
 	fs.StringVar(&o.note, "note", "", "a line about this run for -doc (e.g. which SDK commit was measured)")
 	fs.StringVar(&o.command, "command", "", "the command to print as this run's (default: this program's arguments)")
 	fs.IntVar(&o.parallel, "parallel", 0, "how many cells run at once (0: all the apikit cells, then all the reference ones; each cell has its own key, so its own bucket at nginx)")
+	fs.StringVar(&o.only, "only", "", "run only the cells whose name contains one of these comma-separated words (e.g. w16-n80-apikit-blind,w64)")
+	fs.StringVar(&o.logs, "logs", "", "copy nginx's access log here (one line per answer: time, duration, status, connection, cell path), to study a run")
 	fs.BoolVar(&o.reportOnly, "report-only", false, "exit 0 when a target is missed (harness failures still exit 2)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -103,7 +107,9 @@ func matrix(short bool) []cell {
 	modes := []string{modeKnown, modeHeaders, modeBlind}
 	refs := []string{clientRetryable, clientXRate}
 	if short {
-		sizes = []size{{1, 10}, {16, 40}}
+		// The full matrix's sizes, so that the targets mean the same:
+		// with fewer calls the cold start weighs more in the ratio.
+		sizes = []size{{1, 20}, {16, 80}}
 		modes = []string{modeKnown, modeBlind}
 		refs = nil
 	}
@@ -117,6 +123,24 @@ func matrix(short bool) []cell {
 		}
 	}
 	return cells
+}
+
+// selectCells keeps the cells whose id contains one of only's
+// comma-separated words; all of them when only is "".
+func selectCells(cells []cell, only string) []cell {
+	if strings.TrimSpace(only) == "" {
+		return cells
+	}
+	var out []cell
+	for _, c := range cells {
+		for _, w := range strings.Split(only, ",") {
+			if w = strings.TrimSpace(w); w != "" && strings.Contains(c.id(), w) {
+				out = append(out, c)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // batches groups the cells (by index) into the sets that run at once: the
@@ -149,7 +173,10 @@ func batches(cells []cell, parallel int) [][]int {
 // the report (the terminal table, and with -doc the file written).
 func measure(ctx context.Context, o options) ([]result, string, error) {
 	began := time.Now()
-	cells := matrix(o.short)
+	cells := selectCells(matrix(o.short), o.only)
+	if len(cells) == 0 {
+		return nil, "", fmt.Errorf("-only %q matches no cell of the matrix", o.only)
+	}
 	ks := make([]keys.Key, len(cells))
 	for i := range cells {
 		k, err := newTestKey()
@@ -201,6 +228,11 @@ func measure(ctx context.Context, o options) ([]result, string, error) {
 	access, errorLog, err := g.logs()
 	if err != nil {
 		return nil, "", err
+	}
+	if o.logs != "" {
+		if err := os.WriteFile(o.logs, access, 0o644); err != nil {
+			return nil, "", fmt.Errorf("copying nginx's access log: %w", err)
+		}
 	}
 	byPath, err := parseAccessLog(bytes.NewReader(access))
 	if err != nil {
