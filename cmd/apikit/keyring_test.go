@@ -44,7 +44,7 @@ func TestRealKeyringEndToEnd(t *testing.T) {
 		"i=0; while [ ! -s \"$XDG_DATA_HOME/keyrings/login.keyring\" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done\n" +
 		"gnome-keyring-daemon --start --components=secrets >/dev/null\n" +
 		step("login", hdKey, "login", "hypedata", "--profile", "prod") +
-		"cp "+u.configPath()+" "+out+"/config-after-login.yaml\n" +
+		"cp " + u.configPath() + " " + out + "/config-after-login.yaml\n" +
 		step("token", "", "token", "hypedata", "--profile", "prod") +
 		step("status", "", "status", "hypedata", "--profile", "prod", "--json") +
 		step("doctor", "", "doctor", "--profile", "prod") +
