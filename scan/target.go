@@ -23,9 +23,9 @@ type target struct {
 	// maxBody bounds the secret; one more character is read, so that a
 	// secret one character too long is seen as such and rejected.
 	maxBody int
-	// runLimit is the shortest run of one character (or of consecutive
-	// characters, "abcdef") that makes a secret of this charset a
-	// placeholder rather than a random key.
+	// alphabet is how many characters the secret may hold: it sets how
+	// long a run of one character (or of consecutive ones, "abcdef") must
+	// be to mark a placeholder rather than a random key.
 	alphabet int
 }
 
@@ -151,8 +151,9 @@ func extractJWT(b []byte, s int) int {
 // placeholder reports whether secret, the random part of a key of a
 // charset of alphabet characters, is a placeholder: a long run of one
 // character or of consecutive ones, too few distinct characters, or a word
-// no random key holds. The thresholds are set so that a random secret is
-// taken for a placeholder with a probability below one in 10⁸.
+// no random key holds. The run and distinct-character thresholds are set so
+// that a random secret is taken for a placeholder with a probability below
+// one in 10⁸; the words, below one in 10⁶.
 func placeholder(secret string, alphabet int) bool {
 	if alphabet < 2 {
 		alphabet = 2
@@ -174,7 +175,7 @@ func placeholder(secret string, alphabet int) bool {
 			return true
 		}
 	}
-	if n >= 12 && distinct(secret) < 6 {
+	if d := distinct(secret); n >= 12 && d < 6 || n >= 20 && alphabet >= 32 && d < 8 {
 		return true
 	}
 	lower := strings.ToLower(secret)

@@ -33,8 +33,8 @@ func newScanCmd() *cobra.Command {
 		Short: "Find leaked API keys in files, a Git repository's history, or what is staged",
 		Long: `Find API keys of every format apikit knows (Hypedata, Hypersave, HopX, HyperSync,
 web3.storage), raw or base64-encoded, in files and folders (default: the
-current directory), in a Git repository's history (--git), or in what is
-staged for the next commit (--staged).
+current directory; "-" reads standard input), in a Git repository's history
+(--git), or in what is staged for the next commit (--staged).
 
 Folders are walked as Git sees them: in a work tree, files .gitignore ignores
 are skipped. Binary files (a NUL byte in their first 8000) are skipped. A UUID
@@ -54,10 +54,11 @@ cannot be read, not a Git repository).`,
   apikit scan --git .              # every commit of the repository
   apikit scan --staged             # what the next commit adds (the pre-commit hook runs this)
   apikit scan --sarif . > apikit.sarif
+  kubectl get secret app -o yaml | apikit scan -
   apikit scan install-hook         # refuse commits that add a key`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.json, _ = cmd.Flags().GetBool("json")
-			return o.run(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args)
+			return o.run(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), args)
 		},
 	}
 	f := cmd.Flags()
@@ -77,6 +78,7 @@ type scanOptions struct {
 type scanRun struct {
 	o       scanOptions
 	s       *scan.Scanner
+	in      io.Reader
 	out     io.Writer
 	errw    io.Writer
 	found   int
@@ -84,7 +86,7 @@ type scanRun struct {
 	results []sarifResult
 }
 
-func (o scanOptions) run(ctx context.Context, out, errw io.Writer, args []string) error {
+func (o scanOptions) run(ctx context.Context, in io.Reader, out, errw io.Writer, args []string) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -102,7 +104,7 @@ func (o scanOptions) run(ctx context.Context, out, errw io.Writer, args []string
 	if err != nil {
 		return withCode(scanError, err)
 	}
-	r := &scanRun{o: o, s: s, out: out, errw: errw}
+	r := &scanRun{o: o, s: s, in: in, out: out, errw: errw}
 	if len(args) == 0 {
 		args = []string{"."}
 	}
@@ -191,8 +193,11 @@ func (r *scanRun) fail(err error) {
 	fmt.Fprintf(r.errw, "apikit: %s\n", scrub(err.Error()))
 }
 
-// path scans a file, or every file of a folder.
+// path scans a file, every file of a folder, or "-", standard input.
 func (r *scanRun) path(ctx context.Context, p string) error {
+	if p == "-" {
+		return r.reader(ctx, "-", r.in)
+	}
 	st, err := os.Stat(p)
 	if err != nil {
 		return fmt.Errorf("scanning %s: %w", p, err)
@@ -229,16 +234,21 @@ func (r *scanRun) file(ctx context.Context, p string) error {
 	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
 		return nil // a FIFO, a device: nothing to read without blocking
 	}
-	br := bufio.NewReaderSize(f, 64<<10)
+	return r.reader(ctx, p, f)
+}
+
+// reader scans what rd holds, named name in the output, unless it is binary.
+func (r *scanRun) reader(ctx context.Context, name string, rd io.Reader) error {
+	br := bufio.NewReaderSize(rd, 64<<10)
 	head, err := br.Peek(binarySniff)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
-		return fmt.Errorf("scanning %s: %w", p, err)
+		return fmt.Errorf("scanning %s: %w", name, err)
 	}
 	if bytes.IndexByte(head, 0) >= 0 {
 		return nil
 	}
-	if err := r.s.Scan(ctx, br, func(fd scan.Finding) error { return r.report(p, "", fd) }); err != nil {
-		return fmt.Errorf("scanning %s: %w", p, err)
+	if err := r.s.Scan(ctx, br, func(fd scan.Finding) error { return r.report(name, "", fd) }); err != nil {
+		return fmt.Errorf("scanning %s: %w", name, err)
 	}
 	return nil
 }

@@ -186,8 +186,8 @@ func hunkStart(h []byte) int {
 		return 1
 	}
 	n, err := strconv.Atoi(s[:end])
-	if err != nil {
-		return 1
+	if err != nil || n < 1 {
+		return 1 // +0,0: a hunk that adds nothing
 	}
 	return n
 }

@@ -124,6 +124,12 @@ func TestScanFiles(t *testing.T) {
 		t.Errorf("--sarif result: %+v", sarif.Runs[0].Results[2])
 	}
 
+	// Standard input.
+	r = u.must(scanFound, "data:\n  k: "+base64.RawURLEncoding.EncodeToString([]byte(hd.Reveal()))+"\n", "scan", "-")
+	if want := "-:2:6: Hypedata " + hd.String() + " (" + hd.Fingerprint() + ") base64\n"; r.stdout != want {
+		t.Errorf("apikit scan - printed %q, want %q", r.stdout, want)
+	}
+
 	// Keys gone: exit 0, nothing printed.
 	for _, f := range []string{".env", "deploy/secret.yaml", "src/app.js", "keep.log"} {
 		if err := os.Remove(filepath.Join(u.cwd, f)); err != nil {

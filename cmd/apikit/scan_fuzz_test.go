@@ -1,0 +1,58 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/apikit/apikit-go/scan"
+)
+
+// FuzzPatch: any git patch output, however malformed, is read without a
+// panic, and every finding has a positive line and a path.
+func FuzzPatch(f *testing.F) {
+	f.Add([]byte("commit 1234\ndiff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -0,0 +1,2 @@\n+KEY=hd_live_Q7w2Ls9XkR4vN1pZ8cT3yB6mH0dJ5fGa\n+b\n"))
+	f.Add([]byte("diff --git a/y b/y\n+++ \"b/sp ace\"\n@@ -3 +7 @@ x\n-old\n+hs_test_Xb41Kq9sLm2Rz7TwQ\n\\ No newline at end of file\n"))
+	f.Add([]byte("@@ garbage\n+++ /dev/null\n+\n@@ -1 +x,y @@\n+"))
+	s, err := scan.New()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, patch []byte) {
+		var out bytes.Buffer
+		r := &scanRun{s: s, out: &out, errw: io.Discard}
+		p := &patchScanner{r: r, ctx: context.Background()}
+		if err := p.read(bytes.NewReader(patch)); err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+			if line == "" {
+				continue
+			}
+			if strings.HasPrefix(line, ":") || strings.Contains(line, ":0:") || strings.Contains(line, ":-") {
+				t.Fatalf("a finding without a path or with a line below 1: %q", line)
+			}
+		}
+	})
+}
+
+// FuzzGitignore: any .gitignore is read without a panic, and asking about
+// any path answers.
+func FuzzGitignore(f *testing.F) {
+	f.Add("build/\n*.log\n!keep.log\n/abs\n**/deep/**\n[a-z]?.txt\n\\#lit\n", "a/b/keep.log")
+	f.Add("[\n**\n!\n/\n\\\n", "x")
+	f.Fuzz(func(t *testing.T, ignore, path string) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, ".gitignore"), []byte(ignore), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		g := newIgnorer(dir)
+		g.load(dir, ".")
+		_ = g.ignored(path, false)
+		_ = g.ignored(path, true)
+	})
+}
