@@ -40,10 +40,20 @@ func startJitterProbe(ctx context.Context) *jitterProbe {
 }
 
 // wait waits for the probe to stop (its context must have ended) and says
-// how late its timers fired.
-func (p *jitterProbe) wait() string {
+// how late its timers fired, and the 99th percentile of it.
+func (p *jitterProbe) wait() (string, time.Duration) {
 	<-p.done
-	return summarizeLateness(p.late)
+	return summarizeLateness(p.late), percentile(p.late, 0.99)
+}
+
+// percentile returns the q-th quantile of ds (0 for none).
+func percentile(ds []time.Duration, q float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[min(int(q*float64(len(s))), len(s)-1)]
 }
 
 // summarizeLateness says "timer lateness p50 0.1 ms, p99 4.2 ms, max 17.0 ms
@@ -52,10 +62,7 @@ func summarizeLateness(late []time.Duration) string {
 	if len(late) == 0 {
 		return "timer lateness not measured"
 	}
-	s := slices.Clone(late)
-	slices.Sort(s)
-	q := func(f float64) time.Duration { return s[min(int(f*float64(len(s))), len(s)-1)] }
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
 	return fmt.Sprintf("timer lateness during the run p50 %s, p99 %s, max %s (%d wake-ups of a 10 ms sleep)",
-		ms(q(0.5)), ms(q(0.99)), ms(s[len(s)-1]), len(s))
+		ms(percentile(late, 0.5)), ms(percentile(late, 0.99)), ms(percentile(late, 1)), len(late))
 }

@@ -10,7 +10,8 @@
 // scripts/pacing/run, which installs nginx when missing.
 //
 // Exit status: 0 when every apikit cell meets its targets (or with
-// -report-only), 1 when one does not, 2 when the harness itself failed.
+// -report-only, or when -noise-limit finds the machine too busy to judge),
+// 1 when one does not, 2 when the harness itself failed.
 package main
 
 import (
@@ -42,6 +43,7 @@ type options struct {
 	command    string
 	parallel   int
 	reportOnly bool
+	noiseLimit time.Duration
 	logs       string
 	only       string
 }
@@ -58,6 +60,7 @@ func run(args []string) int {
 	fs.StringVar(&o.only, "only", "", "run only the cells whose name contains one of these comma-separated words (e.g. w16-n80-apikit-blind,w64)")
 	fs.StringVar(&o.logs, "logs", "", "copy nginx's access log here (one line per answer: time, duration, status, connection, cell path), to study a run")
 	fs.BoolVar(&o.reportOnly, "report-only", false, "exit 0 when a target is missed (harness failures still exit 2)")
+	fs.DurationVar(&o.noiseLimit, "noise-limit", 0, "when the harness's timers fired later than this at the 99th percentile, the machine was too busy to judge the pacer: missed targets are printed as not judged and exit 0 (0: always judge)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -75,28 +78,37 @@ func run(args []string) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	results, report, err := measure(ctx, o)
+	out, err := measure(ctx, o)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "pacing: %v\n", err)
 		return 2
 	}
-	fmt.Print(report)
+	fmt.Print(out.report)
 	missed := 0
-	for _, r := range results {
+	for _, r := range out.results {
 		if _, ok := verdict(r); !ok {
 			missed++
 		}
 	}
+	msg, code := judge(missed, o, out.timerP99)
+	fmt.Println("\n" + msg)
+	return code
+}
+
+// judge turns the number of cells that missed their targets into the
+// closing line and the exit status.
+func judge(missed int, o options, timerP99 time.Duration) (string, int) {
 	switch {
 	case missed == 0:
-		fmt.Println("\nEvery apikit cell meets its targets.")
-		return 0
+		return "Every apikit cell meets its targets.", 0
 	case o.reportOnly:
-		fmt.Printf("\n%d cells miss their targets (-report-only: not failing).\n", missed)
-		return 0
+		return fmt.Sprintf("%d cells miss their targets (-report-only: not failing).", missed), 0
+	case o.noiseLimit > 0 && timerP99 > o.noiseLimit:
+		return fmt.Sprintf("%d cells miss their targets, NOT JUDGED: the machine was too busy to measure pacing "+
+			"(the harness's timers fired %s late at the 99th percentile, over -noise-limit %s).",
+			missed, timerP99.Round(100*time.Microsecond), o.noiseLimit), 0
 	default:
-		fmt.Printf("\n%d cells miss their targets.\n", missed)
-		return 1
+		return fmt.Sprintf("%d cells miss their targets.", missed), 1
 	}
 }
 
@@ -169,26 +181,32 @@ func batches(cells []cell, parallel int) [][]int {
 	return out
 }
 
-// measure runs the matrix against a fresh nginx and returns the results and
-// the report (the terminal table, and with -doc the file written).
-func measure(ctx context.Context, o options) ([]result, string, error) {
+// outcome is what a run measured.
+type outcome struct {
+	results  []result
+	report   string        // the terminal table, and with -doc the file written
+	timerP99 time.Duration // how late the harness's timers fired, 99th percentile
+}
+
+// measure runs the matrix against a fresh nginx.
+func measure(ctx context.Context, o options) (outcome, error) {
 	began := time.Now()
 	cells := selectCells(matrix(o.short), o.only)
 	if len(cells) == 0 {
-		return nil, "", fmt.Errorf("-only %q matches no cell of the matrix", o.only)
+		return outcome{}, fmt.Errorf("-only %q matches no cell of the matrix", o.only)
 	}
 	ks := make([]keys.Key, len(cells))
 	for i := range cells {
 		k, err := newTestKey()
 		if err != nil {
-			return nil, "", err
+			return outcome{}, err
 		}
 		ks[i] = k
 	}
 
 	g, err := startGateway(ctx)
 	if err != nil {
-		return nil, "", err
+		return outcome{}, err
 	}
 	defer g.stop()
 	machine := describeMachine(g.nginxBinary)
@@ -216,34 +234,34 @@ func measure(ctx context.Context, o options) ([]result, string, error) {
 		if err := ctx.Err(); err != nil {
 			stopProbe()
 			probe.wait()
-			return nil, "", fmt.Errorf("interrupted: %w", err)
+			return outcome{}, fmt.Errorf("interrupted: %w", err)
 		}
 	}
 	stopProbe()
-	jitter := probe.wait()
+	jitter, timerP99 := probe.wait()
 
 	// Stop nginx before reading its logs: a line is written after its
 	// answer is sent, so only a stopped nginx has surely written them all.
 	g.stopProcess()
 	access, errorLog, err := g.logs()
 	if err != nil {
-		return nil, "", err
+		return outcome{}, err
 	}
 	if o.logs != "" {
 		if err := os.WriteFile(o.logs, access, 0o644); err != nil {
-			return nil, "", fmt.Errorf("copying nginx's access log: %w", err)
+			return outcome{}, fmt.Errorf("copying nginx's access log: %w", err)
 		}
 	}
 	byPath, err := parseAccessLog(bytes.NewReader(access))
 	if err != nil {
-		return nil, "", err
+		return outcome{}, err
 	}
 	for i := range results {
 		countServer(&results[i], byPath[cells[i].path()])
 		delete(byPath, cells[i].path())
 	}
 	for path, entries := range byPath {
-		return nil, "", fmt.Errorf("nginx logged %d requests for %s, which no cell sent", len(entries), path)
+		return outcome{}, fmt.Errorf("nginx logged %d requests for %s, which no cell sent", len(entries), path)
 	}
 
 	report := table(results) + jitter + "\n"
@@ -251,20 +269,20 @@ func measure(ctx context.Context, o options) ([]result, string, error) {
 		info := runInfo{Section: o.section, When: began, Machine: machine, Command: o.command, Note: o.note, Jitter: jitter}
 		section := markdown(info, results)
 		if err := leakCheck(ks, access, errorLog, []byte(report), []byte(section)); err != nil {
-			return nil, "", err
+			return outcome{}, err
 		}
 		old, err := os.ReadFile(o.doc)
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, "", fmt.Errorf("reading %s: %w", o.doc, err)
+			return outcome{}, fmt.Errorf("reading %s: %w", o.doc, err)
 		}
 		if err := os.WriteFile(o.doc, []byte(replaceSection(string(old), o.section, section)), 0o644); err != nil {
-			return nil, "", fmt.Errorf("writing %s: %w", o.doc, err)
+			return outcome{}, fmt.Errorf("writing %s: %w", o.doc, err)
 		}
 		report += fmt.Sprintf("\nwrote section %q of %s\n", o.section, o.doc)
 	} else if err := leakCheck(ks, access, errorLog, []byte(report)); err != nil {
-		return nil, "", err
+		return outcome{}, err
 	}
-	return results, report, nil
+	return outcome{results: results, report: report, timerP99: timerP99}, nil
 }
 
 // leakCheck fails when any 8-character run of any key's secret appears in

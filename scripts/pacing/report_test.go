@@ -293,3 +293,25 @@ func TestSelectCells(t *testing.T) {
 		t.Errorf("no match: got %v", got)
 	}
 }
+
+func TestJudge(t *testing.T) {
+	quiet, busy := 2*time.Millisecond, 40*time.Millisecond
+	for _, tc := range []struct {
+		missed int
+		o      options
+		p99    time.Duration
+		code   int
+		says   string
+	}{
+		{0, options{}, busy, 0, "Every apikit cell meets its targets."},
+		{2, options{}, busy, 1, "2 cells miss their targets."},
+		{2, options{reportOnly: true}, quiet, 0, "-report-only"},
+		{2, options{noiseLimit: 15 * time.Millisecond}, quiet, 1, "2 cells miss their targets."},
+		{2, options{noiseLimit: 15 * time.Millisecond}, busy, 0, "NOT JUDGED"},
+	} {
+		msg, code := judge(tc.missed, tc.o, tc.p99)
+		if code != tc.code || !strings.Contains(msg, tc.says) {
+			t.Errorf("judge(%d, %+v, %s) = %q, %d; want %d and %q", tc.missed, tc.o, tc.p99, msg, code, tc.code, tc.says)
+		}
+	}
+}
