@@ -121,3 +121,45 @@ func ExampleEncoding_String() {
 	fmt.Println(scan.Raw, scan.Base64, scan.Base64URL)
 	// Output: raw base64 base64url
 }
+
+// New refuses what it cannot search for, and says why.
+func ExampleNew() {
+	bare := &keys.Format{Name: "Bare", Charset: keys.Hex, MinLength: 40, MaxLength: 40}
+	_, err := scan.New(scan.WithFormats(bare))
+	fmt.Println(err)
+	// Output:
+	// scan: the Bare format has no prefix: the scanner finds keys by their fixed prefix (for UUID or JWT keys, use keys.HyperSync or keys.Web3Storage)
+}
+
+// All collects the findings of a whole input, in order.
+func ExampleScanner_All() {
+	s, _ := scan.New()
+	fs, err := s.All(context.Background(), strings.NewReader("a\nb hs_live_Xb41Kq9sLm2Rz7Tw\n"))
+	fmt.Println(len(fs), fs[0].Line, fs[0].Column, err)
+	// Output: 1 2 3 <nil>
+}
+
+// Only your own formats: the built-in ones are left out.
+func ExampleWithoutBuiltins() {
+	acme := &keys.Format{Name: "Acme", Prefixes: []keys.Prefix{{Text: "acme_", Env: keys.EnvLive}}, Charset: keys.Alphanumeric, MinLength: 20, MaxLength: 20}
+	s, _ := scan.New(scan.WithoutBuiltins(), scan.WithFormats(acme))
+	fs, _ := s.All(context.Background(), strings.NewReader("hs_live_Xb41Kq9sLm2Rz7Tw acme_Q2w9Er7Ty3Ui8Op1As4D"))
+	for _, f := range fs {
+		fmt.Println(f.Service, f.Column)
+	}
+	// Output: Acme 26
+}
+
+// The chunk size bounds memory; the findings are the same whatever it is.
+func ExampleWithChunkSize() {
+	text := strings.Repeat("filler line\n", 1000) + "HOPX_API_KEY=hopx_test_Ab3dE5gH7jK9.r8Tq2Lw5Zx1Nc4Vb6Mn0Pk\n"
+	for _, size := range []int{64, 4096, 1 << 20} {
+		s, _ := scan.New(scan.WithChunkSize(size))
+		fs, _ := s.All(context.Background(), strings.NewReader(text))
+		fmt.Println(size, fs[0])
+	}
+	// Output:
+	// 64 1001:14: HopX hopx_test_…n0Pk (fp_OEDuVzTXoV-O)
+	// 4096 1001:14: HopX hopx_test_…n0Pk (fp_OEDuVzTXoV-O)
+	// 1048576 1001:14: HopX hopx_test_…n0Pk (fp_OEDuVzTXoV-O)
+}

@@ -73,7 +73,7 @@ func WithKeys() Option { return func(c *config) { c.withKeys = true } }
 func WithExamples() Option { return func(c *config) { c.examples = true } }
 
 // WithChunkSize sets how many bytes the scanner reads and scans per round
-// (default 256 KiB). Memory use is about this plus 12 KiB, whatever the
+// (default 256 KiB). Memory use is about this plus 7 KiB, whatever the
 // input's size or the length of its lines. Findings do not depend on it.
 func WithChunkSize(n int) Option { return func(c *config) { c.chunk = n } }
 
@@ -129,7 +129,7 @@ func New(opts ...Option) (*Scanner, error) {
 	// byte to see it end; base64 takes 4 characters per 3 bytes, plus a
 	// group on either side.
 	longest := maxPrefix + maxKeyLen + 64
-	s.ahead = max(longest*4/3+16, 2*contextWindow+2*uuidSpan+32)
+	s.ahead = max(longest*4/3+16, 2*contextWindow+2*uuidSpan+32) + maxRunLook
 	s.behind = max(2*contextWindow+2*uuidSpan+32, maxRunLook+8)
 	return s, nil
 }

@@ -10,8 +10,11 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"testing/iotest"
+
+	"go.uber.org/goleak"
 
 	"github.com/apikit/apikit-go/keys"
 )
@@ -208,5 +211,33 @@ func TestUUIDContext(t *testing.T) {
 		if err != nil || (len(got) == 1) != want {
 			t.Errorf("%q: %v, %v; want a finding: %v", text, got, err, want)
 		}
+	}
+}
+
+// TestConcurrentScans: one Scanner serves many goroutines at once (run
+// with -race), each getting its own findings.
+func TestConcurrentScans(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	corpus, plants := labelled(t, 21)
+	s, err := New(WithFormats(acme), WithChunkSize(8192))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	results := make([][]Finding, 4)
+	errs := make([]error, 4)
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = s.All(context.Background(), bytes.NewReader(corpus))
+		}()
+	}
+	wg.Wait()
+	for i := range results {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		comparePlants(t, results[i], plants)
 	}
 }
