@@ -53,7 +53,10 @@
 // # Key management and testing
 //
 // [Client.Keys] lists, creates, regenerates, revokes and rotates keys;
-// [Client.Verify] proves a key works. Package
+// [Client.Verify] proves a key works with the service's documented key test
+// (and says so, with [ErrNoKeyTest], where the service documents none).
+// [WithoutKey] sends no key at all, for a service that serves keyless
+// callers (HyperSync). Package
 // github.com/apikit/apikit-go/client/clienttest is an in-memory server that
 // behaves like the real services, for tests and offline examples.
 package client

@@ -116,3 +116,24 @@ func ExampleClient_Verify() {
 	// GET /v1/templates <nil>
 	// true 0
 }
+
+// TestVerifyExplainsA404: a service that answers Verify's path with 404
+// has no such endpoint; the error says the profile's path is wrong, and
+// still matches the typed 404.
+func TestVerifyExplainsA404(t *testing.T) {
+	srv := clienttest.NewServer(client.HopX)
+	t.Cleanup(srv.Close)
+	key, _, _ := srv.IssueKey(clienttest.KeyParams{Name: "ci"})
+	svc := srv.Service()
+	svc.VerifyPath = "/v1/whoami" // HopX has none
+	c, err := client.New(client.WithService(svc), client.WithBaseURL(srv.URL), client.WithAPIKey(key.Reveal()), client.WithMaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	_, err = c.Verify(context.Background())
+	var ae *apierrors.Error
+	if !errors.As(err, &ae) || ae.StatusCode != 404 || !strings.Contains(err.Error(), "no such endpoint") || strings.Contains(err.Error(), key.Reveal()) {
+		t.Errorf("Verify against a missing path: %v", err)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	apierrors "github.com/apikit/apikit-go/errors"
 )
 
 // ErrNoKeyTest is what Verify returns for a service that documents no key
@@ -33,13 +35,13 @@ func (c *Client) Verify(ctx context.Context) (*Identity, error) {
 	switch {
 	case svc.VerifyPath != "":
 		if err := c.Do(ctx, http.MethodGet, svc.VerifyPath, nil, nil); err != nil {
-			return nil, fmt.Errorf("verifying key with %s's key test (GET %s): %w", svc.Name, svc.VerifyPath, err)
+			return nil, fmt.Errorf("verifying key with %s's key test (GET %s)%s: %w", svc.Name, svc.VerifyPath, noSuchPath(err), err)
 		}
 		return &Identity{CheckedWith: "GET " + svc.VerifyPath}, nil
 	case svc.WhoamiPath != "":
 		var raw json.RawMessage
 		if err := c.Do(ctx, http.MethodGet, svc.WhoamiPath, nil, &raw); err != nil {
-			return nil, fmt.Errorf("verifying key: %w", err)
+			return nil, fmt.Errorf("verifying key with GET %s%s: %w", svc.WhoamiPath, noSuchPath(err), err)
 		}
 		out, err := readIdentity(raw)
 		if err != nil {
@@ -50,4 +52,14 @@ func (c *Client) Verify(ctx context.Context) (*Identity, error) {
 	}
 	return nil, fmt.Errorf("apikit: verifying a %s key: %w (Service.VerifyPath and WhoamiPath are empty), so Verify sends nothing rather than guess an endpoint; "+
 		"make one of your own calls and check its error (a 401 is apierrors.ErrAuthentication), or set VerifyPath on your copy of the profile", svc.Name, ErrNoKeyTest)
+}
+
+// noSuchPath explains a 404 to Verify's request: the key was accepted or not,
+// but the path does not exist there, so the profile names a wrong one.
+func noSuchPath(err error) string {
+	var ae *apierrors.Error
+	if errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound {
+		return " — the service has no such endpoint, so the profile's path is wrong for it (docs/PROTOCOL.md says which paths are this SDK's assumption); fix VerifyPath or WhoamiPath on your copy of the profile"
+	}
+	return ""
 }
