@@ -37,6 +37,7 @@ func TestConcurrentWritersKilledMidRun(t *testing.T) {
 	}
 	const writers, writes, slots = 16, 200, 40
 	u := newUser(t)
+	bin := apikitBinary(t)
 	cfg := u.writeFile(".config/apikit/config.yaml", "# written by 16 processes at once\nprofiles: {}\n", 0o600)
 
 	var mu sync.Mutex
@@ -52,7 +53,7 @@ func TestConcurrentWritersKilledMidRun(t *testing.T) {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(w), 7))
 			for i := 0; i < writes; i++ {
-				cmd := exec.Command(binary, "config", "set", "--profile", fmt.Sprintf("w%02d", w),
+				cmd := exec.Command(bin, "config", "set", "--profile", fmt.Sprintf("w%02d", w),
 					fmt.Sprintf("s%03d.base_url", i%slots), fmt.Sprintf("https://w%02d.example/%d", w, i))
 				cmd.Dir = u.cwd
 				for k, v := range u.env {

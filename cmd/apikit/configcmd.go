@@ -184,6 +184,9 @@ apikit login, which reads it from stdin or a hidden prompt.`,
 				return err
 			}
 			profile := a.configProfile()
+			if err := checkProfileName(profile); err != nil {
+				return err
+			}
 			err = configfile.Update(ctx, path, func(d *configfile.Doc) error {
 				if field == fieldKeyCommand {
 					if _, ok := d.Get(profile, service, fieldAPIKey); ok {

@@ -73,7 +73,7 @@ profiles:
       api_key_command: [/nonexistent/bin/op, read, "op://prod/envio"]
   prod:
     hopx:
-      api_key_command: [`+binary+`, token, --from-keyring, hopx, --profile, prod]
+      api_key_command: [`+apikitBinary(t)+`, token, --from-keyring, hopx, --profile, prod]
 `, 0o644)
 	// 2: the config directory writable by everyone.
 	if err := os.Chmod(filepath.Dir(cfg), 0o777); err != nil {

@@ -15,26 +15,40 @@ import (
 	"go.uber.org/goleak"
 )
 
-// binary is the apikit program built once for every test, as a user
-// builds it (go build).
-var binary string
+// The apikit program, built once (on first use, so that fuzz workers, which
+// run no such test, do not build it) as a user builds it: go build.
+var (
+	buildOnce sync.Once
+	binDir    string
+	binPath   string
+	buildErr  error
+)
+
+// apikitBinary returns the path of the built apikit.
+func apikitBinary(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		binDir, buildErr = os.MkdirTemp("", "apikit-bin-")
+		if buildErr != nil {
+			return
+		}
+		binPath = filepath.Join(binDir, "apikit")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("building apikit: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "apikit-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "apikit")
-	build := exec.Command("go", "build", "-o", binary, ".")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "building apikit:", err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
 	if code == 0 {
 		if err := goleak.Find(); err != nil {
 			fmt.Fprintln(os.Stderr, "goleak:", err)
@@ -61,6 +75,7 @@ type user struct {
 
 func newUser(t *testing.T) *user {
 	t.Helper()
+	apikitBinary(t)
 	home := t.TempDir()
 	u := &user{t: t, home: home, cwd: filepath.Join(home, "project"), env: map[string]string{
 		"HOME":                     home,
@@ -91,7 +106,7 @@ func (r result) String() string {
 // run runs apikit with args and stdin, recording what it printed.
 func (u *user) run(stdin string, args ...string) result {
 	u.t.Helper()
-	cmd := exec.Command(binary, args...)
+	cmd := exec.Command(apikitBinary(u.t), args...)
 	cmd.Dir = u.cwd
 	for k, v := range u.env {
 		cmd.Env = append(cmd.Env, k+"="+v)

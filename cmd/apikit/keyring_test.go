@@ -33,7 +33,7 @@ func TestRealKeyringEndToEnd(t *testing.T) {
 	}
 	env = append(env, fmt.Sprintf("export XDG_DATA_HOME=%q XDG_RUNTIME_DIR=%q", filepath.Join(u.home, ".local", "share"), filepath.Join(u.home, "run")))
 	step := func(name, stdin string, args ...string) string {
-		return fmt.Sprintf("printf '%%s' %q | %s %s >%s/%s.out 2>&1; echo $? >%s/%s.code\n", stdin, binary, strings.Join(args, " "), out, name, out, name)
+		return fmt.Sprintf("printf '%%s' %q | %s %s >%s/%s.out 2>&1; echo $? >%s/%s.code\n", stdin, apikitBinary(t), strings.Join(args, " "), out, name, out, name)
 	}
 	script := "#!/bin/sh\nset -u\n" + strings.Join(env, "\n") + "\n" +
 		"mkdir -p \"$XDG_RUNTIME_DIR\" " + out + " && chmod 700 \"$XDG_RUNTIME_DIR\"\ncd " + u.cwd + "\n" +

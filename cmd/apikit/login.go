@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -141,11 +142,17 @@ func (a *app) store(ctx context.Context, svc client.Service, profile, raw string
 	if err != nil {
 		return "", err
 	}
+	if err := checkProfileName(profile); err != nil {
+		return "", err
+	}
 	ringErr := a.keyring.Set(ctx, ringService(svc.Name), profile, raw)
 	where := "keyring"
 	switch {
 	case ringErr == nil:
 		argv := a.keyringCommand(svc.Name, profile)
+		if strings.Contains(a.exe, "go-build") {
+			fmt.Fprintf(a.stderr, "apikit: warning: this apikit is a temporary build (go run); the config file's api_key_command names it and will fail once it is gone: install it (go install ./cmd/apikit) and log in again\n")
+		}
 		err = configfile.Update(ctx, path, func(d *configfile.Doc) error {
 			d.Delete(profile, svc.Name, fieldAPIKey)
 			d.SetList(profile, svc.Name, fieldKeyCommand, argv)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/apikit/apikit-go/keys"
@@ -8,6 +9,9 @@ import (
 
 // builtinFormats are the key formats scrub recognises.
 var builtinFormats = []*keys.Format{keys.Hypedata, keys.Hypersave, keys.HopX, keys.HyperSync, keys.Web3Storage}
+
+// uuidRE finds a UUID (a HyperSync token) inside a word.
+var uuidRE = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
 
 // scrub replaces every key-shaped word of s with "[redacted]": a word that
 // a built-in format accepts, or that holds a built-in key prefix. It guards
@@ -54,7 +58,7 @@ func keyShaped(w string) bool {
 			}
 		}
 	}
-	if strings.HasPrefix(w, "eyJ") && strings.Count(w, ".") == 2 {
+	if strings.HasPrefix(w, "eyJ") && strings.Count(w, ".") == 2 || uuidRE.MatchString(w) {
 		return true
 	}
 	if _, err := keys.Parse(w); err == nil {

@@ -177,6 +177,21 @@ func isKeyringCommand(argv []string) bool {
 	return false
 }
 
+// profileNameRE is what a profile name apikit writes may look like.
+var profileNameRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
+
+// checkProfileName refuses a profile name that cannot be one (and never
+// repeats one that looks like a key: a key passed to --profile by mistake).
+func checkProfileName(p string) error {
+	if keyShaped(p) {
+		return usagef("the profile name looks like a key; name the profile (letters, digits, _ . -), and give the key to apikit login on stdin")
+	}
+	if !profileNameRE.MatchString(p) {
+		return usagef("profile %q: use 1 to 64 letters, digits, _ . or -", p)
+	}
+	return nil
+}
+
 // serviceNameRE is what a service section's name may be in config commands
 // (custom services too).
 var serviceNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,31}$`)

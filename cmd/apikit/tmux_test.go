@@ -54,7 +54,7 @@ func TestHiddenPromptInATerminal(t *testing.T) {
 		env = append(env, fmt.Sprintf("export %s=%q", k, v))
 	}
 	script := u.writeFile("login.sh", "#!/bin/sh\n"+strings.Join(env, "\n")+"\ncd "+u.cwd+"\n"+
-		binary+" login hypedata --insecure-storage\necho \"EXIT=$?\"\nexec sleep 600\n", 0o700)
+		apikitBinary(t)+" login hypedata --insecure-storage\necho \"EXIT=$?\"\nexec sleep 600\n", 0o700)
 	tmux(t, socket, "new-session", "-d", "-s", "apikit", "-x", "160", "-y", "40", script)
 	t.Cleanup(func() { _ = exec.Command("tmux", "-L", socket, "kill-server").Run() })
 
