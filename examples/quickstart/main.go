@@ -342,12 +342,16 @@ func runLive(ctx context.Context, p *printer, name string) error {
 		return err // says every place it looked and what to set
 	}
 	p.say("", "Using %s from %s.", cred.Key, cred.Source)
-	if svc.WhoamiPath != "" {
-		who, err := c.Verify(ctx)
-		if err != nil {
-			return err
-		}
+	who, err := c.Verify(ctx) // the service's documented key test, where it has one
+	switch {
+	case errors.Is(err, client.ErrNoKeyTest):
+		p.say("", "%s documents no key test, so the key is not checked here: %v", svc.Name, err)
+	case err != nil:
+		return err
+	case who.KeyID != "":
 		p.say("", "The key is %s (%s), with the scopes %v.", who.KeyID, who.Environment, who.Scopes)
+	default:
+		p.say("", "The service accepts the key (%s).", who.CheckedWith)
 	}
 	if svc.UsagePath != "" {
 		u, err := c.Usage(ctx)
