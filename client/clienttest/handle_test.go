@@ -147,11 +147,19 @@ func TestHandleOverridesAndScopes(t *testing.T) {
 	srv.Handle("GET /v1/templates", clienttest.Endpoint{Scope: "templates:read", Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `{"data":[]}`)
 	})})
+	// A *Endpoint works as an Endpoint does.
+	srv.Handle("GET /v1/templates/{id}", &clienttest.Endpoint{Scope: "templates:read", Handler: http.NotFoundHandler()})
 	k, _ := issue(t, srv, clienttest.KeyParams{Scopes: []string{"templates:read"}})
+	if a := fetch(t, srv, "GET", "/v1/templates/x", k.Reveal(), nil, ""); a.Resp.StatusCode != 404 {
+		t.Errorf("a *Endpoint: %d", a.Resp.StatusCode)
+	}
 	if a := fetch(t, srv, "GET", "/v1/templates", k.Reveal(), nil, ""); a.Resp.StatusCode != 200 || string(a.Body) != `{"data":[]}` {
 		t.Errorf("overridden templates: %d %s", a.Resp.StatusCode, a.Body)
 	}
 	other, _ := issue(t, srv, clienttest.KeyParams{Scopes: []string{"admin"}})
+	if a := fetch(t, srv, "GET", "/v1/templates/x", other.Reveal(), nil, ""); a.Resp.StatusCode != 403 {
+		t.Errorf("a *Endpoint's scope: %d, want 403", a.Resp.StatusCode)
+	}
 	a := fetch(t, srv, "GET", "/v1/templates", other.Reveal(), nil, "")
 	var ae *apierrors.Error
 	if !errors.As(apierrors.FromResponse(a.Resp), &ae) || ae.Code != apierrors.CodeInsufficientScope || ae.RequiredScope != "templates:read" {
@@ -197,6 +205,7 @@ func TestHandleMistakes(t *testing.T) {
 	for name, f := range map[string]func(){
 		"nil handler":        func() { srv.Handle("GET /v1/a", nil) },
 		"nil Endpoint":       func() { srv.Handle("GET /v1/b", clienttest.Endpoint{Scope: "x"}) },
+		"nil *Endpoint":      func() { srv.Handle("GET /v1/b2", &clienttest.Endpoint{Scope: "x"}) },
 		"negative cost":      func() { srv.Handle("GET /v1/c", clienttest.Endpoint{Cost: -1, Handler: ok}) },
 		"bad pattern":        func() { srv.Handle("GET", ok) },
 		"conflicting Handle": func() { srv.Handle("GET /v1/mine", ok) },

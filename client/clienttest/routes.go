@@ -81,6 +81,9 @@ func (s *Server) Handle(pattern string, h http.Handler) {
 		panic(fmt.Sprintf("clienttest: Handle(%q): nil handler", pattern))
 	}
 	rt := &route{s: s, user: h, keyless: true}
+	if p, ok := h.(*Endpoint); ok && p != nil {
+		h = *p
+	}
 	if e, ok := h.(Endpoint); ok {
 		if e.Handler == nil {
 			panic(fmt.Sprintf("clienttest: Handle(%q): Endpoint with a nil Handler", pattern))
