@@ -153,8 +153,9 @@ func (s *Scanner) All(ctx context.Context, r io.Reader) ([]Finding, error) {
 
 // Scan reads r to its end and calls fn with each finding, in input order.
 // It stops at the first error fn returns, and returns it unchanged; it
-// stops too when ctx ends, returning ctx.Err(). Memory stays bounded
-// ([WithChunkSize]) whatever r holds.
+// stops too when ctx ends, returning ctx.Err(). When r fails, what was read
+// before is still scanned, and the read error is returned, wrapped. Memory
+// stays bounded ([WithChunkSize]) whatever r holds.
 func (s *Scanner) Scan(ctx context.Context, r io.Reader, fn func(Finding) error) error {
 	if r == nil {
 		return errors.New("scan: nil reader")
@@ -168,10 +169,15 @@ func (s *Scanner) Scan(ctx context.Context, r io.Reader, fn func(Finding) error)
 		b := make([]byte, s.behind+s.chunk+s.ahead)
 		bp = &b
 	}
-	defer s.bufs.Put(bp)
 	buf := *bp
+	used := 0
+	defer func() {
+		clear(buf[:used]) // keys found (or not) do not outlive the scan in a pooled buffer
+		s.bufs.Put(bp)
+	}()
 	n, ownStart := 0, 0
 	eof := false
+	var readErr error
 	empty := 0
 	for {
 		if err := ctx.Err(); err != nil {
@@ -184,15 +190,17 @@ func (s *Scanner) Scan(ctx context.Context, r io.Reader, fn func(Finding) error)
 			case errors.Is(err, io.EOF):
 				eof = true
 			case err != nil:
-				return fmt.Errorf("scan: reading the input at byte %d: %w", st.base+int64(n), err)
+				// Scan what was read, then say why the rest was not.
+				eof, readErr = true, fmt.Errorf("scan: reading the input at byte %d: %w", st.base+int64(n), err)
 			case m == 0:
 				if empty++; empty > 100 {
-					return fmt.Errorf("scan: reading the input: %w", io.ErrNoProgress)
+					eof, readErr = true, fmt.Errorf("scan: reading the input at byte %d: %w", st.base+int64(n), io.ErrNoProgress)
 				}
 			default:
 				empty = 0
 			}
 		}
+		used = max(used, n)
 		ownEnd := n
 		if !eof {
 			ownEnd = n - s.ahead
@@ -201,7 +209,7 @@ func (s *Scanner) Scan(ctx context.Context, r io.Reader, fn func(Finding) error)
 			return err
 		}
 		if eof {
-			return nil
+			return readErr
 		}
 		from := ownEnd - min(s.behind, ownEnd)
 		copy(buf, buf[from:n])

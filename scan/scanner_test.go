@@ -145,9 +145,18 @@ func TestScanStopsOnCallbackErrorAndContext(t *testing.T) {
 func TestReadErrorIsWrapped(t *testing.T) {
 	s, _ := New()
 	boom := errors.New("disk on fire")
-	err := s.Scan(context.Background(), io.MultiReader(strings.NewReader("abc\n"), iotest.ErrReader(boom)), func(Finding) error { return nil })
-	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "reading the input at byte 4") {
+	k := newBuilder(4).key(t, keys.Hypedata)
+	in := "abc " + k.Reveal() + "\n"
+	var got []Finding
+	err := s.Scan(context.Background(), io.MultiReader(strings.NewReader(in), iotest.ErrReader(boom)), func(f Finding) error {
+		got = append(got, f)
+		return nil
+	})
+	if !errors.Is(err, boom) || !strings.Contains(err.Error(), fmt.Sprintf("reading the input at byte %d", len(in))) {
 		t.Errorf("Scan = %v", err)
+	}
+	if len(got) != 1 || got[0].Column != 5 {
+		t.Errorf("what was read before the error: %v; want the key at 1:5", got)
 	}
 }
 
