@@ -13,6 +13,11 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// The test binary stands in for the program when a test starts worker
+	// processes (runCellProcs runs os.Executable()).
+	if len(os.Args) > 1 && os.Args[1] == "worker" {
+		os.Exit(runWorker(os.Args[2:]))
+	}
 	goleak.VerifyTestMain(m)
 }
 
@@ -108,5 +113,51 @@ func TestGateway(t *testing.T) {
 		if strings.Contains(string(text), "gatewaytestkey") {
 			t.Errorf("nginx logged a key:\n%s", text)
 		}
+	}
+}
+
+// TestProcs runs a cell as two worker processes on one key through nginx:
+// the plumbing issue 13's fleet figures rest on (start time, the key in the
+// environment, the calls split, the results merged, nginx counting the cell
+// as one).
+func TestProcs(t *testing.T) {
+	needNginx(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	g, err := startGateway(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.stop()
+	key, err := newTestKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cell{W: 2, Calls: 5, Procs: 2, Kind: clientXRate, Mode: modeBlind}
+	startAt := time.Now().Add(workerLead)
+	r := runCellProcs(ctx, c, g.blindURL, key, startAt)
+	if r.leaked {
+		t.Fatal("a worker printed the key")
+	}
+	if r.Start.Before(startAt.Add(-5*time.Millisecond)) || !r.End.After(r.Start) {
+		t.Errorf("start %v, end %v; want both after the start time %v", r.Start, r.End, startAt)
+	}
+	if r.Pacer != "x/time/rate 4.50/s" {
+		t.Errorf("pacer %q, want both workers' x/time/rate 4.50/s, merged", r.Pacer)
+	}
+	g.stopProcess()
+	access, _, err := g.logs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := parseAccessLog(strings.NewReader(string(access)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	countServer(&r, entries[c.path()])
+	// x/time/rate does not retry: one request per call, failed or not.
+	if r.Served != 5 || r.Server429 != r.Client429 || r.Failed != r.Server429 {
+		t.Errorf("served %d (want 5), 429s at nginx %d, at the clients %d, failed %d (want all equal)",
+			r.Served, r.Server429, r.Client429, r.Failed)
 	}
 }

@@ -44,7 +44,7 @@ const xratePace = 0.9
 type cell struct {
 	W     int    `json:"w"`
 	Calls int    `json:"calls"`
-	Procs int    `json:"procs"` // separate OS processes on the key; 1 today (see README in docs/PACING.md)
+	Procs int    `json:"procs"` // separate OS processes on the key, each with W goroutines and a share of the calls
 	Kind  string `json:"client"`
 	Mode  string `json:"mode"`
 }
@@ -83,6 +83,7 @@ type result struct {
 	Pacer      string    `json:"pacer,omitempty"` // apikit: the pacer's state after the last call, e.g. "learned 4.60/s"
 	SentEarly  int       `json:"sent_early"`      // requests sent (entered the transport) before FirstSign: the cold first wave's candidates
 	unfinished int       // calls never made (the cell's deadline passed)
+	leaked     bool      // a worker process printed the key (a harness failure)
 
 	// The server's side (nginx's access log), the truth.
 	Served      int `json:"served"`       // requests nginx answered
@@ -349,15 +350,13 @@ func (o *observing) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// runCell runs one cell in this process: W goroutines take the cell's calls
-// one at a time from a shared counter, as a worker pool does, all starting
-// when start is closed. The calls are bounded by ctx and by a deadline well
-// past the slowest target, so a hung client cannot hang the harness.
-//
-// (For separate processes on one key, a parent runs this in each child with
-// start tied to a shared timestamp and the calls split between them, then
-// merges the results; the server's count is per cell path either way.)
-func runCell(ctx context.Context, c cell, baseURL string, key keys.Key, start <-chan struct{}) result {
+// runCell runs calls of cell c in this process: W goroutines take them one
+// at a time from a shared counter, as a worker pool does, all starting when
+// start is closed. The calls are bounded by ctx and by a deadline well past
+// the slowest target, so a hung client cannot hang the harness. calls is
+// c.Calls, or a worker process's share of them (see runCellProcs); the
+// requests go to c's path either way, so nginx counts the cell as one.
+func runCell(ctx context.Context, c cell, calls int, baseURL string, key keys.Key, start <-chan struct{}) result {
 	r := result{Cell: c}
 	obs := &observer{}
 	cl, err := newCaller(c, baseURL, key, obs)
@@ -366,7 +365,7 @@ func runCell(ctx context.Context, c cell, baseURL string, key keys.Key, start <-
 			r.Skipped = "the SDK had no WithRateLimit"
 			return r
 		}
-		r.Failed = c.Calls
+		r.Failed = calls
 		r.Errors = []string{err.Error()}
 		return r
 	}
@@ -386,7 +385,7 @@ func runCell(ctx context.Context, c cell, baseURL string, key keys.Key, start <-
 			case <-ctx.Done():
 				return
 			}
-			for next.Add(1) <= int64(c.Calls) {
+			for next.Add(1) <= int64(calls) {
 				if ctx.Err() != nil {
 					return
 				}
@@ -408,7 +407,7 @@ func runCell(ctx context.Context, c cell, baseURL string, key keys.Key, start <-
 
 	obs.mu.Lock()
 	defer obs.mu.Unlock()
-	r.unfinished = c.Calls - int(done.Load())
+	r.unfinished = calls - int(done.Load())
 	r.Failed = obs.failed + r.unfinished
 	r.Errors = obs.errs
 	if r.unfinished > 0 {

@@ -32,7 +32,15 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "worker" {
+		os.Exit(runWorker(os.Args[2:]))
+	}
 	os.Exit(run(os.Args[1:]))
+}
+
+// signalContext ends on Ctrl-C or SIGTERM.
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
 type options struct {
@@ -46,6 +54,7 @@ type options struct {
 	noiseLimit time.Duration
 	logs       string
 	only       string
+	procs      int
 }
 
 func run(args []string) int {
@@ -57,6 +66,7 @@ func run(args []string) int {
 	fs.StringVar(&o.note, "note", "", "a line about this run for -doc (e.g. which SDK commit was measured)")
 	fs.StringVar(&o.command, "command", "", "the command to print as this run's (default: this program's arguments)")
 	fs.IntVar(&o.parallel, "parallel", 0, "how many cells run at once (0: all the apikit cells, then all the reference ones; each cell has its own key, so its own bucket at nginx)")
+	fs.IntVar(&o.procs, "procs", 1, "N > 1: issue 13's matrix instead, N separate processes of W goroutines on one key (W 4 and 16, 80 calls, known and blind); its section of -doc is \"fleet\" unless -section says otherwise")
 	fs.StringVar(&o.only, "only", "", "run only the cells whose name contains one of these comma-separated words (e.g. w16-n80-apikit-blind,w64)")
 	fs.StringVar(&o.logs, "logs", "", "copy nginx's access log here (one line per answer: time, duration, status, connection, cell path), to study a run")
 	fs.BoolVar(&o.reportOnly, "report-only", false, "exit 0 when a target is missed (harness failures still exit 2)")
@@ -72,11 +82,20 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "pacing: -section must be a single word")
 		return 2
 	}
+	if o.procs < 1 || o.procs > 64 {
+		fmt.Fprintln(os.Stderr, "pacing: -procs must be between 1 and 64")
+		return 2
+	}
+	sectionSet := false
+	fs.Visit(func(f *flag.Flag) { sectionSet = sectionSet || f.Name == "section" })
+	if o.procs > 1 && !sectionSet {
+		o.section = "fleet"
+	}
 	if o.command == "" {
 		o.command = strings.Join(append([]string{"pacing"}, args...), " ")
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	out, err := measure(ctx, o)
 	if err != nil {
@@ -112,9 +131,19 @@ func judge(missed int, o options, timerP99 time.Duration) (string, int) {
 	}
 }
 
-// matrix returns the cells of a run: issue 11's matrix, or CI's reduced one.
-func matrix(short bool) []cell {
+// matrix returns the cells of a run: issue 11's matrix, or CI's reduced one;
+// with procs > 1, issue 13's (processes on one key).
+func matrix(short bool, procs int) []cell {
 	type size struct{ w, calls int }
+	if procs > 1 {
+		var cells []cell
+		for _, s := range []size{{4, 80}, {16, 80}} {
+			for _, m := range []string{modeKnown, modeBlind} {
+				cells = append(cells, cell{W: s.w, Calls: s.calls, Procs: procs, Kind: clientAPIKit, Mode: m})
+			}
+		}
+		return cells
+	}
 	sizes := []size{{1, 20}, {4, 40}, {16, 80}, {64, 120}}
 	modes := []string{modeKnown, modeHeaders, modeBlind}
 	refs := []string{clientRetryable, clientXRate}
@@ -191,7 +220,7 @@ type outcome struct {
 // measure runs the matrix against a fresh nginx.
 func measure(ctx context.Context, o options) (outcome, error) {
 	began := time.Now()
-	cells := selectCells(matrix(o.short), o.only)
+	cells := selectCells(matrix(o.short, o.procs), o.only)
 	if len(cells) == 0 {
 		return outcome{}, fmt.Errorf("-only %q matches no cell of the matrix", o.only)
 	}
@@ -216,6 +245,15 @@ func measure(ctx context.Context, o options) (outcome, error) {
 	probe := startJitterProbe(probeCtx)
 	results := make([]result, len(cells))
 	for _, batch := range batches(cells, o.parallel) {
+		// One start for the batch: at once for goroutines, a moment
+		// ahead when worker processes must start first.
+		startAt := time.Now()
+		for _, i := range batch {
+			if cells[i].Procs > 1 {
+				startAt = startAt.Add(workerLead)
+				break
+			}
+		}
 		start := make(chan struct{})
 		var wg sync.WaitGroup
 		for _, i := range batch {
@@ -226,11 +264,16 @@ func measure(ctx context.Context, o options) (outcome, error) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				results[i] = runCell(ctx, cells[i], base, ks[i], start)
+				if cells[i].Procs > 1 {
+					results[i] = runCellProcs(ctx, cells[i], base, ks[i], startAt)
+				} else {
+					results[i] = runCell(ctx, cells[i], cells[i].Calls, base, ks[i], start)
+				}
 			}()
 		}
-		close(start)
+		timer := time.AfterFunc(time.Until(startAt), func() { close(start) })
 		wg.Wait()
+		timer.Stop()
 		if err := ctx.Err(); err != nil {
 			stopProbe()
 			probe.wait()
@@ -257,6 +300,9 @@ func measure(ctx context.Context, o options) (outcome, error) {
 		return outcome{}, err
 	}
 	for i := range results {
+		if results[i].leaked {
+			return outcome{}, fmt.Errorf("a worker process of cell %s printed its key", cells[i].id())
+		}
 		countServer(&results[i], byPath[cells[i].path()])
 		delete(byPath, cells[i].path())
 	}

@@ -23,6 +23,13 @@ func targetFor(c cell) (target, bool) {
 		return target{}, false
 	}
 	n := float64(c.Calls)
+	if c.Procs > 1 {
+		// Issue 13: processes on one key.
+		if c.Mode == modeKnown {
+			return target{max429: 1 + 0.02*n, all429: true, maxRatio: 1.25}, true
+		}
+		return target{max429: 0.20 * n, maxRatio: 1.6}, true
+	}
 	switch c.Mode {
 	case modeKnown:
 		// A known limit has no excuse for a first wave: every 429 counts.
@@ -100,7 +107,7 @@ func row(r result) []string {
 	}
 	if r.Skipped != "" {
 		v, _ := verdict(r)
-		return []string{fmt.Sprint(c.W), fmt.Sprint(c.Calls), c.Kind, mode, "", "", "", "", "", seconds(c.limitTime()), "", "", "", v}
+		return []string{ws(c), fmt.Sprint(c.Calls), c.Kind, mode, "", "", "", "", "", seconds(c.limitTime()), "", "", "", v}
 	}
 	tgt := ""
 	if t, ok := targetFor(c); ok {
@@ -112,7 +119,7 @@ func row(r result) []string {
 	}
 	v, _ := verdict(r)
 	return []string{
-		fmt.Sprint(c.W),
+		ws(c),
 		fmt.Sprint(c.Calls),
 		c.Kind,
 		mode,
@@ -127,6 +134,14 @@ func row(r result) []string {
 		tgt,
 		v,
 	}
+}
+
+// ws is the W column: "16", or "4×16" for 4 processes of 16 goroutines.
+func ws(c cell) string {
+	if c.Procs > 1 {
+		return fmt.Sprintf("%d×%d", c.Procs, c.W)
+	}
+	return fmt.Sprint(c.W)
 }
 
 var header = []string{

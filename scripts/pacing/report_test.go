@@ -215,13 +215,13 @@ func TestLeakCheck(t *testing.T) {
 }
 
 func TestMatrix(t *testing.T) {
-	full := matrix(false)
+	full := matrix(false, 1)
 	if len(full) != 4*5 {
 		t.Errorf("full matrix: %d cells, want 20", len(full))
 	}
 	for _, short := range []bool{false, true} {
 		ids := map[string]bool{}
-		for _, c := range matrix(short) {
+		for _, c := range matrix(short, 1) {
 			if ids[c.path()] {
 				t.Errorf("short=%v: two cells share the path %s", short, c.path())
 			}
@@ -229,7 +229,7 @@ func TestMatrix(t *testing.T) {
 		}
 	}
 	var limit time.Duration
-	for _, c := range matrix(true) {
+	for _, c := range matrix(true, 1) {
 		limit = max(limit, c.limitTime())
 	}
 	if limit > 16*time.Second {
@@ -253,7 +253,7 @@ func TestSummarizeLateness(t *testing.T) {
 }
 
 func TestBatches(t *testing.T) {
-	cells := matrix(false)
+	cells := matrix(false, 1)
 	got := batches(cells, 0)
 	if len(got) != 2 || len(got[0]) != 12 || len(got[1]) != 8 {
 		t.Fatalf("parallel 0: batches of %v, want 12 apikit cells then 8 reference ones", got)
@@ -275,13 +275,13 @@ func TestBatches(t *testing.T) {
 	if len(seen) != len(cells) {
 		t.Errorf("parallel 5: %d cells run, want %d", len(seen), len(cells))
 	}
-	if got := batches(matrix(true), 0); len(got) != 1 {
+	if got := batches(matrix(true, 1), 0); len(got) != 1 {
 		t.Errorf("short: %d batches, want 1 (no reference cells)", len(got))
 	}
 }
 
 func TestSelectCells(t *testing.T) {
-	all := matrix(false)
+	all := matrix(false, 1)
 	if got := selectCells(all, ""); len(got) != len(all) {
 		t.Errorf("no filter: %d cells, want %d", len(got), len(all))
 	}
@@ -312,6 +312,46 @@ func TestJudge(t *testing.T) {
 		msg, code := judge(tc.missed, tc.o, tc.p99)
 		if code != tc.code || !strings.Contains(msg, tc.says) {
 			t.Errorf("judge(%d, %+v, %s) = %q, %d; want %d and %q", tc.missed, tc.o, tc.p99, msg, code, tc.code, tc.says)
+		}
+	}
+}
+
+func TestMergeResults(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	c := cell{W: 4, Calls: 80, Procs: 2, Kind: clientAPIKit, Mode: modeBlind}
+	got := mergeResults(c, []result{
+		{Start: t0.Add(time.Millisecond), End: t0.Add(10 * time.Second), Failed: 1, Client429: 3, FirstSign: t0.Add(2 * time.Millisecond),
+			SentEarly: 4, Errors: []string{"a"}, Pacer: "learned 2.00/s"},
+		{Start: t0, End: t0.Add(12 * time.Second), Client429: 2, FirstSign: t0.Add(time.Millisecond),
+			SentEarly: 3, Errors: []string{"a", "b"}, Pacer: "learned 2.50/s"},
+	})
+	if !got.Start.Equal(t0) || !got.End.Equal(t0.Add(12*time.Second)) || !got.FirstSign.Equal(t0.Add(time.Millisecond)) {
+		t.Errorf("times: start %v end %v first sign %v", got.Start, got.End, got.FirstSign)
+	}
+	if got.Failed != 1 || got.Client429 != 5 || got.SentEarly != 7 || len(got.Errors) != 2 || got.Pacer != "learned 2.00/s; learned 2.50/s" {
+		t.Errorf("got %+v", got)
+	}
+}
+
+func TestFleetMatrixAndTargets(t *testing.T) {
+	cells := matrix(false, 4)
+	if len(cells) != 4 {
+		t.Fatalf("fleet matrix: %d cells, want 4", len(cells))
+	}
+	for _, c := range cells {
+		tg, ok := targetFor(c)
+		if !ok {
+			t.Fatalf("%s: no target", c.id())
+		}
+		want := 1.6
+		if c.Mode == modeKnown {
+			want = 1.25
+		}
+		if tg.maxRatio != want {
+			t.Errorf("%s: ratio target %.2f, want %.2f (issue 13)", c.id(), tg.maxRatio, want)
+		}
+		if got := ws(c); !strings.Contains(got, "4×") {
+			t.Errorf("%s: W column %q", c.id(), got)
 		}
 	}
 }
