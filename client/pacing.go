@@ -148,11 +148,44 @@ func (c *Client) pace(ctx context.Context, fp, method, path string, attempt int)
 				return pacing.Reservation{}, err
 			}
 		}
-		if r.OK || r.Delay <= 0 { // Delay 0 without a slot breaks the contract: send
+		if r.Delay <= 0 && !r.OK { // Delay 0 without a slot breaks the contract: send
 			return r, nil
 		}
 		maxWait -= r.Delay
+		if r.OK {
+			return r, c.depart(ctx, r, maxWait, byDeadline)
+		}
 	}
+}
+
+// depart waits, when the pacer can tell, until the booked attempt may
+// really leave: a late wake-up of the attempt before it, or a gate closed
+// since the booking, holds it back a little more.
+func (c *Client) depart(ctx context.Context, r pacing.Reservation, maxWait time.Duration, byDeadline bool) error {
+	d, ok := c.pacer.(pacing.Departer)
+	if !ok {
+		return nil
+	}
+	for range 100 { // bounded: each wait moves the pacer's clock on
+		w := d.Depart(r)
+		if w <= 0 {
+			return nil
+		}
+		if w > maxWait {
+			c.cancelSlot(ctx, r)
+			left := maxWait
+			if !byDeadline {
+				left = c.maxRetryAfter
+			}
+			return &errPaced{wait: w, gated: true, byDeadline: byDeadline, left: left}
+		}
+		if err := c.sleep(ctx, w); err != nil {
+			c.cancelSlot(ctx, r)
+			return err
+		}
+		maxWait -= w
+	}
+	return nil
 }
 
 func (c *Client) cancelSlot(ctx context.Context, r pacing.Reservation) {

@@ -10,28 +10,24 @@ import (
 
 // A known limit of 5 requests a second: slots are about 206 ms apart (the
 // limit less pacing.Margin). A slot further ahead than the caller can wait
-// is refused at once; one still far off is not booked yet (the caller asks
-// again after Delay), so that a change of rate reaches it.
+// is refused at once, without booking it.
 func ExampleNew() {
 	clk := time.Date(2027, 1, 1, 12, 0, 0, 0, time.UTC)
 	p := pacing.New(pacing.WithClock(func() time.Time { return clk }))
 	ctx := context.Background()
 	lim := pacing.Limit{PerSecond: 5, Burst: 1}
 
-	r, _ := p.Reserve(ctx, "fp_0123456789ab", lim, time.Minute)
-	fmt.Println("booked:", r.OK, "wait:", r.Delay.Round(time.Millisecond))
-	r, _ = p.Reserve(ctx, "fp_0123456789ab", lim, time.Minute)
-	fmt.Println("booked:", r.OK, "ask again in:", r.Delay.Round(time.Millisecond))
-	clk = clk.Add(r.Delay)
-	r, _ = p.Reserve(ctx, "fp_0123456789ab", lim, time.Minute)
-	fmt.Println("booked:", r.OK, "wait:", r.Delay.Round(time.Millisecond))
-	r, _ = p.Reserve(ctx, "fp_0123456789ab", lim, 100*time.Millisecond)
+	for range 3 {
+		r, _ := p.Reserve(ctx, "fp_0123456789ab", lim, time.Minute)
+		fmt.Println("booked:", r.OK, "wait:", r.Delay.Round(time.Millisecond))
+	}
+	r, _ := p.Reserve(ctx, "fp_0123456789ab", lim, 100*time.Millisecond)
 	fmt.Println("booked:", r.OK, "wait needed:", r.Delay.Round(time.Millisecond))
 	// Output:
 	// booked: true wait: 0s
-	// booked: false ask again in: 103ms
-	// booked: true wait: 103ms
-	// booked: false wait needed: 309ms
+	// booked: true wait: 206ms
+	// booked: true wait: 412ms
+	// booked: false wait needed: 619ms
 }
 
 // A 429 closes the key's gate for the server's hint: every caller, new ones

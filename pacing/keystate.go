@@ -18,27 +18,30 @@ const (
 	// second) until the first cut: the rate grows e-fold each second.
 	slowStartStep = 1.0
 	// probeStep is what each success adds once the rate is back near its
-	// last peak: one percent a second, whatever the rate.
-	probeStep = 0.01
-	// recoverShare is the share of the distance back to the peak each
-	// success recovers after a cut.
-	recoverShare = 0.1
-	// recoverTo is how close to the last peak the rate recovers quickly;
-	// past it, it probes at probeStep.
-	recoverTo = 0.9
+	// last peak: half a percent a second, whatever the rate.
+	probeStep = 0.005
 	// cutLow and cutHigh bound a cut: to the rate at which successes were
-	// observed, but to no less than half and no more than 90% of the rate
-	// that was refused.
+	// observed less cutMargin, but to no less than half and no more than
+	// 90% of the rate that was refused.
 	cutLow, cutHigh = 0.5, 0.9
+	cutMargin       = 0.05
 	// extraStep widens the margin under a known or announced limit on each
 	// 429, up to extraMax; every narrowEvery successes narrow it by
 	// extraStep/6.
 	extraStep, extraMax = 0.03, 0.15
 	narrowEvery         = 10
+	// departShare is the least share of an interval between two actual
+	// departures: the slots keep the full interval, so only a wake-up late
+	// by more than the difference holds the next attempt back.
+	departShare = 1 - Margin/2
 	// minHorizon is the least distance ahead a slot may be booked.
 	minHorizon = 50 * time.Millisecond
+	// knownHorizon is how far ahead a slot may be booked under a known or
+	// announced rate, which does not change: far enough that a caller
+	// waking late does not leave its slot empty.
+	knownHorizon = time.Second
 	// successWindow is how far back observed successes count.
-	successWindow = time.Second
+	successWindow = 2 * time.Second
 )
 
 // keyState is the pacing of one key. Every field is guarded by mu.
@@ -52,16 +55,17 @@ type keyState struct {
 	tat      time.Time     // theoretical arrival time of the next request (GCRA)
 	last     time.Time     // the latest booked slot
 	gate     time.Time     // closed until then
+	departed time.Time     // when the latest attempt actually left (see Depart)
 
 	known Limit // the limit the callers gave, if any
 
 	// Learning.
-	succ    [64]int64 // Unix nanoseconds of recent successes, a ring
-	succN   int       // how many of succ are set
-	succAt  int       // next index to write
-	peak    float64   // the rate refused at the last cut; 0 before the first (slow start)
-	floor   float64   // one request per hint of the latest 429: the least rate learning goes down to
-	cutGate time.Time // slots before this were booked before the last cut
+	succ      [64]int64 // Unix nanoseconds of recent successes, a ring
+	succN     int       // how many of succ are set
+	succAt    int       // next index to write
+	slowStart bool      // learning has not yet been refused since its first 429: probe fast
+	floor     float64   // one request per hint of the latest 429: the least rate learning goes down to
+	cutGate   time.Time // slots before this were booked before the last cut
 
 	window time.Duration // the longest X-RateLimit-Reset seen: the quota's window
 
@@ -123,7 +127,10 @@ func (s *keyState) setKnown(fp string, lim Limit) (Event, bool) {
 // enough that a caller is never kept from the next free slot, near enough
 // that a change of rate reaches the callers still waiting.
 func (s *keyState) horizon() time.Duration {
-	return max(s.interval/2, minHorizon)
+	if s.src == SourceLearned {
+		return max(2*s.interval, minHorizon)
+	}
+	return max(2*s.interval, knownHorizon)
 }
 
 func (s *keyState) reserve(now time.Time, maxWait time.Duration) Reservation {
@@ -151,6 +158,19 @@ func (s *keyState) reserve(now time.Time, maxWait time.Duration) Reservation {
 	s.tat = s.tat.Add(s.interval)
 	s.last = t
 	return Reservation{OK: true, Delay: d, Gated: gated, Slot: t.UnixNano()}
+}
+
+func (s *keyState) depart(now time.Time) time.Duration {
+	if s.gate.After(now) {
+		return s.gate.Sub(now)
+	}
+	if s.burst == 1 && !s.departed.IsZero() {
+		if next := s.departed.Add(time.Duration(float64(s.interval) * departShare)); next.After(now) {
+			return next.Sub(now)
+		}
+	}
+	s.departed = now
+	return 0
 }
 
 func (s *keyState) cancel(slot int64) {
@@ -262,55 +282,54 @@ func (s *keyState) recordSuccess(now time.Time) {
 	}
 }
 
-// observed is the rate at which successes came in the last successWindow.
+// observed is the rate at which successes came in the last
+// successWindow: from the span between the first and the last of them when
+// there are three or more (a count alone is off by one in either
+// direction), else their count over the window.
 func (s *keyState) observed(now time.Time) float64 {
 	from := now.Add(-successWindow).UnixNano()
 	n := 0
-	oldest := now.UnixNano()
+	oldest, newest := now.UnixNano(), int64(0)
 	for i := 0; i < s.succN; i++ {
 		if t := s.succ[i]; t > from {
 			n++
-			oldest = min(oldest, t)
+			oldest, newest = min(oldest, t), max(newest, t)
 		}
 	}
-	if n == len(s.succ) { // the ring is too short for the window
-		if span := now.UnixNano() - oldest; span > 0 {
-			return float64(n) / (float64(span) / float64(time.Second))
-		}
+	if span := newest - oldest; n >= 3 && span > 0 {
+		return float64(n-1) / (float64(span) / float64(time.Second))
 	}
 	return float64(n) / successWindow.Seconds()
 }
 
-// cut lowers the rate after a 429: to the rate at which successes were
-// observed, within [cutLow, cutHigh] of the refused rate. The first 429 of
-// a key starts learning at the observed rate (at least firstGuess), in
-// slow start.
+// cut lowers the rate after a 429. The first 429 of a key starts learning
+// at the rate successes were observed (at least firstGuess), in slow start.
+// Later ones cut to the observed rate less cutMargin — in slow start, to the
+// rate one step before the refused one, the last that was accepted — and
+// never by more than half nor by less than a tenth.
 func (s *keyState) cut(now time.Time) (Event, bool) {
 	est := s.observed(now)
 	if s.src == SourceNone {
-		s.peak = 0
+		s.slowStart = true
 		return s.setRate(max(est, firstGuess, s.floor), 1, SourceLearned, "first 429")
 	}
 	prev := s.rate
-	s.peak = prev
-	return s.setRate(max(min(max(est, prev*cutLow), prev*cutHigh), s.floor), 1, SourceLearned, "429")
-}
-
-// probe raises a learned rate after a success: fast before the first cut
-// (slow start) and back toward the last peak, slowly above it.
-func (s *keyState) probe() {
-	r := s.rate
-	switch {
-	case s.peak == 0:
-		r += slowStartStep
-	case r < s.peak*recoverTo:
-		r += max((s.peak*recoverTo-r)*recoverShare, probeStep)
-	default:
-		r += probeStep
+	if s.slowStart {
+		est = max(est, prev-slowStartStep)
+		s.slowStart = false
 	}
-	s.setRate(r, 1, SourceLearned, "probe")
+	return s.setRate(max(min(max(est*(1-cutMargin), prev*cutLow), prev*cutHigh), s.floor), 1, SourceLearned, "429")
 }
 
+// probe raises a learned rate after a success: fast in slow start, then
+// slowly (probeStep), to find out whether the limit has risen.
+func (s *keyState) probe() {
+	step := probeStep
+	if s.slowStart {
+		step = slowStartStep
+	}
+	s.setRate(s.rate+step, 1, SourceLearned, "probe")
+}
 // limited is the rate that keeps under a known or announced limit.
 func (s *keyState) limited() float64 {
 	return s.base * (1 - Margin - s.extra)

@@ -58,6 +58,7 @@ func New(opts ...Option) *Local {
 var (
 	_ Pacer     = (*Local)(nil)
 	_ Inspector = (*Local)(nil)
+	_ Departer  = (*Local)(nil)
 )
 
 func (l *Local) state(fp string) *keyState {
@@ -114,6 +115,22 @@ func (l *Local) Report(_ context.Context, r Reservation, a Answer) error {
 		l.emit(ev)
 	}
 	return nil
+}
+
+// Depart is called just before a booked attempt leaves. It returns how
+// much longer the attempt must wait: until the key's gate opens, if a 429
+// closed it since the slot was booked, and, one at a time, until an
+// interval has passed since the attempt before it actually left. When it
+// returns 0 it has recorded the departure.
+func (l *Local) Depart(r Reservation) time.Duration {
+	if !r.OK || r.Slot == 0 {
+		return 0
+	}
+	now := l.now()
+	s := l.state(r.Key)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.depart(now)
 }
 
 // State reports how the key fp is paced now.

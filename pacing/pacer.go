@@ -26,6 +26,17 @@ type Inspector interface {
 	State(ctx context.Context, fp string) (State, error)
 }
 
+// Departer is implemented by a pacer that can also space attempts by when
+// they actually leave, at no cost (in process): a sleeping caller may wake
+// late, and two requests closer than their slots are refused by a gateway
+// that counts to the millisecond. After waiting for a booked slot, and just
+// before sending, the client calls Depart until it returns 0, waiting what
+// it returns each time. A pacer kept in a shared store does not implement
+// it: it would cost a round trip.
+type Departer interface {
+	Depart(r Reservation) time.Duration
+}
+
 // Limit is a rate limit: PerSecond requests a second on average, with up
 // to Burst at once. The zero Limit means "not known".
 type Limit struct {
