@@ -330,6 +330,7 @@ func (s *keyState) probe() {
 	}
 	s.setRate(s.rate+step, 1, SourceLearned, "probe")
 }
+
 // limited is the rate that keeps under a known or announced limit.
 func (s *keyState) limited() float64 {
 	return s.base * (1 - Margin - s.extra)
