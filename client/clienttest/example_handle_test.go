@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/apikit/apikit-go/client"
 	"github.com/apikit/apikit-go/client/clienttest"
@@ -117,4 +118,67 @@ func ExampleServer_DeleteKey() {
 	err := c.Do(context.Background(), "GET", "/v1/memories", nil, nil)
 	fmt.Println(errors.Is(err, apierrors.ErrUnknownKey), errors.Is(err, apierrors.ErrRevoked))
 	// Output: true false
+}
+
+// Every key check stands in front of an endpoint added with Handle; each
+// failure is the typed error the real service's answer decodes to.
+func ExampleServer_Handle_checks() {
+	clock := clienttest.NewFakeClock(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC))
+	srv := clienttest.NewServer(client.Hypedata, clienttest.WithClock(clock), clienttest.WithBalance(100))
+	defer srv.Close()
+	srv.Handle("GET /v1/mine", clienttest.Endpoint{Scope: "mine", Cost: 10,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{}`) })})
+
+	issue := func(p clienttest.KeyParams) string {
+		p.Name = "k"
+		k, _, _ := srv.IssueKey(p)
+		return k.Reveal()
+	}
+	revoked, info, _ := srv.IssueKey(clienttest.KeyParams{Name: "r"})
+	_ = srv.RevokeKey(info.ID, "leaked")
+	unknown, _ := keys.Hypedata.Generate(keys.EnvLive, nil)
+	limited := issue(clienttest.KeyParams{RateLimitPerSecond: 1})
+	cases := []struct{ name, key string }{
+		{"missing", ""},
+		{"malformed", "hd_live_short"},
+		{"unknown", unknown.Reveal()},
+		{"revoked", revoked.Reveal()},
+		{"expired", issue(clienttest.KeyParams{ExpiresAt: clock.Now().Add(time.Hour)})},
+		{"ip", issue(clienttest.KeyParams{AllowedIPs: []string{"203.0.113.0/24"}})},
+		{"scope", issue(clienttest.KeyParams{Scopes: []string{"scrape"}})},
+		{"ceiling", issue(clienttest.KeyParams{CreditCeiling: 5})},
+		{"ok", limited},
+		{"rate", limited},
+	}
+	clock.Advance(2 * time.Hour)
+	for _, c := range cases {
+		req, _ := http.NewRequest("GET", srv.URL+"/v1/mine", nil)
+		if c.key != "" {
+			req.Header.Set("Authorization", "Bearer "+c.key)
+		}
+		resp, err := srv.HTTPClient().Do(req)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		err = apierrors.FromResponse(resp) // reads and closes an error's body
+		resp.Body.Close()
+		var ae *apierrors.Error
+		if errors.As(err, &ae) {
+			fmt.Println(c.name, ae.StatusCode, ae.Code)
+		} else {
+			fmt.Println(c.name, resp.StatusCode)
+		}
+	}
+	// Output:
+	// missing 401 missing_credentials
+	// malformed 401 malformed_token
+	// unknown 401 unknown_key
+	// revoked 401 revoked
+	// expired 401 expired
+	// ip 403 unauthorized_ip
+	// scope 403 insufficient_scope
+	// ceiling 402 key_ceiling_exceeded
+	// ok 200
+	// rate 429 rate_limited
 }
