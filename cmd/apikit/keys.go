@@ -221,11 +221,8 @@ func newKeysRegenerateCmd(a *app) *cobra.Command {
 		Example: "  apikit keys regenerate hypedata key_123",
 		Args:    exactArgs("<service>", "<key-id>"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := lookupService(args[0])
+			svc, err := keyArgs(args)
 			if err != nil {
-				return err
-			}
-			if err := checkKeyID(args[1]); err != nil {
 				return err
 			}
 			if !a.mayShow(sf) {
@@ -248,16 +245,20 @@ func newKeysRegenerateCmd(a *app) *cobra.Command {
 	return cmd
 }
 
-// checkKeyID refuses a key id that is a key (a secret pasted in the wrong
-// place would be sent in a URL).
-func checkKeyID(id string) error {
-	if keyShaped(id) {
-		return usagef("the key id looks like a key (a secret): give the key's id, as apikit keys list shows it")
+// keyArgs reads <service> <key-id>, refusing a key id that is a key (a
+// secret pasted in the wrong place would be sent in a URL).
+func keyArgs(args []string) (client.Service, error) {
+	svc, err := lookupService(args[0])
+	if err != nil {
+		return svc, err
 	}
-	if strings.TrimSpace(id) == "" {
-		return usagef("the key id is empty")
+	switch id := args[1]; {
+	case keyShaped(id):
+		return svc, usagef("the key id looks like a key (a secret): give the key's id, as apikit keys list shows it")
+	case strings.TrimSpace(id) == "":
+		return svc, usagef("the key id is empty")
 	}
-	return nil
+	return svc, nil
 }
 
 func newKeysRevokeCmd(a *app) *cobra.Command {
@@ -268,11 +269,8 @@ func newKeysRevokeCmd(a *app) *cobra.Command {
 		Example: "  apikit keys revoke hypedata key_123 --reason \"leaked in CI logs\"",
 		Args:    exactArgs("<service>", "<key-id>"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := lookupService(args[0])
+			svc, err := keyArgs(args)
 			if err != nil {
-				return err
-			}
-			if err := checkKeyID(args[1]); err != nil {
 				return err
 			}
 			c, err := a.adminClient(svc)
@@ -317,11 +315,8 @@ fails, no key has been revoked and both still work.`,
   apikit keys rotate hypedata key_123 --show-secret --json --poll-interval 30s --timeout 30m`,
 		Args: exactArgs("<service>", "<key-id>"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := lookupService(args[0])
+			svc, err := keyArgs(args)
 			if err != nil {
-				return err
-			}
-			if err := checkKeyID(args[1]); err != nil {
 				return err
 			}
 			show := a.mayShow(sf)

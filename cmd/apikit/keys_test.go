@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/apikit/apikit-go/client"
 	"github.com/apikit/apikit-go/client/clienttest"
@@ -15,7 +16,7 @@ func adminUser(t *testing.T) (*user, *clienttest.Server, keys.Key) {
 	t.Helper()
 	srv := clienttest.NewServer(client.Hypedata)
 	t.Cleanup(srv.Close)
-	admin, _, err := srv.IssueKey(clienttest.KeyParams{Name: "admin", Scopes: []string{"admin", "scrape"}})
+	admin, _, err := srv.IssueKey(clienttest.KeyParams{Name: "admin", Scopes: []string{"admin", "scrape"}, ExpiresAt: time.Now().Add(90 * 24 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +98,7 @@ func TestKeysRotateStoresTheNewKeyAndRevokesTheOld(t *testing.T) {
 func TestStatusVerifyExitCodes(t *testing.T) {
 	u, srv, admin := adminUser(t)
 	r := u.must(exitOK, "", "status", "hypedata", "--verify")
-	for _, want := range []string{"env HYPEDATA_API_KEY", admin.Fingerprint(), "accepts it", "admin"} {
+	for _, want := range []string{"env HYPEDATA_API_KEY", admin.Fingerprint(), "accepts it", "admin", "says the service"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("status --verify does not say %q:\n%s", want, r)
 		}

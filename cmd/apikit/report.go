@@ -63,6 +63,7 @@ type serviceReport struct {
 	Valid       bool         `json:"valid"`
 	Problem     string       `json:"problem,omitempty"`
 	ExpiresAt   *time.Time   `json:"expires_at,omitempty"`
+	ExpiresFrom string       `json:"expires_from,omitempty"` // "the key" (a JWT's exp) or "the service"
 	Shadows     []sourceView `json:"shadows,omitempty"`
 	Sources     []sourceView `json:"sources"`
 	Verify      *verifyView  `json:"verify,omitempty"`
@@ -101,7 +102,7 @@ func (a *app) inspect(ctx context.Context, svc client.Service, profile string) *
 					rep.Environment = env.String()
 				}
 				if at, ok := e.Key.ExpiresAt(); ok {
-					rep.ExpiresAt = &at
+					rep.ExpiresAt, rep.ExpiresFrom = &at, "the key"
 				}
 			}
 		} else if e.ShadowedBy != "" {
@@ -141,6 +142,14 @@ func (a *app) verify(ctx context.Context, rep *serviceReport) {
 		return
 	}
 	v.Accepted, v.KeyID, v.Name, v.Environment, v.Scopes, v.CheckedWith = true, who.KeyID, who.Name, who.Environment, who.Scopes, who.CheckedWith
+	// The key may not say when it expires, but the service may: ask, when
+	// the key may read its own record (an admin key); else say nothing.
+	if rep.ExpiresAt == nil && who.KeyID != "" && rep.svc.KeysPath != "" {
+		if info, err := c.Keys().Get(ctx, who.KeyID); err == nil && info.ExpiresAt != nil && !info.ExpiresAt.IsZero() {
+			at := *info.ExpiresAt
+			rep.ExpiresAt, rep.ExpiresFrom = &at, "the service"
+		}
+	}
 }
 
 // newTransport is the transport the SDK would use: TLS 1.2 at least.

@@ -130,9 +130,9 @@ func (a *app) printStatus(w io.Writer, res statusResult) {
 		}
 		if r.Valid {
 			if r.ExpiresAt != nil {
-				fmt.Fprintf(w, "  expires  %s (%s)\n", r.ExpiresAt.Format(time.RFC3339), until(a.now(), *r.ExpiresAt))
+				fmt.Fprintf(w, "  expires  %s (%s; says %s)\n", r.ExpiresAt.Format(time.RFC3339), until(a.now(), *r.ExpiresAt), r.ExpiresFrom)
 			} else {
-				fmt.Fprintf(w, "  expires  the key does not say (the service may know: apikit keys list %s)\n", r.Service)
+				fmt.Fprintf(w, "  expires  not said by the key (with --verify, an admin key's expiry comes from the service)\n")
 			}
 		}
 		if v := r.Verify; v != nil {
