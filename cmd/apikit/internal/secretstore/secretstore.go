@@ -56,6 +56,7 @@ func afterTimer(d time.Duration) (<-chan time.Time, func()) {
 	return t.C, func() { t.Stop() }
 }
 
+// Get reads the OS keyring, within the bound.
 func (s osStore) Get(ctx context.Context, service, account string) (string, error) {
 	var secret string
 	err := s.do(ctx, func() error {
@@ -66,10 +67,12 @@ func (s osStore) Get(ctx context.Context, service, account string) (string, erro
 	return secret, err
 }
 
+// Set writes the OS keyring, within the bound.
 func (s osStore) Set(ctx context.Context, service, account, secret string) error {
 	return s.do(ctx, func() error { return keyring.Set(service, account, secret) })
 }
 
+// Delete removes an entry from the OS keyring, within the bound.
 func (s osStore) Delete(ctx context.Context, service, account string) error {
 	return s.do(ctx, func() error { return keyring.Delete(service, account) })
 }
@@ -119,6 +122,7 @@ type Memory struct {
 // does.
 func NewMemory(fail error) *Memory { return &Memory{m: map[string]string{}, fail: fail} }
 
+// Get returns the secret stored under (service, account).
 func (m *Memory) Get(_ context.Context, service, account string) (string, error) {
 	if m.fail != nil {
 		return "", fmt.Errorf("%w: %w", ErrUnavailable, m.fail)
@@ -130,6 +134,7 @@ func (m *Memory) Get(_ context.Context, service, account string) (string, error)
 	return v, nil
 }
 
+// Set stores secret under (service, account).
 func (m *Memory) Set(_ context.Context, service, account, secret string) error {
 	if m.fail != nil {
 		return fmt.Errorf("%w: %w", ErrUnavailable, m.fail)
@@ -138,6 +143,7 @@ func (m *Memory) Set(_ context.Context, service, account, secret string) error {
 	return nil
 }
 
+// Delete removes the entry under (service, account).
 func (m *Memory) Delete(_ context.Context, service, account string) error {
 	if m.fail != nil {
 		return fmt.Errorf("%w: %w", ErrUnavailable, m.fail)
