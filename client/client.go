@@ -26,6 +26,11 @@ import (
 // accepts (net/http's own default is 10 MiB).
 const maxResponseHeaderBytes = 1 << 20
 
+// defaultIdleConnsPerHost is how many idle connections the default
+// transport keeps to the API's host: enough for the goroutines that share a
+// client (net/http's own default is 2).
+const defaultIdleConnsPerHost = 100
+
 // Version is the SDK's version, sent in the User-Agent.
 const Version = "0.1.0"
 
@@ -69,6 +74,7 @@ type Client struct {
 	pacer      pacing.Pacer // every attempt passes through it
 	limit      pacing.Limit // the key's known limit (WithRateLimit), or zero
 	pacingHook func(PacingEvent)
+	budget     *retryBudget // retries of server errors, client-wide
 }
 
 // resolved is a validated credential with its ready-made header value.
@@ -135,6 +141,7 @@ func New(opts ...Option) (*Client, error) {
 		now:            s.now,
 		limit:          s.limit,
 		pacingHook:     s.pacingHook,
+		budget:         newRetryBudget(s.retryBudget),
 	}
 	c.pacer = c.pacerFor(&s)
 	if c.format == nil {
@@ -269,6 +276,9 @@ func (c *Client) httpClient(user *http.Client) *http.Client {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 		t.MaxResponseHeaderBytes = maxResponseHeaderBytes
+		// One client serves many goroutines: keep a connection for each
+		// (net/http keeps 2 per host, so the others would dial on every call).
+		t.MaxIdleConnsPerHost = defaultIdleConnsPerHost
 		base = t
 	}
 	hc.Transport = &authTransport{c: c, base: base}

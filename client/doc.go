@@ -37,9 +37,12 @@
 // undercut; without one the wait is exponential backoff with jitter within
 // WithRetryWait's bounds. A wait beyond WithMaxRetryAfter or the context's
 // deadline ends the call at once with the typed error and its RetryAfter, so
-// the caller can schedule. A 401 for an unknown, revoked or expired key makes
-// the client ask its key source once more, so a deployed rotation is picked
-// up without a restart.
+// the caller can schedule. Retries of 5xx answers and connection failures
+// also draw on a client-wide budget that successes refill
+// ([WithRetryBudget]), so many goroutines sharing a client do not multiply
+// the load on a server that is down. A 401 for an unknown, revoked or
+// expired key makes the client ask its key source once more, so a deployed
+// rotation is picked up without a restart.
 //
 // # Errors
 //

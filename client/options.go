@@ -64,6 +64,7 @@ type settings struct {
 	limit          pacing.Limit
 	pacingHook     func(PacingEvent)
 	withoutKey     bool
+	retryBudget    int
 
 	// Test seams: how the client waits and what time it is.
 	sleep func(ctx context.Context, d time.Duration) error
@@ -80,6 +81,7 @@ func defaultSettings() settings {
 		waitMax:       DefaultRetryWaitMax,
 		maxRetryAfter: DefaultMaxRetryAfter,
 		maxBody:       DefaultMaxResponseBytes,
+		retryBudget:   DefaultRetryBudget,
 		sleep:         sleepContext,
 		now:           time.Now,
 		paceNow:       time.Now,

@@ -59,6 +59,7 @@ type call struct {
 	body       []byte // the buffered 2xx body
 	bo         *backoff.ExponentialBackOff
 	res        pacing.Reservation // the pacer's slot for the attempt in flight
+	spent      int64              // retry-budget tokens this call's retries spent
 }
 
 // retryableStatus lists the statuses the policy retries (README, "Retries").
@@ -111,6 +112,8 @@ func (k *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 			k.body = body
 			resp.Body = http.NoBody
 		}
+		k.c.budget.give(successTopUp + k.spent)
+		k.spent = 0
 		k.apiErr = nil
 		k.c.logAttempt(ctx, k, resp.StatusCode, "", "", nil)
 		return false, nil
@@ -120,6 +123,7 @@ func (k *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 	k.apiErr = e
 	k.c.logAttempt(ctx, k, e.StatusCode, e.Code, e.RequestID, nil)
 	if !retryableStatus(e.StatusCode) {
+		k.c.budget.give(successTopUp) // the server answers
 		return false, nil
 	}
 	if !k.idempotent && e.StatusCode != http.StatusTooManyRequests {
@@ -178,6 +182,14 @@ func (k *call) wait(ctx context.Context, hint time.Duration, ev RetryEvent) (boo
 			"method", k.method, "path", k.path, "wait", d, "deadline_in", dl.Sub(c.now()))
 		return false, nil
 	}
+	cost := retryCostOf(ev.StatusCode)
+	if !c.budget.take(cost) {
+		k.notRetried = c.budget.refused()
+		c.logf(ctx, "apikit: not retrying: the client's retry budget is spent",
+			"method", k.method, "path", k.path, "reason", ev.Reason)
+		return false, nil
+	}
+	k.spent += cost
 	ev.Method, ev.Path, ev.Attempt, ev.Wait, ev.KeyFingerprint = k.method, k.path, k.attempts, d, k.key.fp
 	ev.ServerAsked = hint != 0
 	c.logRetry(ctx, ev)
@@ -185,10 +197,17 @@ func (k *call) wait(ctx context.Context, hint time.Duration, ev RetryEvent) (boo
 		c.retryHook(ev)
 	}
 	if err := c.sleep(ctx, d); err != nil {
+		c.budget.give(cost) // the retry was not sent
+		k.spent -= cost
 		k.stopErr = err
 		return false, nil
 	}
-	return k.acquireRetry(ctx), nil
+	if !k.acquireRetry(ctx) {
+		c.budget.give(cost) // the pacer held the retry back: it was not sent
+		k.spent -= cost
+		return false, nil
+	}
+	return true, nil
 }
 
 // notTwice explains why a non-idempotent request was not sent again.
