@@ -24,7 +24,7 @@ const (
 )
 
 // Scanner finds keys in text. Make one with [New]; it is safe for
-// concurrent use and holds no per-scan state.
+// concurrent use, and reuses its read buffers from one scan to the next.
 type Scanner struct {
 	targets  []*target
 	groups   []anchorGroup

@@ -12,7 +12,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/spf13/cobra"
 
@@ -196,26 +199,67 @@ func (r *scanRun) fail(err error) {
 // path scans a file, every file of a folder, or "-", standard input.
 func (r *scanRun) path(ctx context.Context, p string) error {
 	if p == "-" {
-		return r.reader(ctx, "-", r.in)
+		return r.reader(ctx, "-", r.in, func(f scan.Finding) error { return r.report("-", "", f) })
 	}
 	st, err := os.Stat(p)
 	if err != nil {
 		return fmt.Errorf("scanning %s: %w", p, err)
 	}
 	if !st.IsDir() {
-		return r.file(ctx, p)
+		return r.file(ctx, p, func(f scan.Finding) error { return r.report(p, "", f) })
 	}
 	files, err := listFiles(ctx, p)
 	if err != nil {
 		return err
 	}
-	for _, f := range files {
-		if err := r.file(ctx, f); err != nil {
-			if ctx.Err() != nil {
-				return err
-			}
-			r.fail(err)
+	return r.files(ctx, files)
+}
+
+// files scans files on every core, in batches, and reports each file's
+// findings in the order of files, as one goroutine would.
+func (r *scanRun) files(ctx context.Context, files []string) error {
+	workers := runtime.GOMAXPROCS(0)
+	batch := 8 * workers
+	type result struct {
+		findings []scan.Finding
+		err      error
+	}
+	for len(files) > 0 {
+		n := min(batch, len(files))
+		results := make([]result, n)
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for w := 0; w < min(workers, n); w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= n {
+						return
+					}
+					results[i].err = r.file(ctx, files[i], func(f scan.Finding) error {
+						results[i].findings = append(results[i].findings, f)
+						return nil
+					})
+				}
+			}()
 		}
+		wg.Wait()
+		for i, res := range results {
+			for _, f := range res.findings {
+				if err := r.report(files[i], "", f); err != nil {
+					return err
+				}
+			}
+			if res.err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				r.fail(res.err)
+			}
+		}
+		files = files[n:]
 	}
 	return nil
 }
@@ -224,8 +268,12 @@ func (r *scanRun) path(ctx context.Context, p string) error {
 // Git does: a NUL byte in it means binary.
 const binarySniff = 8000
 
-// file scans one file, unless it is binary or not a regular file.
-func (r *scanRun) file(ctx context.Context, p string) error {
+// file scans one file, unless it is binary or not a regular file, and
+// calls fn with each finding.
+func (r *scanRun) file(ctx context.Context, p string, fn func(scan.Finding) error) error {
+	if st, err := os.Stat(p); err == nil && !st.Mode().IsRegular() {
+		return nil // a FIFO, a device: opening it could block
+	}
 	f, err := os.Open(p)
 	if err != nil {
 		return fmt.Errorf("scanning %s: %w", p, err)
@@ -234,11 +282,11 @@ func (r *scanRun) file(ctx context.Context, p string) error {
 	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
 		return nil // a FIFO, a device: nothing to read without blocking
 	}
-	return r.reader(ctx, p, f)
+	return r.reader(ctx, p, f, fn)
 }
 
-// reader scans what rd holds, named name in the output, unless it is binary.
-func (r *scanRun) reader(ctx context.Context, name string, rd io.Reader) error {
+// reader scans what rd holds (named name in errors), unless it is binary.
+func (r *scanRun) reader(ctx context.Context, name string, rd io.Reader, fn func(scan.Finding) error) error {
 	br := bufio.NewReaderSize(rd, 64<<10)
 	head, err := br.Peek(binarySniff)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
@@ -247,7 +295,7 @@ func (r *scanRun) reader(ctx context.Context, name string, rd io.Reader) error {
 	if bytes.IndexByte(head, 0) >= 0 {
 		return nil
 	}
-	if err := r.s.Scan(ctx, br, func(fd scan.Finding) error { return r.report(name, "", fd) }); err != nil {
+	if err := r.s.Scan(ctx, br, fn); err != nil {
 		return fmt.Errorf("scanning %s: %w", name, err)
 	}
 	return nil

@@ -47,9 +47,13 @@ git commit --no-verify skips the hook, for the rare commit that must.`,
 			} else if p, err := filepath.EvalSymlinks(exe); err == nil {
 				exe = p
 			}
+			// The apikit that installed the hook, or the one on PATH if
+			// that one has moved since.
 			script := "#!/bin/sh\n" + hookMarker + "\n" +
 				"# Refuses a commit whose staged lines add an API key. Skip once with git commit --no-verify.\n" +
-				"exec " + shellQuote(exe) + " scan --staged\n"
+				"apikit=" + shellQuote(exe) + "\n" +
+				"[ -x \"$apikit\" ] || apikit=apikit\n" +
+				"exec \"$apikit\" scan --staged\n"
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return withCode(scanError, err)
 			}
