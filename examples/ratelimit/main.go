@@ -1,12 +1,16 @@
 // Command ratelimit shows how apikit-go handles rate limits, offline, against
 // an in-memory Hypedata server (client/clienttest):
 //
-//  1. a 429 is retried after exactly the wait the server asks for
-//     (Retry-After), and c.RateLimit() exposes the X-RateLimit-* headers;
+//  1. a worker pool of 8 goroutines sharing one client and one key allowed
+//     10 requests a second: no call fails and the pool finishes at the
+//     limit's pace, because the client paces every attempt made with the
+//     key (here at the rate the X-RateLimit-* headers announce; with
+//     WithRateLimit, at the rate you give);
 //  2. a wait longer than the cap (60 s by default, WithMaxRetryAfter) is not
 //     slept through: the call returns at once and apierrors.RetryAfter(err)
 //     says when to try again, so the caller can schedule;
-//  3. neither is a wait longer than what is left of the context's deadline.
+//  3. neither is a wait longer than what is left of the context's deadline,
+//     whether it is the server's hint or the key's next free slot.
 //
 // Run it with:
 //
@@ -18,6 +22,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apikit/apikit-go/client"
@@ -36,37 +42,33 @@ func main() {
 
 func step(n int, title string) { fmt.Printf("\n%d. %s\n", n, title) }
 
+// perSecond is the pool's key's limit; workers share one client.
+const (
+	perSecond = 10
+	workers   = 8
+	calls     = 30
+)
+
 func run(ctx context.Context) error {
 	fmt.Println("apikit-go rate limits — offline, against an in-memory Hypedata server (client/clienttest)")
 	srv := clienttest.NewServer(client.Hypedata)
 	defer srv.Close()
 
-	step(1, "A key allowed 2 requests per second, and 5 calls in a row")
+	step(1, fmt.Sprintf("%d goroutines share one client; %d calls on a key allowed %d requests a second", workers, calls, perSecond))
+	for _, known := range []bool{false, true} {
+		if err := pool(ctx, srv, known); err != nil {
+			return err
+		}
+	}
+
 	key, _, err := srv.IssueKey(clienttest.KeyParams{Name: "burst", Scopes: []string{"scrape"}, RateLimitPerSecond: 2})
 	if err != nil {
 		return err
 	}
-	start := time.Now()
-	elapsed := func() time.Duration { return time.Since(start).Round(100 * time.Millisecond) }
-	c, err := srv.NewClient(key, client.WithRetryHook(func(ev client.RetryEvent) {
-		// Called before each retry, once the wait is decided: the place for metrics.
-		fmt.Printf("   ↻ at +%s: attempt %d got %q; waiting %s, as the server asked\n", elapsed(), ev.Attempt, ev.Reason, ev.Wait)
-	}))
+	c, err := srv.NewClient(key)
 	if err != nil {
 		return err
 	}
-	for i := 1; i <= 5; i++ {
-		if err := c.Do(ctx, "GET", fmt.Sprintf("/v1/scrape?url=https://example.com/%d", i), nil, nil); err != nil {
-			return fmt.Errorf("call %d: %w", i, err)
-		}
-		rl, ok := c.RateLimit()
-		if !ok {
-			return errors.New("the server sent no X-RateLimit-* headers")
-		}
-		fmt.Printf("   call %d ok at +%s; c.RateLimit(): limit %d, remaining %d, window resets in %s\n",
-			i, elapsed(), rl.Limit, rl.Remaining, rl.Reset.Sub(rl.Observed))
-	}
-	fmt.Println("   (the caller saw only successes: each 429 was waited out inside Do)")
 
 	step(2, "A wait longer than the cap is not slept through")
 	// A fake clock pins this server's hourly window to the top of the hour, so
@@ -95,8 +97,8 @@ func run(ctx context.Context) error {
 	fmt.Printf("   so Do returned in %s; schedule the next call for %s. The error:\n", quick(time.Since(t0)), time.Now().Add(d).Format("15:04:05"))
 	fmt.Printf("   %v\n", err)
 
-	// Your own cap: this client sleeps through at most 500ms, and the
-	// per-second key's hint is 1s.
+	// Your own cap: this client sleeps through at most 500ms, and on the
+	// 2/s key the next free slot (or the server's 1s hint) is further away.
 	capped, err := srv.NewClient(key, client.WithMaxRetryAfter(500*time.Millisecond))
 	if err != nil {
 		return err
@@ -106,8 +108,9 @@ func run(ctx context.Context) error {
 		return err
 	}
 	d, _ = apierrors.RetryAfter(err)
-	fmt.Printf("   WithMaxRetryAfter(500ms) on the 2/s key: the server's %s hint is over this client's cap,\n", d)
-	fmt.Printf("   so Do returned in %s, and apierrors.RetryAfter(err) = %s\n", quick(took), d)
+	fmt.Printf("   WithMaxRetryAfter(500ms) on the 2/s key: a %s wait is over this client's cap,\n", d.Round(time.Millisecond))
+	fmt.Printf("   so Do returned in %s, and apierrors.RetryAfter(err) says when to come back. The error:\n", quick(took))
+	fmt.Printf("   %v\n", err)
 
 	step(3, "A wait longer than the context's deadline is not started")
 	took, err = callUntilLimited(c, func() (context.Context, context.CancelFunc) {
@@ -117,7 +120,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 	d, _ = apierrors.RetryAfter(err)
-	fmt.Printf("   a 300ms deadline and a %s hint: Do returned in %s instead of failing at the deadline;\n", d, quick(took))
+	fmt.Printf("   a 300ms deadline and a %s wait on the 2/s key: Do returned in %s instead of failing at the deadline;\n", d.Round(time.Millisecond), quick(took))
 	fmt.Println("   the deadline is left for something useful, and the error says when to come back:")
 	fmt.Printf("   %v\n", err)
 
@@ -159,3 +162,58 @@ func expectPrompt(err error, took time.Duration) error {
 
 // quick renders a short duration readably.
 func quick(d time.Duration) string { return d.Round(10 * time.Microsecond).String() }
+
+// pool runs the worker pool on a fresh key of srv: the rate learned from
+// the server's X-RateLimit-* headers, or, when known, given with
+// WithRateLimit. It prints the failures, the 429s the server sent, and the
+// wall time against the limit's own.
+func pool(ctx context.Context, srv *clienttest.Server, known bool) error {
+	key, info, err := srv.IssueKey(clienttest.KeyParams{Name: fmt.Sprintf("pool-%t", known), Scopes: []string{"scrape"}, RateLimitPerSecond: perSecond})
+	if err != nil {
+		return err
+	}
+	var opts []client.Option
+	how := "rate from the X-RateLimit-* headers"
+	if known {
+		opts = append(opts, client.WithRateLimit(perSecond, 1))
+		how = fmt.Sprintf("client.WithRateLimit(%d, 1)", perSecond)
+	}
+	c, err := srv.NewClient(key, opts...)
+	if err != nil {
+		return err
+	}
+	var next, failed atomic.Int64
+	var firstErr atomic.Value
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= calls {
+				if err := c.Do(ctx, "GET", "/v1/scrape?url=https://example.com", nil, nil); err != nil {
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	wall := time.Since(start)
+	refused := 0
+	for _, r := range srv.Requests() {
+		if r.KeyID == info.ID && r.Status == 429 {
+			refused++
+		}
+	}
+	limitTime := time.Duration(float64(calls) / perSecond * float64(time.Second))
+	fmt.Printf("   %-32s %d failed, %d answered 429, wall %s (%d calls ÷ %d/s = %s)\n",
+		how+":", failed.Load(), refused, wall.Round(10*time.Millisecond), calls, perSecond, limitTime)
+	if st, ok := c.Pacing(ctx); ok {
+		fmt.Printf("   %-32s c.Pacing(): %.2f requests a second (%s)\n", "", st.Rate, st.Source)
+	}
+	if failed.Load() > 0 {
+		return fmt.Errorf("%d of %d calls failed, e.g. %v", failed.Load(), calls, firstErr.Load())
+	}
+	return nil
+}
