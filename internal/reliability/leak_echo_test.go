@@ -113,6 +113,26 @@ var echoEncodings = []echoEncoding{
 	{"path-encoded", url.PathEscape, true},
 	{"base64", func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }, true},
 	{"base64url", func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }, true},
+	// A piece of the key, as servers echo it: "key hd_live_8K2nB7q4XwY1… is
+	// not known" (the prefix and 12 characters of the secret), and 10
+	// characters from the middle of the secret.
+	{"its first 12", func(s string) string { return s[:min(len(s), publicPrefix(s)+12)] + "…" }, true},
+	{"10 from the middle", func(s string) string {
+		p := publicPrefix(s)
+		return "…" + s[min(len(s), p+6):min(len(s), p+16)] + "…"
+	}, true},
+}
+
+// publicPrefix is the length of a key's "<service>_live_" or
+// "<service>_test_" prefix, which names its kind and is not secret; 0 when
+// it has none.
+func publicPrefix(key string) int {
+	for _, env := range [...]string{"_live_", "_test_"} {
+		if i := strings.Index(key, env); i > 0 && strings.Trim(key[:i], "abcdefghijklmnopqrstuvwxyz") == "" {
+			return i + len(env)
+		}
+	}
+	return 0
 }
 
 // opaqueKey is a key of a custom service whose characters URL encoding
@@ -168,7 +188,8 @@ func echoServer(t *testing.T, fields []echoField, encodings []echoEncoding) *htt
 // field an error can carry, raw and URL-encoded (query and path escaping),
 // in every auth mode, for a URL-safe Hypedata key and for an opaque key
 // with characters URL encoding changes. Nothing the SDK returns, logs or
-// hands to the retry hook may hold the key or any 16-byte piece of it, down
+// hands to the retry hook may hold the key or any 8-byte piece of its secret,
+// down
 // to the last link of every error's Unwrap chain; and every echo the
 // decoder takes must show as REDACTED, which proves the field was read and
 // scrubbed, not skipped.
