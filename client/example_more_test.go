@@ -208,16 +208,16 @@ func ExampleWithHTTPClient() {
 // WithHeaderAuth sends the key in a header instead of Authorization. The
 // server's request log shows how it came, never the key.
 func ExampleWithHeaderAuth() {
-	srv := clienttest.NewServer(client.Hypedata)
+	srv := clienttest.NewServer(client.HopX) // HopX reads Bearer or X-API-Key
 	defer srv.Close()
 	key, _, _ := srv.IssueKey(clienttest.KeyParams{Name: "gateway"})
-	c, _ := srv.NewClient(key, client.WithHeaderAuth("")) // "" means X-API-Key
+	c, _ := srv.NewClient(key, client.WithHeaderAuth("")) // "" means the service's header, X-API-Key
 	defer c.CloseIdleConnections()
 
 	_, err := c.Verify(context.Background())
 	r := srv.Requests()[0]
 	fmt.Println(err, r.Path, r.Status, "key via:", r.AuthVia, "| logged redacted:", r.Key == key.String())
-	// Output: <nil> /v1/whoami 200 key via: header | logged redacted: true
+	// Output: <nil> /v1/templates 200 key via: header | logged redacted: true
 }
 
 // WithQueryAuth puts the key in the query string, for APIs that require it.

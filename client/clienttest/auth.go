@@ -30,8 +30,11 @@ type apiError struct {
 // (10 RPS)" on its page).
 const testKeySoftCap = 10
 
-// presentedKey finds the key in the request: bearer, the service's key
-// header (X-API-Key unless the profile names another), or ?api_key.
+// presentedKey finds the key in the request where the service reads it:
+// the bearer token always; a key header only where the profile names one
+// (HopX's X-API-Key) or sends keys in one; a query parameter only where the
+// profile names one (Hypedata's api_key) or sends keys in one. A key
+// anywhere else is not seen, as the real service would not see it.
 func (s *Server) presentedKey(r *http.Request) (key, via string) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		if scheme, tok, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") {
@@ -39,20 +42,21 @@ func (s *Server) presentedKey(r *http.Request) (key, via string) {
 		}
 		return "", ""
 	}
-	if name := s.svc.HeaderName; name != "" {
+	if name := s.svc.HeaderName; name != "" || s.svc.Auth == client.AuthHeader {
+		if name == "" {
+			name = "X-API-Key"
+		}
 		if h := r.Header.Get(name); h != "" {
 			return h, "header"
 		}
 	}
-	if h := r.Header.Get("X-API-Key"); h != "" {
-		return h, "header"
-	}
-	param := s.svc.QueryParam
-	if param == "" {
-		param = "api_key"
-	}
-	if q := r.URL.Query().Get(param); q != "" {
-		return q, "query"
+	if param := s.svc.QueryParam; param != "" || s.svc.Auth == client.AuthQuery {
+		if param == "" {
+			param = "api_key"
+		}
+		if q := r.URL.Query().Get(param); q != "" {
+			return q, "query"
+		}
 	}
 	return "", ""
 }
