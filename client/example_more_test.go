@@ -337,7 +337,10 @@ func ExampleWithIdempotencyKey() {
 }
 
 // A rate limit whose wait is beyond WithMaxRetryAfter ends the call at once:
-// the error matches apierrors.ErrRateLimited and says how long to wait.
+// the error matches apierrors.ErrRateLimited and says how long to wait. Here
+// the first answer already said the hour's quota was spent
+// (X-RateLimit-Remaining: 0), so the key's pacer holds the second call back
+// without sending it (Attempts 0).
 func Example_rateLimited() {
 	clock := clienttest.NewFakeClock(time.Date(2027, 1, 1, 12, 0, 0, 0, time.UTC))
 	srv := clienttest.NewServer(client.Hypedata, clienttest.WithClock(clock))
@@ -366,8 +369,8 @@ func Example_rateLimited() {
 	// Output:
 	// rate limited: true
 	// retry after: 1h0m0s true
-	// attempts: 1
-	// not retried: the server's 1h0m0s wait is over the 1m0s cap (WithMaxRetryAfter)
+	// attempts: 0
+	// not retried: the key's rate-limit gate (closed by a 429 or a spent quota) stays closed 1h0m0s away, over the 1m0s cap (WithMaxRetryAfter)
 	// after the wait: <nil>
 }
 

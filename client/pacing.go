@@ -103,7 +103,7 @@ func (e *errPaced) Error() string { return e.reason() }
 func (e *errPaced) reason() string {
 	what := "its slot under the key's rate limit is"
 	if e.gated {
-		what = "the key's rate-limit gate (closed by a 429) stays closed"
+		what = "the key's rate-limit gate (closed by a 429 or a spent quota) stays closed"
 	}
 	if e.byDeadline {
 		return fmt.Sprintf("%s %s away, past the context deadline, %s away",
@@ -307,8 +307,8 @@ func (k *call) settle(ctx context.Context, status int, hint time.Duration, h htt
 func quota(h http.Header, now func() time.Time) (limit, remaining int, reset time.Duration) {
 	remaining = -1
 	l, lok := headerInt(h, "X-Ratelimit-Limit")
-	if !lok {
-		return 0, -1, 0
+	if !lok || l == 0 {
+		return 0, -1, 0 // no quota stated (a limit of 0 would allow nothing)
 	}
 	limit = int(l)
 	if n, ok := headerInt(h, "X-Ratelimit-Remaining"); ok {

@@ -186,6 +186,7 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 	if r.Slot != 0 {
 		slot = time.Unix(0, r.Slot)
 	}
+	hadRate := s.src == SourceKnown || s.src == SourceHeaders
 	if a.Limit > 0 && a.Reset > 0 {
 		if ev, ok := s.fromHeaders(a.Limit, a.Reset); ok {
 			evs.add(ev)
@@ -219,9 +220,11 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 		// Says nothing about the rate.
 	default:
 		s.recordSuccess(now)
-		if a.Remaining == 0 && a.Reset > 0 && s.src != SourceHeaders && s.src != SourceKnown {
-			// The quota is spent and the pacer has no rate that keeps
-			// under it: wait for the window to reset.
+		if a.Remaining == 0 && a.Reset > 0 && !hadRate {
+			// The quota is spent and the pacer had no rate that keeps
+			// under it (a burst before it knew): wait for the window to
+			// reset. Under such a rate, the last request of a window
+			// finds it spent as a matter of course.
 			if ev, ok := s.closeGate(now, now.Add(a.Reset), "remaining 0"); ok {
 				evs.add(ev)
 			}
