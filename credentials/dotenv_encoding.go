@@ -20,10 +20,10 @@ var (
 // dotEnvText returns the text of a .env file as UTF-8, whatever a Windows
 // editor saved it as: UTF-8 after a byte-order mark (Notepad) loses the
 // mark, and UTF-16 with a mark (PowerShell 5.1's `>`, Notepad's "Unicode")
-// is decoded. Anything else holding a NUL byte is not UTF-8 text, and the
-// error says what it looks like and how to fix it rather than letting the
-// parser call its first line "not a NAME=value line". UTF-8 without a mark
-// is returned as it is.
+// is decoded. UTF-16 without a mark and UTF-32 are refused with an error
+// that names the encoding and the fix, rather than letting the parser call
+// the first line "not a NAME=value line". Anything else is returned as it
+// is, for the parser and the key's validation to judge.
 func dotEnvText(b []byte) ([]byte, error) {
 	b, err := decodeText(b)
 	if err != nil {
@@ -47,12 +47,11 @@ func decodeText(b []byte) ([]byte, error) {
 	case bytes.HasPrefix(b, bomUTF16BE):
 		return decodeUTF16(b[2:], binary.BigEndian)
 	}
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		if looksUTF16(b) {
-			return nil, errors.New("the file looks like UTF-16 text without a byte-order mark; save it as UTF-8 (in PowerShell: Set-Content -Encoding utf8)")
-		}
-		return nil, errors.New("the file holds a NUL byte, so it is not UTF-8 text; save it as UTF-8")
+	if bytes.IndexByte(b, 0) >= 0 && looksUTF16(b) {
+		return nil, errors.New("the file looks like UTF-16 text without a byte-order mark; save it as UTF-8 (in PowerShell: Set-Content -Encoding utf8)")
 	}
+	// Any other odd byte is left to the parser and the key's validation,
+	// which name the line, or the position in the key.
 	return b, nil
 }
 
@@ -67,9 +66,6 @@ func decodeUTF16(b []byte, order binary.ByteOrder) ([]byte, error) {
 	}
 	out := make([]byte, 0, len(units))
 	for _, r := range utf16.Decode(units) {
-		if r == 0 {
-			return nil, errors.New("the UTF-16 file holds a NUL character; save it as UTF-8")
-		}
 		if r == utf8.RuneError {
 			return nil, errors.New("the UTF-16 file holds a broken character (an unpaired surrogate); save it as UTF-8")
 		}
