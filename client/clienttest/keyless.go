@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/apikit/apikit-go/client"
 )
 
 // keylessAccess is how the server treats requests that carry no key.
@@ -56,4 +58,14 @@ func (s *Server) keylessRateLimit(now time.Time, h http.Header) *apiError {
 	k.second.count++
 	setRateHeaders(h, k.perSecond, k.perSecond-k.second.count, reset)
 	return nil
+}
+
+// NewKeylessClient returns a client of the server's service that sends no
+// key (client.WithoutKey), with opts applied after the server's own; like
+// NewClient, its base URL is the server's whatever the environment says.
+// client.New refuses it for a profile that needs a key on every request.
+func (s *Server) NewKeylessClient(opts ...client.Option) (*client.Client, error) {
+	base := []client.Option{client.WithService(s.svc), client.WithBaseURL(s.URL), client.WithoutKey(),
+		client.WithHTTPClient(s.srv.Client())}
+	return client.New(append(base, opts...)...)
 }

@@ -211,7 +211,7 @@ func TestKeylessHyperSync(t *testing.T) {
 	if err := srv.AllowKeyless(2); err != nil {
 		t.Fatal(err)
 	}
-	c, err := client.New(client.WithService(srv.Service()), client.WithBaseURL(srv.URL), client.WithoutKey())
+	c, err := srv.NewKeylessClient()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,6 +244,9 @@ func TestKeylessHyperSync(t *testing.T) {
 		s, _ := newServer(t, svc)
 		if err := s.AllowKeyless(0); err == nil || !strings.Contains(err.Error(), svc.Name) {
 			t.Errorf("%s AllowKeyless: %v", svc.Name, err)
+		}
+		if _, err := s.NewKeylessClient(); err == nil {
+			t.Errorf("%s NewKeylessClient: no error", svc.Name)
 		}
 	}
 	if err := srv.AllowKeyless(-1); err == nil {
