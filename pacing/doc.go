@@ -7,43 +7,78 @@
 // (github.com/apikit/apikit-go/client) therefore asks the key's [Pacer] for
 // a slot before every attempt it sends — first sends and retries alike —
 // and reports every answer back. One [*Local] (from [New]) paces every key
-// of one process and can be shared between clients; package
-// github.com/apikit/apikit-go/pacing/redispacing shares the same schedule
-// between processes through Redis.
+// of one process and can be shared between clients (client.WithPacer);
+// module github.com/apikit/apikit-go/pacing/redispacing shares the same
+// schedule between processes through Redis.
 //
 // # What a pacer does
 //
-//   - The gate. A 429 (or X-RateLimit-Remaining: 0) closes the key's gate
-//     until the server's hint has passed. Every slot booked while it is
-//     closed starts after it: new calls wait as well as retries.
+//   - The gate. A 429 (or X-RateLimit-Remaining: 0 before the pacer knows a
+//     rate) closes the key's gate until the server's hint has passed. Every
+//     slot booked while it is closed starts after it: new calls wait as
+//     well as retries.
 //   - Booked slots. When the gate opens, callers leave one at a time, each
 //     on its own slot at the key's rate, never all at once.
-//   - The rate. Known (the caller passes a [Limit] to Reserve); else read
-//     from X-RateLimit-Limit and -Reset; else learned from 429s and
-//     successes: a 429 lowers it, successes probe upward. Until the first
-//     sign of a limit the pacer holds nothing back.
+//   - The rate. Known (the caller passes a [Limit] to Reserve), paced
+//     slightly under it ([Margin]: gateways count in whole milliseconds, so
+//     exactly the limit is refused now and then); else read from
+//     X-RateLimit-Limit and -Reset; else learned from 429s and successes: a
+//     429 cuts it to the rate at which successes were observed, successes
+//     probe upward. Until the first sign of a limit the pacer holds nothing
+//     back and costs next to nothing.
+//
+// # The protocol
+//
+// For each attempt the caller makes Reserve calls until it holds a slot,
+// then exactly one Report (the attempt was sent) or one Cancel (it was
+// not). A pacer kept in a shared store thus needs one round trip to book a
+// slot (for Redis, one Lua script that checks the gate, books the slot by
+// GCRA and returns the delay) and one to hear the answer:
+//
+//	for {
+//		r, err := p.Reserve(ctx, fp, limit, maxWait)
+//		if err != nil { /* the pacer cannot pace: send unpaced */ }
+//		if r.Delay > maxWait { /* refuse now: the wait is too long */ }
+//		sleep(r.Delay)
+//		if r.OK { break }  // a slot is booked: send
+//		maxWait -= r.Delay // nothing booked yet: ask again
+//	}
+//	resp, err := send()
+//	p.Report(ctx, r, answerOf(resp, err))
 //
 // # Writing a Pacer
 //
 // A third-party implementation (a shared store, another algorithm) must
 // behave as follows; the client relies on it.
 //
-//   - Keys are named by the key's fingerprint, never the key.
-//   - Reserve books at most one slot and never blocks on other callers: it
-//     returns how long the caller must wait, and the caller waits (or gives
-//     up) itself. If the wait would be longer than maxWait, nothing is
-//     booked and Delay says how long it would have been, so the caller can
-//     return at once instead of sleeping into its deadline.
-//   - Every Reservation with OK true is followed by exactly one Report (the
-//     answer to the attempt) or one Cancel (the attempt was not sent).
-//   - One round trip to book and at most one to report: for Redis, one Lua
-//     script that checks the gate, books the slot by GCRA and returns the
-//     delay.
+//   - Keys are named by the key's fingerprint (keys.Key.Fingerprint), never
+//     the key; a pacer needs, stores and logs nothing more.
+//   - Reserve never sleeps and never blocks on other callers: it decides,
+//     books at most one slot, and returns. Its Delay is measured from the
+//     moment it decides.
+//   - If the wait would be longer than maxWait, nothing is booked: OK is
+//     false and Delay says how long the wait would have been (more than
+//     maxWait), so the caller returns at once instead of sleeping into its
+//     deadline.
+//   - Reserve may decline to book a slot that lies far ahead (a pacer still
+//     learning the rate keeps bookings near, so that a changed rate reaches
+//     the callers still waiting). It then returns OK false with a Delay
+//     greater than 0 and at most maxWait: the caller waits that long and
+//     asks again. Such a reply never has Delay 0.
+//   - Every Reservation with OK true is followed by exactly one Report or one
+//     Cancel. Cancel gives the slot back where it can; its context may
+//     already be done (use context.WithoutCancel for a store's call).
+//   - Report of a 429 closes the gate for Answer.RetryAfter (the client
+//     passes its first retry wait when the server gave no hint); the Delay
+//     of every later reservation, whoever asks, covers what remains of it.
 //   - Never fail the caller for the pacer's own trouble: when a shared store
 //     cannot be reached, pace in process instead and say so once in a log.
-//     An error from Reserve makes the client send unpaced.
-//   - Be safe for concurrent use, and cheap while a key has shown no limit.
-//   - Pace a known or announced limit slightly under it (see [Margin]):
-//     gateways count in whole milliseconds, so exactly the limit is refused
-//     now and then.
+//     An error from Reserve makes the client send unpaced; errors from
+//     Report and Cancel are logged and otherwise ignored.
+//   - Be safe for concurrent use, and cheap while a key has shown no limit:
+//     a client's success path must not slow down measurably.
+//
+// A pacer may also implement [Inspector] (client.Client.Pacing reports its
+// State) and, when it costs nothing (in process), [Departer], which spaces
+// attempts by when they really leave rather than by their slots.
 package pacing

@@ -48,3 +48,23 @@ func ExampleLocal_Report() {
 	// source: learned gate opens in: 2s
 	// booked: true gated: true wait: 2s
 }
+
+// The observer hears each time a key's gate closes and each time its rate
+// is set; a client with a logger writes these as debug lines.
+func ExampleWithObserver() {
+	clk := time.Date(2027, 1, 1, 12, 0, 0, 0, time.UTC)
+	p := pacing.New(
+		pacing.WithClock(func() time.Time { return clk }),
+		pacing.WithObserver(func(ev pacing.Event) {
+			fmt.Printf("%s: %s at %.2f/s (%s)\n", ev.Kind, ev.Source, ev.Rate, ev.Reason)
+		}),
+	)
+	ctx := context.Background()
+	r, _ := p.Reserve(ctx, "fp_0123456789ab", pacing.Limit{}, time.Minute)
+	_ = p.Report(ctx, r, pacing.Answer{Status: 200, Limit: 5, Remaining: 4, Reset: time.Second})
+	r, _ = p.Reserve(ctx, "fp_0123456789ab", pacing.Limit{}, time.Minute)
+	_ = p.Report(ctx, r, pacing.Answer{Status: 429, RetryAfter: time.Second, Remaining: -1})
+	// Output:
+	// rate changed: headers at 4.85/s (X-RateLimit-Limit 5 per 1s)
+	// gate closed: headers at 4.70/s (429)
+}
