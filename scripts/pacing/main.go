@@ -55,6 +55,7 @@ type options struct {
 	logs       string
 	only       string
 	procs      int
+	timeline   bool
 }
 
 func run(args []string) int {
@@ -68,6 +69,7 @@ func run(args []string) int {
 	fs.IntVar(&o.parallel, "parallel", 0, "how many cells run at once (0: all the apikit cells, then all the reference ones; each cell has its own key, so its own bucket at nginx)")
 	fs.IntVar(&o.procs, "procs", 1, "N > 1: issue 13's matrix instead, N separate processes of W goroutines on one key (W 4 and 16, 80 calls, known and blind); its section of -doc is \"fleet\" unless -section says otherwise")
 	fs.StringVar(&o.only, "only", "", "run only the cells whose name contains one of these comma-separated words (e.g. w16-n80-apikit-blind,w64)")
+	fs.BoolVar(&o.timeline, "timeline", false, "print each cell's answers as nginx logged them, in seconds from the cell's first, 429s marked X")
 	fs.StringVar(&o.logs, "logs", "", "copy nginx's access log here (one line per answer: time, duration, status, connection, cell path), to study a run")
 	fs.BoolVar(&o.reportOnly, "report-only", false, "exit 0 when a target is missed (harness failures still exit 2)")
 	fs.DurationVar(&o.noiseLimit, "noise-limit", 0, "when the harness's timers fired later than this at the 99th percentile, the machine was too busy to judge the pacer: missed targets are printed as not judged and exit 0 (0: always judge)")
@@ -299,7 +301,9 @@ func measure(ctx context.Context, o options) (outcome, error) {
 	if err != nil {
 		return outcome{}, err
 	}
+	timelines := make([][]logEntry, len(cells))
 	for i := range results {
+		timelines[i] = byPath[cells[i].path()]
 		if results[i].leaked {
 			return outcome{}, fmt.Errorf("a worker process of cell %s printed its key", cells[i].id())
 		}
@@ -311,6 +315,11 @@ func measure(ctx context.Context, o options) (outcome, error) {
 	}
 
 	report := table(results) + jitter + "\n"
+	if o.timeline {
+		for i, c := range cells {
+			report += "\n" + c.id() + ":\n" + timeline(timelines[i]) + "\n"
+		}
+	}
 	if o.doc != "" {
 		info := runInfo{Section: o.section, When: began, Machine: machine, Command: o.command, Note: o.note, Jitter: jitter}
 		section := markdown(info, results)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -245,4 +246,41 @@ func replaceSection(doc, name, section string) string {
 		doc += "\n"
 	}
 	return doc + section
+}
+
+// timeline renders a cell's answers in arrival order as "seconds from the
+// first" (two decimals), a 429 marked X, wrapped at about 100 columns.
+func timeline(entries []logEntry) string {
+	if len(entries) == 0 {
+		return "  (no answers)"
+	}
+	sorted := slices.Clone(entries)
+	slices.SortStableFunc(sorted, func(a, b logEntry) int { return a.Arrived.Compare(b.Arrived) })
+	t0 := sorted[0].Arrived
+	var b strings.Builder
+	line := 0
+	for _, e := range sorted {
+		s := fmt.Sprintf("%.2f", e.Arrived.Sub(t0).Seconds())
+		switch e.Status {
+		case 200:
+		case 429:
+			s += "X"
+		default:
+			s += fmt.Sprintf("(%d)", e.Status)
+		}
+		if line > 0 && line+1+len(s) > 100 {
+			b.WriteString("\n")
+			line = 0
+		}
+		if line == 0 {
+			b.WriteString("  ")
+			line = 2
+		} else {
+			b.WriteString(" ")
+			line++
+		}
+		b.WriteString(s)
+		line += len(s)
+	}
+	return b.String()
 }

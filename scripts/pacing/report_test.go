@@ -355,3 +355,26 @@ func TestFleetMatrixAndTargets(t *testing.T) {
 		}
 	}
 }
+
+func TestTimeline(t *testing.T) {
+	t0 := time.UnixMilli(1_000_000)
+	at := func(ms int64, status int) logEntry {
+		return logEntry{Arrived: t0.Add(time.Duration(ms) * time.Millisecond), Status: status}
+	}
+	got := timeline([]logEntry{at(1000, 200), at(0, 200), at(0, 429), at(1500, 503)})
+	if want := "  0.00 0.00X 1.00 1.50(503)"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	var many []logEntry
+	for i := range 40 {
+		many = append(many, at(int64(i)*200, 200))
+	}
+	for _, line := range strings.Split(timeline(many), "\n") {
+		if len(line) > 100 {
+			t.Errorf("a line of %d columns: %q", len(line), line)
+		}
+	}
+	if got := timeline(nil); got != "  (no answers)" {
+		t.Errorf("no answers: %q", got)
+	}
+}
