@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -138,7 +139,7 @@ func (s *Stream) Next() bool {
 		ev, err := s.dec.Next()
 		if err == nil {
 			if strings.HasPrefix(ev.Type, "auth_") {
-				s.finish(fmt.Errorf("client: GET %s: the server ended the stream with %s: %w", s.path, ev.Type, s.authError(ev)))
+				s.finish(fmt.Errorf("client: GET %s: the server ended the stream with %s: %w", s.path, s.eventName(ev.Type), s.authError(ev)))
 				return false
 			}
 			s.ev = Event{ID: ev.ID, Type: ev.Type, Data: ev.Data}
@@ -337,6 +338,25 @@ func (s *Stream) authError(ev sse.Event) *apierrors.Error {
 		e = apierrors.DecodeRedacted(http.StatusUnauthorized, h, ev.Data, secret)
 	}
 	return e // Attempts stays 0: an event, not an answer to a request
+}
+
+// maxEventName bounds an event name quoted in an error.
+const maxEventName = 64
+
+// eventName is an event's name as an error may quote it: without the key
+// (a server may echo anything), bounded, and quoted when it holds anything
+// but printable ASCII.
+func (s *Stream) eventName(name string) string {
+	name = s.k.scrub(name)
+	if len(name) > maxEventName {
+		name = strings.ToValidUTF8(name[:maxEventName], "") + "…"
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c <= ' ' || c >= 0x7f || c == '"' || c == '\\' {
+			return strconv.Quote(name)
+		}
+	}
+	return name
 }
 
 // finish ends the stream with err and lets its connection go.
