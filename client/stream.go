@@ -57,24 +57,23 @@ type Event struct {
 // Next, Event and Err are for one goroutine; Close may be called from any
 // goroutine, and ends a Next that is waiting.
 type Stream struct {
-	c        *Client
-	target   string // the URL, base joined with the path and query
-	path     string // for errors and logs: no query
-	opts     []RequestOption
-	idle     time.Duration
-	ctx      context.Context // the caller's, ended by Close too
-	cancel   context.CancelFunc
-	k        *call
-	dec      *sse.Decoder
-	header   http.Header // the last connection's response headers
-	ev       Event
-	err      error
-	done     bool
-	idleCut  atomic.Bool // the idle timer ended the current connection
-	mu       sync.Mutex
-	conn     *streamConn // the open connection; nil between connections
-	closed   bool
-	connects int
+	c       *Client
+	target  string // the URL, base joined with the path and query
+	path    string // for errors and logs: no query
+	opts    []RequestOption
+	idle    time.Duration
+	ctx     context.Context // the caller's, ended by Close too
+	cancel  context.CancelFunc
+	k       *call
+	dec     *sse.Decoder
+	header  http.Header // the last connection's response headers
+	ev      Event
+	err     error
+	done    bool
+	idleCut atomic.Bool // the idle timer ended the current connection
+	mu      sync.Mutex
+	conn    *streamConn // the open connection; nil between connections
+	closed  bool
 }
 
 // Stream opens the server-sent events stream at path (joined to the base
@@ -214,7 +213,6 @@ func (s *Stream) connect(lastID string) error {
 	k := s.k
 	k.apiErr, k.netErr, k.stopErr, k.notRetried = nil, nil, nil, ""
 	resp, err := s.c.run(cctx, rreq, k, s.opts)
-	s.connects++
 	if err != nil {
 		ccancel()
 		return err
@@ -236,7 +234,11 @@ func (s *Stream) connect(lastID string) error {
 	s.idleCut.Store(false)
 	if s.idle > 0 {
 		conn.timer = time.AfterFunc(s.idle, func() {
-			s.idleCut.Store(true)
+			s.mu.Lock()
+			if s.conn == conn { // not a connection already dropped
+				s.idleCut.Store(true)
+			}
+			s.mu.Unlock()
 			ccancel()
 		})
 	}
@@ -274,12 +276,6 @@ func (s *Stream) reconnect(cause string) bool {
 			s.finish(fmt.Errorf("client: GET %s: %s, and not reconnected: %s", s.path, cause, k.notRetried))
 		}
 		return false
-	}
-	// wait booked the pacer's slot for a retry; the connection books its
-	// own, as every attempt does, so this one is given back.
-	if r := k.res; r.OK {
-		k.res = pacing.Reservation{}
-		s.c.cancelSlot(s.ctx, r)
 	}
 	// wait booked the pacer's slot for a retry; the connection books its
 	// own, as every attempt does, so this one is given back.
@@ -392,25 +388,37 @@ type streamRequest struct{}
 type streamConn struct {
 	body   io.ReadCloser
 	cancel context.CancelFunc
-	timer  *time.Timer
 	idle   time.Duration
-	once   sync.Once
+
+	mu     sync.Mutex // orders the timer's resets before its stop
+	timer  *time.Timer
+	closed bool
 }
 
 func (c *streamConn) Read(p []byte) (int, error) {
 	n, err := c.body.Read(p)
 	if n > 0 && c.timer != nil {
-		c.timer.Reset(c.idle)
+		c.mu.Lock()
+		if !c.closed {
+			c.timer.Reset(c.idle)
+		}
+		c.mu.Unlock()
 	}
 	return n, err
 }
 
+// close ends the connection; it may run more than once, from two
+// goroutines (Close and Next).
 func (c *streamConn) close() {
-	c.once.Do(func() {
-		if c.timer != nil {
-			c.timer.Stop()
-		}
+	c.mu.Lock()
+	done := c.closed
+	c.closed = true
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+	c.mu.Unlock()
+	if !done {
 		c.cancel()
 		c.body.Close()
-	})
+	}
 }
