@@ -62,9 +62,11 @@ func WithoutRetry() RequestOption {
 // WithStreamIdleTimeout makes a Stream treat a connection that brings no
 // byte for d (no event, no comment) as cut, and reconnect. Use it with a
 // server that sends heartbeats (comment lines) more often than d, so that a
-// connection a proxy or the network silently dropped is noticed. Without it
-// a silent connection is waited on for as long as the stream's context
-// allows. Only Stream reads it.
+// connection a proxy or the network silently dropped is noticed in d.
+// Without it only TCP keepalive notices a dead peer (the default
+// transport's probes take about two and a half minutes on Linux), and a
+// connection a proxy holds open but silent is waited on for as long as the
+// stream's context allows. Only Stream reads it.
 func WithStreamIdleTimeout(d time.Duration) RequestOption {
 	return func(r *requestSettings) { r.streamIdle = d }
 }

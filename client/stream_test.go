@@ -463,3 +463,16 @@ func TestStreamConnectionsArePaced(t *testing.T) {
 		t.Errorf("%d attempts; pacer: %d reserved, %d cancelled, %d reported", sent, p.reserved, p.cancelled, p.reported)
 	}
 }
+
+// A stream whose headers do not come within the attempt timeout is an
+// attempt that timed out, retried as any other.
+func TestStreamAttemptTimeoutBeforeHeaders(t *testing.T) {
+	srv := newScripted(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	c, _ := newTestClient(t, srv, WithAttemptTimeout(10*time.Millisecond), WithMaxRetries(1))
+	_, err := c.Stream(context.Background(), "/v1/stream")
+	var te *TransportError
+	if !errors.As(err, &te) || te.Attempts != 2 || !errors.Is(err, context.DeadlineExceeded) ||
+		!strings.Contains(err.Error(), "no response headers within the attempt timeout of 10ms (WithAttemptTimeout)") {
+		t.Fatalf("err = %v", err)
+	}
+}
