@@ -149,7 +149,7 @@ func (c *corpusBuilder) uuid(t testing.TB) {
 	k := c.key(t, keys.HyperSync)
 	c.w.WriteString("\n")
 	c.quiet(400)
-	switch c.r.IntN(5) {
+	switch c.r.IntN(6) {
 	case 0:
 		c.w.WriteString("ENVIO_API_TOKEN=")
 		c.mark(k, c.w.Len(), Raw)
@@ -165,9 +165,20 @@ func (c *corpusBuilder) uuid(t testing.TB) {
 	case 3:
 		c.w.WriteString("  ENVIO_API_TOKEN: ")
 		c.encoded(k, false)
-	default:
+	case 4:
 		c.w.WriteString("# envio\n")
 		c.encoded(k, true)
+	default:
+		// A whole .env file, base64-encoded: the variable's name is
+		// encoded too.
+		plain := pick(c.r, []string{"", "LOG_LEVEL=debug\n", "# indexer\nPORT=8080\n"}) + "ENVIO_API_TOKEN="
+		at := len(plain)
+		plain += k.Reveal() + "\nRPC_URL=https://eth.example\n"
+		enc := pick(c.r, encodings).EncodeToString([]byte(plain))
+		start := c.w.Len() + len("ENV_FILE: ")
+		first, end := start+4*at/3, start+(4*(at+36)+2)/3
+		c.w.WriteString("ENV_FILE: " + enc + "\n")
+		c.mark(k, first, runAlphabet(c.w.Bytes(), first, end))
 	}
 	c.quiet(400)
 }

@@ -25,6 +25,7 @@ func FuzzScan(f *testing.F) {
 	f.Add([]byte("ENVIO_API_TOKEN="+u), uint16(1))
 	f.Add([]byte("# hypersync\nt: "+base64.RawURLEncoding.EncodeToString([]byte(u))), uint16(64))
 	f.Add([]byte("hd_live_\nhs_test_eyJ\xff\x00envio-"), uint16(2))
+	f.Add([]byte("ENV: "+base64.StdEncoding.EncodeToString([]byte("A=1\nENVIO_API_TOKEN="+u+"\n"))), uint16(40))
 	base, err := New(WithFormats(acme), WithKeys(), WithExamples())
 	if err != nil {
 		f.Fatal(err)

@@ -32,6 +32,7 @@ const (
 	needleRaw     needleKind = iota // a key prefix, raw
 	needleB64                       // a key prefix, base64-encoded
 	needleKeyword                   // a word naming a service, any case
+	needleB64Var                    // ENVIO_API_TOKEN, base64-encoded (a whole .env encoded)
 )
 
 // anchorRef is a needle and the index of its anchor byte in it.
@@ -135,6 +136,12 @@ func buildGroups(targets []*target, uuid bool) []anchorGroup {
 		}
 		exact = append(exact, b64Needles([]byte(p), ts)...)
 	}
+	if uuid {
+		for _, n := range b64Needles([]byte(tokenVar), nil) {
+			n.kind = needleB64Var
+			exact = append(exact, n)
+		}
+	}
 	// Greedy set cover: repeatedly take the byte that covers the most
 	// uncovered needles per unit of expected frequency; a byte already
 	// searched for costs nothing more.
@@ -195,10 +202,15 @@ func buildGroups(targets []*target, uuid bool) []anchorGroup {
 				}
 				g.lists[table[c]-1] = append(g.lists[table[c]-1], r)
 			}
-			if r.n.kind == needleKeyword {
+			switch r.n.kind {
+			case needleKeyword:
 				g.before = max(g.before, contextWindow+uuidSpan+len(r.n.text))
 				g.after = max(g.after, contextWindow+uuidSpan+len(r.n.text))
-			} else {
+			case needleB64Var:
+				// The UUID it names comes after it, within the window.
+				g.before = max(g.before, b64VarReach)
+				g.after = max(g.after, len(r.n.text)+4)
+			default:
 				g.after = max(g.after, len(r.n.text)+4)
 			}
 		}

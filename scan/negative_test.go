@@ -47,6 +47,7 @@ func nearMisses(t *testing.T, c *corpusBuilder) []string {
 			enc([]byte(`{"typ":"JWT"}`))+"."+parts[1]+"."+parts[2],                // no alg
 			"ENVIO_API_TOKEN="+u[:35], "ENVIO_API_TOKEN="+u+"0", "ENVIO_API_TOKEN="+u[:9]+"g"+u[10:],
 			"ENVIO_API_TOKEN="+strings.ReplaceAll(u, "-", ""), "HYPERSYNC_TOKEN="+u[:8]+"_"+u[9:],
+			"ENVIO_API_TOKEN=not-a-uuid-but-a-token-value-0123456789\nrequest_id="+u, // the token has a value; the UUID below is another's
 		)
 	}
 	return append(out,

@@ -130,7 +130,7 @@ func New(opts ...Option) (*Scanner, error) {
 	// group on either side.
 	longest := maxPrefix + maxKeyLen + 64
 	s.ahead = max(longest*4/3+16, 2*contextWindow+2*uuidSpan+32) + maxRunLook
-	s.behind = max(2*contextWindow+2*uuidSpan+32, maxRunLook+8)
+	s.behind = max(2*contextWindow+2*uuidSpan+32, maxRunLook+8, b64VarReach+8)
 	return s, nil
 }
 

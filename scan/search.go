@@ -58,6 +58,10 @@ func (st *state) compare(b []byte, p int, refs []anchorRef, lo, hi int) {
 			if string(b[s:s+len(n.text)]) == string(n.text) {
 				st.b64(b, s, n, lo, hi)
 			}
+		case needleB64Var:
+			if string(b[s:s+len(n.text)]) == string(n.text) {
+				st.b64Var(b, s, n, lo, hi)
+			}
 		case needleKeyword:
 			if equalFold(b[s:s+len(n.text)], n.text) {
 				st.kws = append(st.kws, s)

@@ -74,6 +74,60 @@ func (st *state) uuids(b []byte, lo, hi int) {
 	}
 }
 
+// tokenVar is the variable Envio's documentation keeps its token in. A
+// base64-encoded .env file holds it encoded too, where no raw word names
+// the service: its base64 forms are needles of their own.
+const tokenVar = "ENVIO_API_TOKEN"
+
+// b64VarReach is how many characters before a UUID's encoded form the
+// encoded tokenVar can start: the scanner searches that far back.
+const b64VarReach = 4*(len(tokenVar)+contextWindow+uuidSpan)/3 + 8
+
+// b64Var decodes the base64 text after the encoded tokenVar whose needle
+// is at b[s:], and reports the UUIDs it names there: after it on its line,
+// or on the next line unless its own line holds a value.
+func (st *state) b64Var(b []byte, s int, n *needle, lo, hi int) {
+	group := s - n.lead
+	if group < 0 {
+		return
+	}
+	for i := group; i < s; i++ {
+		if b64Table[b[i]] < 0 {
+			return
+		}
+	}
+	st.dec = decodeB64(st.dec[:0], b[group:min(len(b), group+b64VarReach+uuidSpan)])
+	d := st.dec
+	kwEnd := n.align + len(tokenVar)
+	if len(d) < kwEnd || string(d[n.align:kwEnd]) != tokenVar {
+		return
+	}
+	for i := kwEnd; i < min(len(d), kwEnd+contextWindow); {
+		j := bytes.IndexByte(d[i:min(len(d), kwEnd+contextWindow)], '-')
+		if j < 0 {
+			return
+		}
+		u := i + j - 8
+		i += j + 1
+		if u < kwEnd || u+36 > len(d) || !isUUID(d[u:u+36]) {
+			continue
+		}
+		if isWord[d[u-1]] || (u+36 < len(d) && isWord[d[u+36]]) {
+			continue
+		}
+		between := d[kwEnd:u]
+		if nl := bytes.IndexByte(between, '\n'); nl >= 0 && (bytes.IndexByte(between[nl+1:], '\n') >= 0 || hasValue(between[:nl])) {
+			return // past the next line, or the variable has a value of its own
+		}
+		start := group + (4*u)/3
+		end := group + (4*(u+36)+2)/3
+		if start >= lo && start < hi {
+			st.addUUID(d[u:u+36], start, alphabetOf(b, start, min(end, len(b))))
+		}
+		return
+	}
+}
+
 // b64UUIDs finds the UUIDs encoded in the base64 run b[p:q].
 func (st *state) b64UUIDs(b []byte, p, q int, near func(start, end int) bool) {
 	for o := 0; o < 4; o++ {
