@@ -217,14 +217,6 @@ func buildGroups(targets []*target, uuid bool) []anchorGroup {
 		groups = append(groups, g)
 	}
 	sort.Slice(groups, func(i, j int) bool { return groups[i].b < groups[j].b })
-	// Needles of one or two bytes would make the tables above meaningless.
-	for _, g := range groups {
-		for _, r := range g.refs {
-			if len(r.n.text) < 3 {
-				panic("scan: needle shorter than 3 bytes")
-			}
-		}
-	}
 	return groups
 }
 

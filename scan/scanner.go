@@ -53,9 +53,10 @@ type config struct {
 }
 
 // WithFormats adds formats to look for, besides the built-in ones (see
-// [WithoutBuiltins]). A format must have at least one prefix: the scanner
-// finds keys by their fixed prefix. For UUID and JWT keys use
-// [keys.HyperSync] and [keys.Web3Storage] themselves.
+// [WithoutBuiltins]). A format must have at least one prefix, of 2
+// characters or more: the scanner finds keys by their fixed prefix, and
+// finds them base64-encoded when the prefix has 3 characters or more. For
+// UUID and JWT keys use [keys.HyperSync] and [keys.Web3Storage] themselves.
 func WithFormats(formats ...*keys.Format) Option {
 	return func(c *config) { c.formats = append(c.formats, formats...) }
 }
@@ -118,6 +119,12 @@ func New(opts ...Option) (*Scanner, error) {
 		if f != keys.Web3Storage && len(f.Prefixes) == 0 {
 			return nil, fmt.Errorf("scan: the %s format has no prefix: the scanner finds keys by their fixed prefix "+
 				"(for UUID or JWT keys, use keys.HyperSync or keys.Web3Storage)", formatName(f))
+		}
+		for _, p := range f.Prefixes {
+			if len(p.Text) < 2 {
+				return nil, fmt.Errorf("scan: the %s format's prefix %q is too short to search for: the scanner "+
+					"needs a prefix of 2 characters or more (3 or more to find base64-encoded keys)", formatName(f), p.Text)
+			}
 		}
 		for _, t := range newTargets(f) {
 			s.targets = append(s.targets, t)

@@ -94,12 +94,13 @@ func TestFindingJSON(t *testing.T) {
 
 func TestNewRejectsBadOptions(t *testing.T) {
 	for name, opts := range map[string][]Option{
-		"nil format":          {WithFormats(nil)},
-		"no prefix":           {WithFormats(&keys.Format{Name: "Bare", Charset: keys.Hex, MinLength: 32, MaxLength: 32})},
-		"invalid format":      {WithFormats(&keys.Format{Name: "Bad", Prefixes: []keys.Prefix{{Text: "b_"}}, MinLength: 9, MaxLength: 3})},
-		"no formats":          {WithoutBuiltins()},
-		"zero chunk":          {WithChunkSize(0)},
-		"negative chunk size": {WithChunkSize(-5)},
+		"nil format":           {WithFormats(nil)},
+		"no prefix":            {WithFormats(&keys.Format{Name: "Bare", Charset: keys.Hex, MinLength: 32, MaxLength: 32})},
+		"invalid format":       {WithFormats(&keys.Format{Name: "Bad", Prefixes: []keys.Prefix{{Text: "b_"}}, MinLength: 9, MaxLength: 3})},
+		"no formats":           {WithoutBuiltins()},
+		"zero chunk":           {WithChunkSize(0)},
+		"one-character prefix": {WithFormats(&keys.Format{Name: "K", Prefixes: []keys.Prefix{{Text: "k"}}, Charset: keys.Hex, MinLength: 20, MaxLength: 20})},
+		"negative chunk size":  {WithChunkSize(-5)},
 	} {
 		if s, err := New(opts...); err == nil || s != nil {
 			t.Errorf("%s: New = %v, %v; want an error", name, s, err)
@@ -109,6 +110,30 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	}
 	if _, err := New(nil, WithoutBuiltins(), WithFormats(acme, acme)); err != nil {
 		t.Errorf("a nil option and a format given twice: %v", err)
+	}
+}
+
+// TestShortPrefix: a format with a 2-character prefix is found raw; with 3
+// characters, base64-encoded too.
+func TestShortPrefix(t *testing.T) {
+	two := &keys.Format{Name: "Two", Prefixes: []keys.Prefix{{Text: "k_", Env: keys.EnvLive}}, Charset: keys.Alphanumeric, MinLength: 24, MaxLength: 24}
+	three := &keys.Format{Name: "Three", Prefixes: []keys.Prefix{{Text: "kk_", Env: keys.EnvLive}}, Charset: keys.Alphanumeric, MinLength: 24, MaxLength: 24}
+	s, err := New(WithoutBuiltins(), WithFormats(two, three))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, err := two.Generate(keys.EnvLive, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k3, err := three.Generate(keys.EnvLive, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := k2.Reveal() + "\n" + k3.Reveal() + "\n" + base64.StdEncoding.EncodeToString([]byte(k3.Reveal())) + "\n"
+	got, err := s.All(context.Background(), strings.NewReader(in))
+	if err != nil || len(got) != 3 || got[0].Service != "Two" || got[2].Encoding != Base64 {
+		t.Errorf("got %v, %v", got, err)
 	}
 }
 
