@@ -3,6 +3,7 @@ package pacing
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"time"
 )
@@ -15,15 +16,15 @@ const (
 	// minRate is the lowest rate the pacer learns down to.
 	minRate = 0.05
 	// slowStartStep is what each success adds to the rate (requests a
-	// second) until the first cut: the rate grows e-fold each second.
-	slowStartStep = 1.0
+	// second) until the first cut: it grows e-fold twice a second.
+	slowStartStep = 2.0
 	// probeStep is what each success adds once the rate is back near its
 	// last peak: half a percent a second, whatever the rate.
 	probeStep = 0.005
 	// cutLow and cutHigh bound a cut: to the rate at which successes were
-	// observed less cutMargin, but to no less than half and no more than
+	// observed less cutMargin, but to no less than 70% and no more than
 	// 90% of the rate that was refused.
-	cutLow, cutHigh = 0.5, 0.9
+	cutLow, cutHigh = 0.7, 0.9
 	cutMargin       = 0.05
 	// extraStep widens the margin under a known or announced limit on each
 	// 429, up to extraMax; every narrowEvery successes narrow it by
@@ -41,7 +42,10 @@ const (
 	// waking late does not leave its slot empty.
 	knownHorizon = time.Second
 	// successWindow is how far back observed successes count.
-	successWindow = 2 * time.Second
+	successWindow = 3 * time.Second
+	// medianOf is how many of the latest gaps between successes observed
+	// takes the median of.
+	medianOf = 8
 )
 
 // keyState is the pacing of one key. Every field is guarded by mu.
@@ -285,31 +289,50 @@ func (s *keyState) recordSuccess(now time.Time) {
 	}
 }
 
-// observed is the rate at which successes came in the last
-// successWindow: from the span between the first and the last of them when
-// there are three or more (a count alone is off by one in either
-// direction), else their count over the window.
+// observed is the rate at which successes came lately: one over the median
+// gap between the last few successes of the last successWindow. The median
+// ignores the odd long gap (a gate, a caller that woke late) that would
+// make a count or a span read low. With fewer than three successes, their
+// count over the window.
 func (s *keyState) observed(now time.Time) float64 {
 	from := now.Add(-successWindow).UnixNano()
+	var ts [len(s.succ)]int64
 	n := 0
-	oldest, newest := now.UnixNano(), int64(0)
 	for i := 0; i < s.succN; i++ {
 		if t := s.succ[i]; t > from {
+			ts[n] = t
 			n++
-			oldest, newest = min(oldest, t), max(newest, t)
 		}
 	}
-	if span := newest - oldest; n >= 3 && span > 0 {
-		return float64(n-1) / (float64(span) / float64(time.Second))
+	if n < 3 {
+		return float64(n) / successWindow.Seconds()
 	}
-	return float64(n) / successWindow.Seconds()
+	recent := ts[:n]
+	slices.Sort(recent)
+	if len(recent) > medianOf+1 {
+		recent = recent[len(recent)-medianOf-1:]
+	}
+	var gaps [medianOf]int64
+	g := gaps[:len(recent)-1]
+	for i := range g {
+		g[i] = recent[i+1] - recent[i]
+	}
+	slices.Sort(g)
+	med := g[len(g)/2]
+	if len(g)%2 == 0 {
+		med = (g[len(g)/2-1] + g[len(g)/2]) / 2
+	}
+	if med <= 0 {
+		return float64(n) / successWindow.Seconds()
+	}
+	return float64(time.Second) / float64(med)
 }
 
 // cut lowers the rate after a 429. The first 429 of a key starts learning
 // at the rate successes were observed (at least firstGuess), in slow start.
 // Later ones cut to the observed rate less cutMargin — in slow start, to the
 // rate one step before the refused one, the last that was accepted — and
-// never by more than half nor by less than a tenth.
+// never by more than 30% nor by less than 10%.
 func (s *keyState) cut(now time.Time) (Event, bool) {
 	est := s.observed(now)
 	if s.src == SourceNone {
@@ -318,8 +341,11 @@ func (s *keyState) cut(now time.Time) (Event, bool) {
 	}
 	prev := s.rate
 	if s.slowStart {
-		est = max(est, prev-slowStartStep)
+		// The step before the refused rate was accepted: the limit lies
+		// between the two.
 		s.slowStart = false
+		nr := min(max(est, prev-slowStartStep)*(1-cutMargin), prev*cutHigh)
+		return s.setRate(max(nr, s.floor), 1, SourceLearned, "429 in slow start")
 	}
 	return s.setRate(max(min(max(est*(1-cutMargin), prev*cutLow), prev*cutHigh), s.floor), 1, SourceLearned, "429")
 }
