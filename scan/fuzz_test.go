@@ -95,3 +95,33 @@ func encodedAt(data []byte, off int, key string) bool {
 	}
 	return false
 }
+
+// FuzzCustomFormat: whatever format a user declares, New accepts it or
+// says why, and scanning with it neither panics nor reports a key its
+// format does not parse.
+func FuzzCustomFormat(f *testing.F) {
+	f.Add("acme_", "abc123", uint8(8), uint8(8), uint8(0), "", []byte("x acme_abc123ab y"))
+	f.Add("k_", "", uint8(1), uint8(0), uint8(4), ".", []byte("k_abcd.zz\n"+base64.StdEncoding.EncodeToString([]byte("k_abcd.zz"))))
+	f.Add("\x00\xff", "\n", uint8(0), uint8(3), uint8(2), "-", []byte("\x00\xff\n\n"))
+	f.Fuzz(func(t *testing.T, prefix, charset string, minLen, maxLen, idLen uint8, sep string, data []byte) {
+		idCharset := keys.Charset("")
+		if idLen > 0 {
+			idCharset = keys.Alphanumeric
+		}
+		fm := &keys.Format{Name: "Fuzz", Prefixes: []keys.Prefix{{Text: prefix, Env: keys.EnvLive}}, Charset: keys.Charset(charset),
+			MinLength: int(minLen), MaxLength: int(maxLen), IDLength: int(idLen), IDCharset: idCharset, Separator: sep}
+		s, err := New(WithoutBuiltins(), WithFormats(fm), WithKeys())
+		if err != nil {
+			return
+		}
+		got, err := s.All(context.Background(), bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, fd := range got {
+			if _, err := fm.Parse(fd.Key().Reveal()); err != nil {
+				t.Fatalf("%v does not parse: %v", fd, err)
+			}
+		}
+	})
+}
