@@ -1,0 +1,45 @@
+// Package redispacing shares the pacing of API keys between processes
+// through Redis: every process of a fleet that uses one key stays under the
+// key's rate limit together, as the goroutines of one process do with
+// package pacing's in-process pacer.
+//
+// A *Pacer implements pacing.Pacer; give it to each process's client:
+//
+//	rdb := redis.NewClient(&redis.Options{Addr: "redis:6379"})
+//	p, err := redispacing.New(rdb, redispacing.WithLogger(logger))
+//	c, err := client.New(client.WithPacer(p), client.WithRateLimit(5, 1))
+//
+// Everything the in-process pacer knows about a key is shared:
+//
+//   - The gate. A 429 in one process (or X-RateLimit-Remaining: 0) holds
+//     every process on that key until the server's hint has passed.
+//   - Booked slots. Each attempt books its slot at the key's rate (GCRA) in
+//     one Lua script run by EVALSHA: one Redis round trip per attempt,
+//     whoever waits. An answer that teaches nothing (a success under a
+//     known limit, a 5xx) is not reported: at most two round trips per
+//     attempt, and one under a known limit.
+//   - The rate: the known one (client.WithRateLimit), the one the
+//     X-RateLimit-* headers announce, or the one learned from 429s and
+//     successes.
+//
+// # What is stored
+//
+// One hash per key, <prefix>{<fingerprint>} (WithPrefix; the braces are a
+// Redis Cluster hash tag, so a key's state sits in one slot), holding
+// numbers only, expiring an hour after its last use (WithTTL). The API key
+// itself is never sent to Redis, nor any part of it: only its fingerprint
+// (keys.Key.Fingerprint), a truncated SHA-256.
+//
+// # When Redis is down
+//
+// Every call to Redis is bounded by WithTimeout (100 ms by default;
+// go-redis's own timeouts take seconds to fail against a host that is
+// gone). A call that fails or times out makes the Pacer pace in process
+// (a pacing.Local) and log it once; one attempt a second (WithRetryInterval)
+// asks Redis again, and once Redis answers the fleet shares pacing again.
+// No API call ever fails because Redis is down; while it is, each process
+// paces as if it were alone on the key.
+//
+// Processes sharing a key stamp slots with their own clocks: keep them in
+// sync (NTP).
+package redispacing

@@ -1,0 +1,455 @@
+package redispacing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/apikit/apikit-go/pacing"
+)
+
+// Defaults of the options.
+const (
+	DefaultPrefix        = "apikit:pacing:"
+	DefaultTimeout       = 100 * time.Millisecond
+	DefaultRetryInterval = time.Second
+	DefaultTTL           = time.Hour
+)
+
+// Pacer paces every key it is asked about in Redis, shared by every
+// process that uses the same Redis and prefix: the key's gate, its booked
+// slots, its known or learned rate. It implements pacing.Pacer and
+// pacing.Inspector; give it to client.WithPacer. It is safe for concurrent
+// use. Make one with New.
+//
+// When Redis does not answer within the timeout (WithTimeout), the Pacer
+// paces in this process with a pacing.Local, logs that once, and asks
+// Redis again every WithRetryInterval; once Redis answers, pacing is shared
+// again (and logged once). A call is never failed for Redis's sake.
+type Pacer struct {
+	rdb        redis.UniversalClient
+	prefix     string
+	timeout    time.Duration
+	retryEvery time.Duration
+	ttl        time.Duration
+	now        func() time.Time
+	logger     *slog.Logger
+	observer   func(pacing.Event)
+
+	local atomic.Pointer[pacing.Local] // the fallback; a new one per outage
+
+	mu      sync.Mutex // guards the outage state below
+	down    bool       // pacing in process
+	nextTry time.Time  // when to ask Redis again
+	probing bool       // one call is asking Redis now
+
+	// quiet remembers, per fingerprint, whether the latest reservation
+	// showed a known limit with no widened margin: then a success has
+	// nothing to teach the shared state, and its report costs no round
+	// trip.
+	quiet sync.Map
+}
+
+var (
+	_ pacing.Pacer     = (*Pacer)(nil)
+	_ pacing.Inspector = (*Pacer)(nil)
+)
+
+// Option configures a Pacer; New validates them.
+type Option func(*Pacer) error
+
+// WithPrefix sets the prefix of every Redis key the Pacer writes
+// (DefaultPrefix, "apikit:pacing:"): the pacing of a key with fingerprint
+// fp_X is the hash <prefix>{fp_X}. Processes share pacing only when they
+// use the same prefix. It may not hold '{' or '}', which Redis Cluster
+// reads as a hash tag.
+func WithPrefix(prefix string) Option {
+	return func(p *Pacer) error {
+		if strings.ContainsAny(prefix, "{}") {
+			return fmt.Errorf("redispacing: WithPrefix(%q): a prefix may not hold '{' or '}' (the pacer tags keys by fingerprint for Redis Cluster)", prefix)
+		}
+		p.prefix = prefix
+		return nil
+	}
+}
+
+// WithTimeout bounds every call to Redis (DefaultTimeout, 100 ms): a call
+// that takes longer is abandoned and the attempt is paced in process.
+// go-redis's own timeouts take seconds to fail against a host that is down;
+// this one is what an API call can afford.
+func WithTimeout(d time.Duration) Option {
+	return func(p *Pacer) error {
+		if d <= 0 || d > 10*time.Second {
+			return fmt.Errorf("redispacing: WithTimeout(%s): give a timeout above 0 and at most 10s (the default is %s)", d, DefaultTimeout)
+		}
+		p.timeout = d
+		return nil
+	}
+}
+
+// WithRetryInterval sets how often, while Redis does not answer, one
+// attempt asks it again (DefaultRetryInterval, 1 s); the others are paced
+// in process meanwhile without waiting for it.
+func WithRetryInterval(d time.Duration) Option {
+	return func(p *Pacer) error {
+		if d <= 0 {
+			return fmt.Errorf("redispacing: WithRetryInterval(%s): give an interval above 0", d)
+		}
+		p.retryEvery = d
+		return nil
+	}
+}
+
+// WithTTL sets how long a key's pacing stays in Redis after its last use
+// (DefaultTTL, 1 h). It must be longer than any gate a server may close (a
+// Retry-After of an hour needs more than an hour).
+func WithTTL(d time.Duration) Option {
+	return func(p *Pacer) error {
+		if d < time.Second {
+			return fmt.Errorf("redispacing: WithTTL(%s): give at least 1s (the default is %s)", d, DefaultTTL)
+		}
+		p.ttl = d
+		return nil
+	}
+}
+
+// WithLogger logs the Pacer's fall back to in-process pacing and its
+// return to Redis, once each per outage (at Warn and Info). Silent by
+// default.
+func WithLogger(l *slog.Logger) Option {
+	return func(p *Pacer) error {
+		p.logger = l
+		return nil
+	}
+}
+
+// WithObserver calls f for every pacing.Event this process's reports
+// cause: each time a key's gate closes and each time its rate changes. f
+// runs on the reporting goroutine and must not block.
+func WithObserver(f func(pacing.Event)) Option {
+	return func(p *Pacer) error {
+		p.observer = f
+		return nil
+	}
+}
+
+// WithClock sets the Pacer's clock (time.Now by default); tests pass a
+// fake one. Every process sharing a key stamps the shared slots with its
+// own clock, so their clocks must agree (NTP keeps them within a
+// millisecond or so).
+func WithClock(now func() time.Time) Option {
+	return func(p *Pacer) error {
+		if now == nil {
+			return errors.New("redispacing: WithClock(nil): give a clock, or leave the option out for time.Now")
+		}
+		p.now = now
+		return nil
+	}
+}
+
+// New returns a Pacer that keeps its state in rdb (a *redis.Client,
+// *redis.ClusterClient or *redis.Ring). It does not contact Redis: a Redis
+// that is down when the process starts is a fallback like any other.
+func New(rdb redis.UniversalClient, opts ...Option) (*Pacer, error) {
+	if rdb == nil {
+		return nil, errors.New("redispacing: New: the Redis client is nil")
+	}
+	p := &Pacer{
+		rdb: rdb, prefix: DefaultPrefix, timeout: DefaultTimeout, retryEvery: DefaultRetryInterval,
+		ttl: DefaultTTL, now: time.Now,
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(p); err != nil {
+			return nil, err
+		}
+	}
+	p.local.Store(p.newLocal())
+	return p, nil
+}
+
+func (p *Pacer) newLocal() *pacing.Local {
+	return pacing.New(pacing.WithClock(p.now), pacing.WithObserver(p.observer))
+}
+
+// Key returns the Redis key that holds the pacing of the API key with
+// fingerprint fp: <prefix>{fp}. It fails for a string that is not a
+// fingerprint (see keys.Key.Fingerprint): 1 to 64 letters, digits, '_' or
+// '-'. Nothing else may name a key in Redis.
+func (p *Pacer) Key(fp string) (string, error) {
+	if err := checkFingerprint(fp); err != nil {
+		return "", err
+	}
+	return p.prefix + "{" + fp + "}", nil
+}
+
+// checkFingerprint accepts what keys.Key.Fingerprint returns and, so that
+// nothing but a fingerprint ever names a key in Redis, little else.
+func checkFingerprint(fp string) error {
+	if fp == "" || len(fp) > 64 {
+		return fmt.Errorf("redispacing: a key fingerprint has 1 to 64 characters, not %d", len(fp))
+	}
+	for i := 0; i < len(fp); i++ {
+		c := fp[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return fmt.Errorf("redispacing: a key fingerprint has only letters, digits, '_' and '-'; position %d is not one", i)
+		}
+	}
+	return nil
+}
+
+// errFallback marks a call not sent to Redis because the Pacer is pacing
+// in process.
+var errFallback = errors.New("redispacing: pacing in process")
+
+// useRedis reports whether this call should go to Redis: always while it
+// answers; during an outage, one call per retry interval.
+func (p *Pacer) useRedis() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.down {
+		return true
+	}
+	if p.probing || p.now().Before(p.nextTry) {
+		return false
+	}
+	p.probing = true
+	return true
+}
+
+// answered records the outcome of a call to Redis: err nil means it
+// answered. A call that ended because its caller gave up says nothing about
+// Redis.
+func (p *Pacer) answered(ctx context.Context, err error) {
+	if err != nil && ctx.Err() != nil {
+		p.mu.Lock()
+		p.probing = false
+		p.mu.Unlock()
+		return
+	}
+	p.mu.Lock()
+	was := p.down
+	p.probing = false
+	if err == nil {
+		p.down = false
+	} else {
+		p.down = true
+		p.nextTry = p.now().Add(p.retryEvery)
+	}
+	p.mu.Unlock()
+	switch {
+	case err != nil && !was:
+		p.local.Store(p.newLocal())
+		p.log(slog.LevelWarn, "redispacing: Redis did not answer; pacing in this process until it does (this process no longer shares its keys' limits with the fleet)",
+			slog.Duration("timeout", p.timeout), slog.Duration("retry_every", p.retryEvery), slog.String("error", err.Error()))
+	case err == nil && was:
+		p.log(slog.LevelInfo, "redispacing: Redis answers again; pacing is shared with the fleet again")
+	}
+}
+
+func (p *Pacer) log(level slog.Level, msg string, attrs ...slog.Attr) {
+	if p.logger != nil {
+		p.logger.LogAttrs(context.Background(), level, msg, attrs...)
+	}
+}
+
+// run runs script on the Redis key; see call.
+func (p *Pacer) run(ctx context.Context, s *redis.Script, key string, args ...any) (any, error) {
+	return p.call(ctx, func(cctx context.Context) (any, error) {
+		return s.Run(cctx, p.rdb, []string{key}, args...).Result()
+	})
+}
+
+// call makes one call to Redis within the Pacer's timeout, whatever the
+// client's own settings: go-redis honours a context's deadline while it
+// dials and waits for a connection, but by default not while it reads, so
+// the call is made on a goroutine that is abandoned at the deadline (it
+// ends with the client's own read timeout). During an outage it returns
+// errFallback at once, but for one call per retry interval.
+func (p *Pacer) call(ctx context.Context, f func(context.Context) (any, error)) (any, error) {
+	if !p.useRedis() {
+		return nil, errFallback
+	}
+	cctx, cancel := context.WithTimeout(ctx, p.timeout)
+	defer cancel()
+	type result struct {
+		v   any
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		v, err := f(cctx)
+		ch <- result{v, err}
+	}()
+	var r result
+	select {
+	case r = <-ch:
+	case <-cctx.Done():
+		r.err = fmt.Errorf("no answer within %s: %w", p.timeout, cctx.Err())
+	}
+	if r.err != nil && errors.Is(r.err, redis.Nil) {
+		r.err = nil
+	}
+	p.answered(ctx, r.err)
+	return r.v, r.err
+}
+
+func micros(d time.Duration) int64 { return int64(d / time.Microsecond) }
+
+// Redis reservations carry their slot as -(µs)-1, always negative; the
+// in-process fallback's are its own, never negative. That is how Report and
+// Cancel know which pacer booked a reservation.
+func redisSlot(us int64) int64            { return -us - 1 }
+func slotMicros(slot int64) int64         { return -slot - 1 }
+func fromRedis(r pacing.Reservation) bool { return r.Slot < 0 }
+
+// Reserve books the next slot for an attempt with the key fp, in one Redis
+// round trip (one Lua script: the gate, GCRA, the known limit); see
+// pacing.Pacer. When Redis does not answer it books in process.
+func (p *Pacer) Reserve(ctx context.Context, fp string, lim pacing.Limit, maxWait time.Duration) (pacing.Reservation, error) {
+	if err := lim.Validate(); err != nil {
+		return pacing.Reservation{}, err
+	}
+	key, err := p.Key(fp)
+	if err != nil {
+		return pacing.Reservation{}, err
+	}
+	kb := 0
+	if lim.Known() {
+		kb = max(lim.Burst, 1)
+	}
+	now := p.now()
+	v, err := p.run(ctx, reserveScript, key, now.UnixMicro(), lim.PerSecond, kb, micros(max(maxWait, 0)),
+		pacing.Margin, p.ttl.Milliseconds())
+	if err != nil {
+		return p.local.Load().Reserve(ctx, fp, lim, maxWait)
+	}
+	rep, err := parseReserve(v)
+	if err != nil {
+		// A reply this pacer cannot read (another version's script under
+		// the same prefix?): pace in process rather than guess.
+		p.log(slog.LevelWarn, "redispacing: unreadable reply from Redis; pacing this attempt in process", slog.String("error", err.Error()))
+		return p.local.Load().Reserve(ctx, fp, lim, maxWait)
+	}
+	p.quiet.Store(fp, rep.src == pacing.SourceKnown && !rep.widened)
+	if rep.changed {
+		p.emit(pacing.Event{Kind: pacing.RateChanged, Key: fp, Source: rep.src, Rate: rep.rate, Previous: rep.prev,
+			Reason: fmt.Sprintf("known limit %g/s, burst %d", lim.PerSecond, kb)})
+	}
+	r := pacing.Reservation{OK: rep.ok, Delay: time.Duration(rep.delay) * time.Microsecond, Gated: rep.gated, Key: fp}
+	if rep.ok {
+		r.Slot = redisSlot(rep.slot)
+	}
+	return r, nil
+}
+
+// Cancel gives back the slot of a reservation whose attempt was not sent,
+// when no later slot has been booked since.
+func (p *Pacer) Cancel(ctx context.Context, r pacing.Reservation) error {
+	if !r.OK {
+		return nil
+	}
+	if !fromRedis(r) {
+		return p.local.Load().Cancel(ctx, r)
+	}
+	us := slotMicros(r.Slot)
+	if us == 0 {
+		return nil
+	}
+	key, err := p.Key(r.Key)
+	if err != nil {
+		return err
+	}
+	_, _ = p.run(ctx, cancelScript, key, us, p.ttl.Milliseconds()) // a slot not given back costs one interval
+	return nil
+}
+
+// Report tells the fleet how an attempt was answered: a 429 closes the
+// key's gate for every process and lowers a learned rate; successes let a
+// learned rate probe upward; X-RateLimit-* headers set the rate. An answer
+// that has nothing to teach (no answer, a 5xx, a success under a known
+// limit) costs no round trip.
+func (p *Pacer) Report(ctx context.Context, r pacing.Reservation, a pacing.Answer) error {
+	if !fromRedis(r) {
+		return p.local.Load().Report(ctx, r, a)
+	}
+	if a.Status != 429 && (a.Status == 0 || a.Status >= 500) {
+		return nil
+	}
+	if a.Status != 429 && a.Limit == 0 && a.Remaining != 0 {
+		if q, ok := p.quiet.Load(r.Key); ok && q.(bool) {
+			return nil
+		}
+	}
+	key, err := p.Key(r.Key)
+	if err != nil {
+		return err
+	}
+	now := p.now()
+	v, err := p.run(ctx, reportScript, key, now.UnixMicro(), slotMicros(r.Slot), a.Status, micros(a.RetryAfter),
+		a.Limit, a.Remaining, micros(a.Reset), pacing.Margin, p.ttl.Milliseconds())
+	if err != nil {
+		// Keep at least this process behind the 429.
+		return p.local.Load().Report(ctx, pacing.Reservation{OK: true, Key: r.Key}, a)
+	}
+	rep, err := parseReport(v)
+	if err != nil {
+		return fmt.Errorf("redispacing: reading Redis's reply to a report: %w", err)
+	}
+	if rep.gateClosed {
+		p.emit(pacing.Event{Kind: pacing.GateClosed, Key: r.Key, Source: rep.src, Rate: rep.rate,
+			GateOpens: time.UnixMicro(rep.gate), Reason: gateReason(a)})
+	}
+	if rep.changed {
+		p.emit(pacing.Event{Kind: pacing.RateChanged, Key: r.Key, Source: rep.src, Rate: rep.rate,
+			Previous: rep.prev, Reason: rep.reason})
+	}
+	return nil
+}
+
+func gateReason(a pacing.Answer) string {
+	if a.Status == 429 {
+		return "429"
+	}
+	return "remaining 0"
+}
+
+// State reports how the key fp is paced now, as the fleet shares it (or,
+// while Redis does not answer, as this process paces it).
+func (p *Pacer) State(ctx context.Context, fp string) (pacing.State, error) {
+	key, err := p.Key(fp)
+	if err != nil {
+		return pacing.State{}, err
+	}
+	v, err := p.call(ctx, func(cctx context.Context) (any, error) {
+		return p.rdb.HMGet(cctx, key, "src", "rate", "burst", "gate").Result()
+	})
+	if err != nil {
+		return p.local.Load().State(ctx, fp)
+	}
+	vals, _ := v.([]any)
+	return parseState(fp, vals, p.now())
+}
+
+// Shared reports whether the Pacer is pacing through Redis now (false while
+// it paces in process because Redis did not answer).
+func (p *Pacer) Shared() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return !p.down
+}
+
+func (p *Pacer) emit(ev pacing.Event) {
+	if p.observer != nil {
+		p.observer(ev)
+	}
+}

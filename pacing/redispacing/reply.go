@@ -1,0 +1,149 @@
+package redispacing
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/apikit/apikit-go/pacing"
+)
+
+// reserveReply is the reserve script's reply, read.
+type reserveReply struct {
+	ok, gated, widened, changed bool
+	delay, slot                 int64 // µs
+	src                         pacing.Source
+	rate, prev                  float64
+}
+
+// reportReply is the report script's reply, read.
+type reportReply struct {
+	src        pacing.Source
+	rate, prev float64
+	changed    bool
+	reason     string
+	gateClosed bool
+	gate       int64 // µs
+}
+
+// parseReserve reads the reserve script's reply (see reserveScript).
+func parseReserve(v any) (reserveReply, error) {
+	var r reserveReply
+	a, err := fields(v, 9)
+	if err != nil {
+		return r, err
+	}
+	ok, e1 := intAt(a, 0)
+	r.delay, err = intAt(a, 1)
+	gated, e2 := intAt(a, 2)
+	r.slot, _ = intAt(a, 3)
+	src, e3 := intAt(a, 4)
+	r.rate, _ = floatAt(a, 5)
+	widened, _ := intAt(a, 6)
+	changed, _ := intAt(a, 7)
+	r.prev, _ = floatAt(a, 8)
+	if err = firstErr(err, e1, e2, e3); err != nil {
+		return r, err
+	}
+	if src < 0 || src > int64(pacing.SourceLearned) {
+		return r, fmt.Errorf("reserve reply: source %d is not one this pacer knows", src)
+	}
+	if r.delay < 0 || r.slot < 0 {
+		return r, fmt.Errorf("reserve reply: a negative delay (%d µs) or slot (%d µs)", r.delay, r.slot)
+	}
+	r.ok, r.gated, r.widened, r.changed = ok == 1, gated == 1, widened == 1, changed == 1
+	r.src = pacing.Source(src)
+	return r, nil
+}
+
+// parseReport reads the report script's reply (see reportScript).
+func parseReport(v any) (reportReply, error) {
+	var r reportReply
+	a, err := fields(v, 7)
+	if err != nil {
+		return r, err
+	}
+	src, err := intAt(a, 0)
+	r.rate, _ = floatAt(a, 1)
+	r.prev, _ = floatAt(a, 2)
+	changed, e1 := intAt(a, 3)
+	r.reason, _ = a[4].(string)
+	closed, e2 := intAt(a, 5)
+	r.gate, _ = intAt(a, 6)
+	if err = firstErr(err, e1, e2); err != nil {
+		return r, err
+	}
+	if src < 0 || src > int64(pacing.SourceLearned) {
+		return r, fmt.Errorf("report reply: source %d is not one this pacer knows", src)
+	}
+	r.src, r.changed, r.gateClosed = pacing.Source(src), changed == 1, closed == 1
+	return r, nil
+}
+
+// parseState reads HMGET src rate burst gate.
+func parseState(fp string, vals []any, now time.Time) (pacing.State, error) {
+	st := pacing.State{Key: fp}
+	if len(vals) != 4 {
+		return st, fmt.Errorf("state reply: %d fields, want 4", len(vals))
+	}
+	num := func(v any) float64 {
+		s, _ := v.(string)
+		f, _ := strconv.ParseFloat(s, 64)
+		return f
+	}
+	src := int(num(vals[0]))
+	if src < 0 || src > int(pacing.SourceLearned) {
+		return st, fmt.Errorf("state reply: source %d is not one this pacer knows", src)
+	}
+	st.Source, st.Rate, st.Burst = pacing.Source(src), num(vals[1]), int(num(vals[2]))
+	if g := time.UnixMicro(int64(num(vals[3]))); g.After(now) {
+		st.GateOpens = g
+	}
+	return st, nil
+}
+
+func fields(v any, n int) ([]any, error) {
+	a, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("script reply: %T, want an array", v)
+	}
+	if len(a) != n {
+		return nil, fmt.Errorf("script reply: %d fields, want %d", len(a), n)
+	}
+	return a, nil
+}
+
+func intAt(a []any, i int) (int64, error) {
+	switch x := a[i].(type) {
+	case int64:
+		return x, nil
+	case string:
+		n, err := strconv.ParseInt(x, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("script reply: field %d: %w", i, err)
+		}
+		return n, nil
+	}
+	return 0, fmt.Errorf("script reply: field %d is %T, want an integer", i, a[i])
+}
+
+func floatAt(a []any, i int) (float64, error) {
+	s, ok := a[i].(string)
+	if !ok {
+		return 0, fmt.Errorf("script reply: field %d is %T, want a number as text", i, a[i])
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, fmt.Errorf("script reply: field %d: %w", i, err)
+	}
+	return f, nil
+}
+
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
