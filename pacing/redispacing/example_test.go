@@ -26,8 +26,16 @@ func ExampleNew() {
 	now := time.Date(2027, 1, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 
+	var conns []*redis.Client
+	defer func() {
+		for _, rdb := range conns {
+			rdb.Close()
+		}
+	}()
 	process := func() *redispacing.Pacer {
-		p, err := redispacing.New(redis.NewClient(&redis.Options{Addr: mr.Addr()}), redispacing.WithClock(clock))
+		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()}) // one per process
+		conns = append(conns, rdb)
+		p, err := redispacing.New(rdb, redispacing.WithClock(clock))
 		if err != nil {
 			panic(err)
 		}
@@ -59,7 +67,9 @@ func ExamplePacer_client() {
 		panic(err)
 	}
 	defer mr.Close()
-	p, err := redispacing.New(redis.NewClient(&redis.Options{Addr: mr.Addr()}))
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	defer rdb.Close()
+	p, err := redispacing.New(rdb)
 	if err != nil {
 		panic(err)
 	}
@@ -88,7 +98,9 @@ func ExamplePacer_client() {
 // The Redis key that holds a key's pacing: the prefix, and the fingerprint
 // as a cluster hash tag.
 func ExamplePacer_Key() {
-	p, _ := redispacing.New(redis.NewClient(&redis.Options{}), redispacing.WithPrefix("billing:"))
+	rdb := redis.NewClient(&redis.Options{})
+	defer rdb.Close()
+	p, _ := redispacing.New(rdb, redispacing.WithPrefix("billing:"))
 	k, _ := p.Key("fp_0123456789ab")
 	fmt.Println(k)
 	_, err := p.Key("hd_live_{not a fingerprint}")
