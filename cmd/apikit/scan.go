@@ -68,7 +68,7 @@ cannot be read, not a Git repository).`,
 	f.BoolVar(&o.git, "git", false, "scan the history of the Git repository at PATH: every line every commit added")
 	f.BoolVar(&o.staged, "staged", false, "scan the lines staged for the next commit in the repository at PATH")
 	f.BoolVar(&o.sarif, "sarif", false, "print a SARIF 2.1.0 log (for GitHub code scanning) instead of lines")
-	f.BoolVar(&o.examples, "examples", false, "also report the keys vendors publish as examples, marked")
+	f.BoolVar(&o.examples, "examples", false, "also report the keys vendors publish as examples, marked (they do not make the exit code 1)")
 	cmd.AddCommand(newInstallHookCmd())
 	return cmd
 }
@@ -152,7 +152,9 @@ func plural(n int, one, many string) string {
 
 // report prints one finding at path (in commit, for history).
 func (r *scanRun) report(path, commit string, f scan.Finding) error {
-	r.found++
+	if !f.Example { // a documentation example (--examples) is shown, not counted
+		r.found++
+	}
 	switch {
 	case r.o.sarif:
 		r.results = append(r.results, sarifResult{path: path, commit: commit, f: f})

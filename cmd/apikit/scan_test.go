@@ -55,7 +55,8 @@ func TestScanFiles(t *testing.T) {
 	u.writeFile("project/.env", "# local settings\nHYPEDATA_API_KEY="+hd.Reveal()+"\nENVIO_API_TOKEN="+sync.Reveal()+"\n", 0o600)
 	u.writeFile("project/deploy/secret.yaml", "kind: Secret\ndata:\n  token: "+base64.StdEncoding.EncodeToString([]byte(hx.Reveal()))+"\n", 0o644)
 	u.writeFile("project/src/app.js", "const w3 = new Client({ token: '"+w3.Reveal()+"' })\n", 0o644)
-	u.writeFile("project/README.md", "Set HYPEDATA_API_KEY=hd_live_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", 0o644)
+	u.writeFile("project/README.md", "Set HYPEDATA_API_KEY=hd_live_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"+
+		"As Hypedata's page shows it: Authorization: Bearer hd_live_8K2nB7q4XwY1pVzR9tL6mDfC0sJaE3gH\n", 0o644)
 	u.writeFile("project/logo.png", "\x89PNG\r\n\x1a\n\x00\x00"+hd.Reveal(), 0o644)
 	u.writeFile("project/.gitignore", "build/\n*.log\n!keep.log\n", 0o644)
 	u.writeFile("project/build/out.txt", hd.Reveal(), 0o644)
@@ -79,6 +80,13 @@ func TestScanFiles(t *testing.T) {
 	}
 	if !strings.Contains(r.stderr, "5 keys found") {
 		t.Errorf("stderr: %s", r.stderr)
+	}
+
+	// The vendors' examples, when asked for.
+	// They are not leaks: the exit code stays 0.
+	r = u.must(scanClean, "", "scan", "--examples", "README.md")
+	if r.stdout != "README.md:2:52: Hypedata hd_live_…E3gH (fp_ob5kY9w4TMKD) example\n" {
+		t.Errorf("--examples: %s", r)
 	}
 
 	// A file named on the command line, and --json.
