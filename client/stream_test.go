@@ -476,3 +476,22 @@ func TestStreamAttemptTimeoutBeforeHeaders(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A stream redirected to another host goes there without the key, as
+// every request of the client does.
+func TestStreamRedirectElsewhereCarriesNoKey(t *testing.T) {
+	other := newScripted(t, eventsThenHold(ev(1)))
+	srv := newScripted(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/elsewhere", http.StatusTemporaryRedirect)
+	})
+	c, _ := newTestClient(t, srv)
+	s := openStream(t, c)
+	readIDs(t, s, 1)
+	got := other.got()
+	if len(got) != 1 {
+		t.Fatalf("the other host got %d requests, want 1", len(got))
+	}
+	if h := got[0].Header; h.Get("Authorization") != "" || h.Get("Accept") != "text/event-stream" {
+		t.Errorf("the other host got Authorization %q, Accept %q", h.Get("Authorization"), h.Get("Accept"))
+	}
+}
