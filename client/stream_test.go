@@ -495,3 +495,28 @@ func TestStreamRedirectElsewhereCarriesNoKey(t *testing.T) {
 		t.Errorf("the other host got Authorization %q, Accept %q", h.Get("Authorization"), h.Get("Accept"))
 	}
 }
+
+// With the key in the query string, a stream reconnects with it there, and
+// neither the errors nor the log show it, whatever the server echoes.
+func TestStreamQueryAuthNoLeak(t *testing.T) {
+	echo := func(w http.ResponseWriter, r *http.Request) {
+		k := r.URL.Query().Get("api_key")
+		reply(401, `{"error":{"code":"revoked","message":"revoked `+k+`","reason":"`+k+`"}}`, "X-Request-ID", "req_"+k)(w, r)
+	}
+	srv := newScripted(t, eventsThenAbort(ev(1)+"event: x_"+testKey+"\ndata: "+testKey+"\n\n"), echo)
+	var logs logBuffer
+	c, _ := newTestClient(t, srv, WithQueryAuth(""), WithLogger(logs.logger()))
+	s := openStream(t, c)
+	readIDs(t, s, 2)
+	if s.Next() {
+		t.Fatal("Next true after the refused reconnection")
+	}
+	got := srv.got()
+	if len(got) != 2 || got[1].Query != "api_key="+testKey || got[1].Header.Get("Last-Event-ID") != "1" {
+		t.Fatalf("requests: %+v", got)
+	}
+	out := fmt.Sprintf("%v %+v %#v %s", s.Err(), s.Err(), s.Err(), logs.String())
+	if !errors.Is(s.Err(), apierrors.ErrRevoked) || strings.Contains(out, testKey[8:24]) {
+		t.Errorf("Err %v; the key in the output: %v", s.Err(), strings.Contains(out, testKey[8:24]))
+	}
+}
