@@ -124,7 +124,7 @@ func (o scanOptions) run(ctx context.Context, in io.Reader, out, errw io.Writer,
 			if ctx.Err() != nil {
 				return withCode(scanError, ctx.Err())
 			}
-			return withCode(scanError, err)
+			r.fail(err) // and go on with the other paths
 		}
 	}
 	if o.sarif {

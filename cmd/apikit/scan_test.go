@@ -138,6 +138,13 @@ func TestScanFiles(t *testing.T) {
 		t.Errorf("apikit scan - printed %q, want %q", r.stdout, want)
 	}
 
+	// A path that is not there is an error, and the others are still
+	// scanned.
+	r = u.run("", "scan", "no-such-dir", ".env")
+	if r.code != scanError || !strings.Contains(r.stdout, ".env:2:18: Hypedata") || !strings.Contains(r.stderr, "no-such-dir") {
+		t.Errorf("a missing path among others: %s", r)
+	}
+
 	// Keys gone: exit 0, nothing printed.
 	for _, f := range []string{".env", "deploy/secret.yaml", "src/app.js", "keep.log"} {
 		if err := os.Remove(filepath.Join(u.cwd, f)); err != nil {
