@@ -2,7 +2,8 @@
 // (Hypedata, Hypersave, HopX, HyperSync, web3.storage) and of any
 // [keys.Format] you declare, written out raw or base64-encoded (standard or
 // URL alphabet, padded or not, alone or inside a longer base64 run), in any
-// [io.Reader], with the line and column of each.
+// [io.Reader], with the line and column of each. docs/SCANNING.md in the
+// repository has the details and the figures.
 //
 // It is built to run on every commit and over whole repositories, so it is
 // fast (over 1 GB/s on one core over text without keys) and exact rather
@@ -13,9 +14,11 @@
 //     alignments a key can have inside a base64 run;
 //   - every candidate is then parsed with its format's own parser, so a
 //     finding is a key the SDK would accept;
-//   - a UUID (a HyperSync token) is reported only when the text around it
-//     names its service ("envio", "hypersync", ENVIO_API_TOKEN=…), a JWT
-//     (a web3.storage token) only when it parses as one;
+//   - a UUID (a HyperSync token) is reported only when a word naming its
+//     service ("envio" or "hypersync", any case, as in ENVIO_API_TOKEN=) is
+//     before it on its line or on the line above, or after it on its line,
+//     within 256 bytes; a JWT (a web3.storage token) only when it parses as
+//     one;
 //   - placeholders (hd_live_xxxx…, long runs of one character, "example",
 //     "your_key", counting sequences) and the vendors' documentation
 //     examples are not reported ([WithExamples] reports the latter, marked).
