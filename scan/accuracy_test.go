@@ -231,10 +231,10 @@ func TestAccuracyPlanted(t *testing.T) {
 	}
 	t.Logf("%d keys planted in %d bytes: %v", len(plants), len(corpus), counts)
 	for _, tc := range []struct {
-		name  string
-		chunk int
-		wrap  func([]byte) *bytes.Reader
-	}{{"default", 0, bytes.NewReader}, {"chunk 1000", 1000, bytes.NewReader}, {"chunk 4097", 4097, bytes.NewReader}} {
+		name   string
+		chunk  int
+		noSWAR bool
+	}{{"default", 0, false}, {"chunk 1000", 1000, false}, {"chunk 4097", 4097, false}, {"one IndexByte pass per anchor", 0, true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			opts := []Option{WithFormats(acme)}
 			if tc.chunk > 0 {
@@ -243,6 +243,12 @@ func TestAccuracyPlanted(t *testing.T) {
 			s, err := New(opts...)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if !s.swar.ok {
+				t.Fatal("the built-in formats and acme's should fit one SWAR pass")
+			}
+			if tc.noSWAR {
+				s.swar.ok = false // the path a Scanner with more anchor bytes takes
 			}
 			got, err := s.All(context.Background(), iotest.HalfReader(bytes.NewReader(corpus)))
 			if err != nil {

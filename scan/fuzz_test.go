@@ -69,6 +69,16 @@ func FuzzScan(f *testing.F) {
 		if !reflect.DeepEqual(views(got), views(want)) {
 			t.Fatalf("chunk size %d found %v, the default %v", 1+int(chunk)%2048, got, want)
 		}
+		// The one-pass (SWAR) prefilter and one IndexByte pass per anchor
+		// byte find the same.
+		s.swar.ok = false
+		got, err = s.All(ctx, bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(views(got), views(want)) {
+			t.Fatalf("IndexByte passes found %v, the SWAR pass %v", got, want)
+		}
 	})
 }
 

@@ -36,6 +36,7 @@ type Scanner struct {
 	// round owns the scanner keeps, so that every key starting in the
 	// region (and the words around a UUID) is whole in the buffer.
 	behind, ahead int
+	swar          swarPlan
 	// bufs recycles read buffers between scans, so that scanning many
 	// small files does not allocate one per file.
 	bufs sync.Pool
@@ -132,6 +133,7 @@ func New(opts ...Option) (*Scanner, error) {
 		}
 	}
 	s.groups = buildGroups(s.targets, s.uuid)
+	s.swar = newSWARPlan(s.groups)
 	// The longest extent of a key: prefix, key id, separator, secret, one
 	// byte to see it end; base64 takes 4 characters per 3 bytes, plus a
 	// group on either side.
@@ -255,7 +257,11 @@ type state struct {
 func (st *state) round(b []byte, lo, hi int, fn func(Finding) error) error {
 	st.hits, st.kws, st.kwLen = st.hits[:0], st.kws[:0], st.kwLen[:0]
 	if hi > lo {
-		st.search(b, lo, hi)
+		if st.s.swar.ok {
+			st.searchSWAR(b, lo, hi)
+		} else {
+			st.search(b, lo, hi)
+		}
 		if len(st.kws) > 0 {
 			st.uuids(b, lo, hi)
 		}

@@ -1,0 +1,113 @@
+package scan
+
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
+// swarPlan finds every anchor byte in one pass, 64 bytes at a time, when the
+// anchors fold (ASCII case folded by OR-ing 0x20) to at most four values:
+// each 8-byte word is compared with the four at once (SWAR), and the
+// positions that match are visited from a 64-bit mask. That costs one pass
+// where one bytes.IndexByte pass per anchor byte would call IndexByte again
+// at every occurrence of each. A folded match that is not an anchor (an
+// 'x' for an 'X') is dropped by the byte's group lookup.
+type swarPlan struct {
+	ok      bool
+	targets [4]uint64  // the folded anchor values, each in every byte
+	group   [256]int16 // 1 + index in Scanner.groups of the byte's group; 0: none
+	before  int
+	after   int
+}
+
+const (
+	swarOnes  = 0x0101010101010101
+	swarHighs = 0x8080808080808080
+	swarLower = 0x2020202020202020
+)
+
+func newSWARPlan(groups []anchorGroup) swarPlan {
+	var p swarPlan
+	var folded []byte
+	for i, g := range groups {
+		p.group[g.b] = int16(i + 1)
+		p.before = max(p.before, g.before)
+		p.after = max(p.after, g.after)
+		f := g.b | 0x20
+		seen := false
+		for _, v := range folded {
+			seen = seen || v == f
+		}
+		if !seen {
+			folded = append(folded, f)
+		}
+	}
+	if len(folded) == 0 || len(folded) > len(p.targets) {
+		return swarPlan{}
+	}
+	for i := range p.targets {
+		p.targets[i] = swarOnes * uint64(folded[min(i, len(folded)-1)])
+	}
+	p.ok = true
+	return p
+}
+
+// searchSWAR is search for a Scanner whose anchors fit a swarPlan.
+func (st *state) searchSWAR(b []byte, lo, hi int) {
+	pl := &st.s.swar
+	from := max(0, lo-pl.before)
+	to := min(len(b), hi+pl.after)
+	t0, t1, t2, t3 := pl.targets[0], pl.targets[1], pl.targets[2], pl.targets[3]
+	// hasZero flags (at least) the zero bytes of x; a flag above a zero
+	// byte may be false, and is dropped like any other non-anchor.
+	hasZero := func(x uint64) uint64 { return (x - swarOnes) &^ x & swarHighs }
+	i := from
+	// word returns the flags of one 8-byte word, one bit per byte.
+	word := func(w uint64) uint64 {
+		w |= swarLower
+		m := hasZero(w^t0) | hasZero(w^t1) | hasZero(w^t2) | hasZero(w^t3)
+		return (m >> 7) * 0x0102040810204080 >> 56
+	}
+	for ; i+64 <= to; i += 64 {
+		blk := b[i : i+64 : i+64]
+		mask := word(binary.LittleEndian.Uint64(blk[0:8])) |
+			word(binary.LittleEndian.Uint64(blk[8:16]))<<8 |
+			word(binary.LittleEndian.Uint64(blk[16:24]))<<16 |
+			word(binary.LittleEndian.Uint64(blk[24:32]))<<24 |
+			word(binary.LittleEndian.Uint64(blk[32:40]))<<32 |
+			word(binary.LittleEndian.Uint64(blk[40:48]))<<40 |
+			word(binary.LittleEndian.Uint64(blk[48:56]))<<48 |
+			word(binary.LittleEndian.Uint64(blk[56:64]))<<56
+		for ; mask != 0; mask &= mask - 1 {
+			p := i + bits.TrailingZeros64(mask)
+			if pl.group[b[p]] != 0 { // not a folded look-alike
+				st.anchorAt(b, p, lo, hi)
+			}
+		}
+	}
+	for ; i < to; i++ {
+		st.anchorAt(b, i, lo, hi)
+	}
+}
+
+// anchorAt handles b[p] if it is an anchor byte, as search does.
+func (st *state) anchorAt(b []byte, p, lo, hi int) {
+	gi := st.s.swar.group[b[p]]
+	if gi == 0 {
+		return
+	}
+	g := &st.s.groups[gi-1]
+	if p < lo-g.before || p >= hi+g.after {
+		return
+	}
+	if p+1 < len(b) {
+		if i := g.byNext[b[p+1]]; i != 0 {
+			st.compare(b, p, g.lists[i-1], lo, hi)
+		}
+	}
+	if p > 0 {
+		if i := g.byPrev[b[p-1]]; i != 0 {
+			st.compare(b, p, g.lists[i-1], lo, hi)
+		}
+	}
+}
