@@ -89,6 +89,11 @@ type Identity struct {
 	// CheckedWith is the request that proved the key, e.g.
 	// "GET /v1/templates".
 	CheckedWith string `json:"-"`
+	// Assumed is true when CheckedWith is not a key test the service
+	// documents but this SDK's assumption (Hypedata's GET /v1/whoami; see
+	// Service.WhoamiAssumed): the service accepted the key there, and the
+	// fields above are what it answered.
+	Assumed bool `json:"-"`
 }
 
 func (s *KeysService) path(parts ...string) (string, error) {

@@ -85,6 +85,12 @@ type Service struct {
 	VerifyPath string
 	// WhoamiPath answers who the calling key is; "" when unsupported.
 	WhoamiPath string
+	// WhoamiAssumed says WhoamiPath is this SDK's assumption, not an
+	// endpoint the vendor documents (Hypedata's /v1/whoami). Verify then
+	// marks its Identity as Assumed, and treats a 404 from the path as the
+	// service having no key test (ErrNoKeyTest) rather than as a broken key.
+	// Leave it false for a path your own service documents.
+	WhoamiAssumed bool
 	// UsagePath reports the calling key's usage; "" when unsupported.
 	UsagePath string
 	// KeyOptional says the service serves some callers without a key
@@ -105,7 +111,8 @@ var (
 	Hypedata = Service{
 		Name: "hypedata", BaseURL: "https://api.hypedata.io", EnvVar: "HYPEDATA_API_KEY",
 		BaseURLEnvVar: "HYPEDATA_BASE_URL", KeyFormat: keys.Hypedata, Auth: AuthBearer, QueryParam: "api_key",
-		Dialect: DialectHypedata, KeysPath: "/v1/keys", WhoamiPath: "/v1/whoami", UsagePath: "/v1/usage",
+		Dialect: DialectHypedata, KeysPath: "/v1/keys", WhoamiPath: "/v1/whoami", WhoamiAssumed: true,
+		UsagePath: "/v1/usage",
 	}
 	// Hypersave: hs_live_/hs_test_ keys, bearer auth, per-hour and monthly
 	// limits, key management at /keys. The page documents no key test and

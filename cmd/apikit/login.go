@@ -35,6 +35,9 @@ type identity struct {
 	Environment string   `json:"environment"`
 	Scopes      []string `json:"scopes,omitempty"`
 	CheckedWith string   `json:"checked_with"`
+	// CheckAssumed says CheckedWith is this SDK's assumption, not a key test
+	// the service documents (Hypedata's /v1/whoami).
+	CheckAssumed bool `json:"check_assumed,omitempty"`
 }
 
 func newLoginCmd(a *app) *cobra.Command {
@@ -95,10 +98,13 @@ func (a *app) login(cmd *cobra.Command, svc client.Service, insecure, verify boo
 			return err
 		}
 		who, err := c.Verify(ctx)
+		if errors.Is(err, client.ErrNoKeyTest) { // the SDK's assumed path is not there
+			return usagef("nothing stored: --verify: %s documents no key test and has no %s (this SDK's assumption); leave --verify out", svc.Name, svc.WhoamiPath)
+		}
 		if err != nil {
 			return withCode(exitCodeOf(err), fmt.Errorf("nothing stored: %w", err))
 		}
-		res.Verified = &identity{KeyID: who.KeyID, Name: who.Name, Environment: who.Environment, Scopes: who.Scopes, CheckedWith: who.CheckedWith}
+		res.Verified = &identity{KeyID: who.KeyID, Name: who.Name, Environment: who.Environment, Scopes: who.Scopes, CheckedWith: who.CheckedWith, CheckAssumed: who.Assumed}
 	}
 	path, err := configPath()
 	if err != nil {

@@ -41,6 +41,9 @@ type verifyView struct {
 	Error       string   `json:"error,omitempty"`
 	// CheckedWith is the request that proved the key ("GET /v1/whoami").
 	CheckedWith string `json:"checked_with,omitempty"`
+	// CheckAssumed says CheckedWith is this SDK's assumption, not a key test
+	// the service documents (Hypedata's /v1/whoami).
+	CheckAssumed bool `json:"check_assumed,omitempty"`
 	// Unverifiable says the service documents no key test, so nothing was
 	// asked (Accepted is then true: nothing says otherwise).
 	Unverifiable bool `json:"unverifiable,omitempty"`
@@ -137,11 +140,16 @@ func (a *app) verify(ctx context.Context, rep *serviceReport) {
 		skew := a.now().Sub(d).Seconds()
 		v.ServerDate, v.ClockSkew = &d, &skew
 	}
+	if errors.Is(err, client.ErrNoKeyTest) { // the SDK's assumed path is not there: as if none were documented
+		v.Accepted, v.Unverifiable, v.Error = true, true, rep.svc.Name+" documents no key test and has no "+rep.svc.WhoamiPath+" (this SDK's assumption)"
+		return
+	}
 	if err != nil {
 		v.Error, v.code = err.Error(), exitCodeOf(err)
 		return
 	}
 	v.Accepted, v.KeyID, v.Name, v.Environment, v.Scopes, v.CheckedWith = true, who.KeyID, who.Name, who.Environment, who.Scopes, who.CheckedWith
+	v.CheckAssumed = who.Assumed
 	// The key may not say when it expires, but the service may: ask, when
 	// the key may read its own record (an admin key); else say nothing.
 	if rep.ExpiresAt == nil && who.KeyID != "" && rep.svc.KeysPath != "" {

@@ -19,6 +19,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -196,6 +197,9 @@ func runOffline(ctx context.Context, p *printer) error {
 		return err
 	}
 	p.say("   ", "Verify: the key is %s, named %q, a %s key with the scopes %v", who.KeyID, who.Name, who.Environment, who.Scopes)
+	if who.Assumed { // Hypedata documents no key test: its whoami is this SDK's assumption
+		p.say("   ", "(Verify asked %s, which this SDK assumes Hypedata has: its documentation names no key test.)", who.CheckedWith)
+	}
 
 	p.step(3, "A rate limit, honoured")
 	limited, _, err := srv.IssueKey(clienttest.KeyParams{Name: "limited", Scopes: []string{"scrape"}, RateLimitPerSecond: 1})
@@ -350,6 +354,9 @@ func runLive(ctx context.Context, p *printer, name string) error {
 		return err
 	case who.KeyID != "":
 		p.say("", "The key is %s (%s), with the scopes %v.", who.KeyID, who.Environment, who.Scopes)
+		if who.Assumed {
+			p.say("", "(Verify asked %s, this SDK's assumption: %s documents no key test.)", who.CheckedWith, svc.Name)
+		}
 	default:
 		p.say("", "The service accepts the key (%s).", who.CheckedWith)
 	}
@@ -358,6 +365,8 @@ func runLive(ctx context.Context, p *printer, name string) error {
 		switch {
 		case errors.Is(err, apierrors.ErrPermission):
 			p.say("", "Usage: this key may not read it: %v", err)
+		case notFound(err): // Hypedata's /v1/usage is this SDK's assumption (docs/PROTOCOL.md)
+			p.say("", "Usage: the service has no GET %s (this SDK's assumption), so it is not shown.", svc.UsagePath)
 		case err != nil:
 			return err
 		default:
@@ -373,4 +382,11 @@ func why(ev client.RetryEvent) string {
 		return "as the server asked"
 	}
 	return "backoff"
+}
+
+// notFound reports whether err is the service's 404: a path this SDK assumes
+// the service has, and it does not.
+func notFound(err error) bool {
+	var ae *apierrors.Error
+	return errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound
 }
