@@ -98,7 +98,7 @@ Exit code: 0 when nothing was found, 8 when something was.`,
 				return err
 			}
 			if len(c.res.Problems) > 0 {
-				return withCode(exitProblems, silentError{fmt.Sprintf("%d problems found", len(c.res.Problems))})
+				return withCode(exitProblems, silentError{problemsFound(len(c.res.Problems))})
 			}
 			return nil
 		},
@@ -120,12 +120,20 @@ func (c *checkup) run() {
 	}
 }
 
+// problemsFound says how many problems doctor found: "1 problem found".
+func problemsFound(n int) string {
+	if n == 1 {
+		return "1 problem found"
+	}
+	return fmt.Sprintf("%d problems found", n)
+}
+
 func (c *checkup) print(w io.Writer) {
 	fmt.Fprintf(w, "Config file: %s\n", c.res.ConfigFile)
 	if len(c.res.Problems) == 0 {
 		fmt.Fprintln(w, "No problems found.")
 	} else {
-		fmt.Fprintf(w, "%d problems found:\n", len(c.res.Problems))
+		fmt.Fprintf(w, "%s:\n", problemsFound(len(c.res.Problems)))
 	}
 	for i, p := range c.res.Problems {
 		fmt.Fprintf(w, "%2d. [%s] %s: %s\n      fix: %s\n", i+1, p.Check, p.Subject, p.Problem, p.Fix)

@@ -103,9 +103,11 @@ func exactArgs(names ...string) cobra.PositionalArgs {
 		if len(args) == len(names) {
 			return nil
 		}
+		// The error is printed after "apikit: ", so name the command without the root.
+		name := strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
 		if len(args) < len(names) {
-			return usagef("%s: missing %s; usage: %s", cmd.CommandPath(), strings.Join(names[len(args):], " "), cmd.UseLine())
+			return usagef("%s: missing %s; usage: %s", name, strings.Join(names[len(args):], " "), cmd.UseLine())
 		}
-		return usagef("%s: %d arguments given, %d expected (%s); a key is never an argument: pipe it to apikit login", cmd.CommandPath(), len(args), len(names), strings.Join(names, " "))
+		return usagef("%s: %d arguments given, %d expected (%s); a key is never an argument: pipe it to apikit login", name, len(args), len(names), strings.Join(names, " "))
 	}
 }

@@ -1,0 +1,29 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestMessagesReadAsOneSentence: a wrong number of arguments names the
+// command once ("apikit: login: ...", not "apikit: apikit login: ..."), and
+// doctor counts one problem in the singular.
+func TestMessagesReadAsOneSentence(t *testing.T) {
+	u := newUser(t)
+	r := u.must(exitUsage, "", "login", "hypedata", hdKey)
+	if !strings.HasPrefix(r.stderr, "apikit: login: 2 arguments given") {
+		t.Errorf("login with a key as an argument:\n%s", r)
+	}
+	r = u.must(exitUsage, "", "token")
+	if !strings.HasPrefix(r.stderr, "apikit: token: missing <service>") {
+		t.Errorf("token without a service:\n%s", r)
+	}
+	u.must(exitOK, hdKey, "login", "hypedata", "--insecure-storage")
+	u.writeFile(filepath.Join(u.cwd, ".env"), "HYPEDATA_API_KEY="+hdKey+"\n", 0o644) // readable by others: one problem
+	r = u.must(exitProblems, "", "doctor")
+	if !strings.Contains(r.stdout, "\n1 problem found:\n") {
+		t.Errorf("doctor with one problem:\n%s", r)
+	}
+	u.noLeak(hdKey)
+}
