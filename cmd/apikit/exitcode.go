@@ -28,7 +28,7 @@ const (
 // exitCodesHelp is the table `apikit help` prints.
 const exitCodesHelp = `Exit codes:
   0  done
-  1  error not listed below (config file unreadable or unwritable, a request refused for another reason)
+  1  another error (config file unreadable or unwritable, a request refused for another reason)
   2  usage: the command line is wrong
   3  no key: no source holds one (run apikit login, or set the service's variable)
   4  bad key: a key was found but is malformed or expired; nothing was sent

@@ -113,7 +113,7 @@ type secretFlags struct {
 }
 
 func (f *secretFlags) add(cmd *cobra.Command) {
-	cmd.Flags().BoolVar(&f.show, "show-secret", false, "print the new secret even when stdout is not a terminal (it is shown once)")
+	cmd.Flags().BoolVar(&f.show, "show-secret", false, "print the new secret even when stdout is no terminal (shown once)")
 }
 
 // mayShow reports whether the new secret may be printed: to a terminal, or
@@ -193,7 +193,7 @@ func newKeysCreateCmd(a *app) *cobra.Command {
 	f.StringArrayVar(&p.AllowedIPs, "allowed-ip", nil, "an IP or CIDR the key may be used from (repeat)")
 	f.Int64Var(&p.CreditCeiling, "credit-ceiling", 0, "credits the key may spend (0: no limit)")
 	f.IntVar(&p.RateLimitPerSecond, "rate-limit", 0, "requests per second (0: the service's default)")
-	f.StringVar(&expires, "expires", "", "when the key expires: a duration from now (720h) or an RFC 3339 time")
+	f.StringVar(&expires, "expires", "", "when the key expires: a duration from now (720h) or RFC 3339 time")
 	sf.add(cmd)
 	return cmd
 }
@@ -306,7 +306,7 @@ func newKeysRotateCmd(a *app) *cobra.Command {
 	var opts client.RotateOptions
 	cmd := &cobra.Command{
 		Use:   "rotate <service> <key-id>",
-		Short: "Replace a key: create its twin, store or show it, wait for the old one's traffic to stop, revoke it",
+		Short: "Replace a key: create a twin, store or show it, wait for old traffic to stop, revoke",
 		Long: `Replace a key with a new one of the same settings: create it; store it where
 login would (--store) and/or print it (to a terminal, or --show-secret); wait
 until the old key's usage stops growing; then revoke the old key. If a step
@@ -362,7 +362,7 @@ fails, no key has been revoked and both still work.`,
 	}
 	f := cmd.Flags()
 	f.BoolVar(&store, "store", false, "store the new key where login would, for the profile")
-	f.BoolVar(&insecure, "insecure-storage", false, "with --store and no OS keyring, write the key into the config file (mode 0600)")
+	f.BoolVar(&insecure, "insecure-storage", false, "with --store and no OS keyring, store the key in the config file")
 	f.StringVar(&opts.Name, "name", "", "the new key's name (default: the old one's)")
 	f.StringVar(&opts.Reason, "reason", "", "recorded on the old key when it is revoked (default: rotated)")
 	f.DurationVar(&opts.PollInterval, "poll-interval", 5*time.Second, "first wait between usage polls of the old key")

@@ -78,7 +78,7 @@ stdin or a hidden prompt, so it stays out of shell history and process lists.`,
 	pf := root.PersistentFlags()
 	pf.BoolVar(&a.json, "json", false, "print the result as JSON (errors too, as {\"error\": {...}})")
 	pf.StringVar(&a.profile, "profile", "", "config file profile (default: $APIKIT_PROFILE, else \"default\")")
-	pf.StringVar(&a.baseURLFlag, "base-url", "", "the service's API root, for commands that call it (default: $<SERVICE>_BASE_URL, the config file's base_url, else the service's)")
+	pf.StringVar(&a.baseURLFlag, "base-url", "", "API root (default: $<SERVICE>_BASE_URL, the profile's base_url, built-in)")
 	pf.DurationVar(&a.timeout, "timeout", 30*time.Second, "give up on network calls and key commands after this long")
 	root.SetUsageTemplate(root.UsageTemplate() + "\n" + exitCodesHelp + "\n")
 
