@@ -46,7 +46,7 @@ func (a *app) adminClient(svc client.Service) (*client.Client, error) {
 	if svc.KeysPath == "" {
 		return nil, usagef("%s has no key-management API", svc.Name)
 	}
-	return a.newClient(svc, profile, credentials.Chain(a.sources(svc, profile)...))
+	return a.newClient(svc, profile, withLoginHint(svc, credentials.Chain(a.sources(svc, profile)...)))
 }
 
 // keyView is a key as keys commands print it (never its secret).

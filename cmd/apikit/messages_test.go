@@ -7,8 +7,9 @@ import (
 )
 
 // TestMessagesReadAsOneSentence: a wrong number of arguments names the
-// command once ("apikit: login: ...", not "apikit: apikit login: ..."), and
-// doctor counts one problem in the singular.
+// command once ("apikit: login: ...", not "apikit: apikit login: ..."),
+// doctor counts one problem in the singular, and no key found suggests
+// apikit login beside what the SDK says to set.
 func TestMessagesReadAsOneSentence(t *testing.T) {
 	u := newUser(t)
 	r := u.must(exitUsage, "", "login", "hypedata", hdKey)
@@ -18,6 +19,12 @@ func TestMessagesReadAsOneSentence(t *testing.T) {
 	r = u.must(exitUsage, "", "token")
 	if !strings.HasPrefix(r.stderr, "apikit: token: missing <service>") {
 		t.Errorf("token without a service:\n%s", r)
+	}
+	for _, args := range [][]string{{"token", "hopx"}, {"keys", "list", "hopx"}} {
+		r = u.must(exitNoKey, "", args...)
+		if !strings.HasSuffix(strings.TrimSpace(r.stderr), "or run apikit login hopx") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+			t.Errorf("apikit %s with no key:\n%s", strings.Join(args, " "), r)
+		}
 	}
 	u.must(exitOK, hdKey, "login", "hypedata", "--insecure-storage")
 	u.writeFile(filepath.Join(u.cwd, ".env"), "HYPEDATA_API_KEY="+hdKey+"\n", 0o644) // readable by others: one problem

@@ -11,6 +11,7 @@ import (
 
 	"github.com/apikit/apikit-go/client"
 	"github.com/apikit/apikit-go/credentials"
+	apierrors "github.com/apikit/apikit-go/errors"
 	"github.com/apikit/apikit-go/keys"
 )
 
@@ -132,6 +133,7 @@ func (a *app) newClient(svc client.Service, profile string, p credentials.Provid
 // validated wraps the SDK's search for svc so that its key is checked
 // against the service's format, as a client would check it.
 func validated(svc client.Service, p credentials.Provider) credentials.Provider {
+	p = withLoginHint(svc, p)
 	return credentials.ProviderFunc(func(ctx context.Context) (credentials.Credential, error) {
 		cred, err := p.Retrieve(ctx)
 		if err != nil {
@@ -143,6 +145,18 @@ func validated(svc client.Service, p credentials.Provider) credentials.Provider 
 		}
 		cred.Key = k
 		return cred, nil
+	})
+}
+
+// withLoginHint adds apikit's own fix to the SDK's "no API key found" (which
+// lists the places it looked and what to set in each): run apikit login.
+func withLoginHint(svc client.Service, p credentials.Provider) credentials.Provider {
+	return credentials.ProviderFunc(func(ctx context.Context) (credentials.Credential, error) {
+		cred, err := p.Retrieve(ctx)
+		if errors.Is(err, apierrors.ErrMissingCredentials) {
+			return cred, fmt.Errorf("%w, or run apikit login %s", err, svc.Name)
+		}
+		return cred, err
 	})
 }
 
