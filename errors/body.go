@@ -58,8 +58,12 @@ func (o object) get(name string) json.RawMessage {
 	if v, ok := o.members[name]; ok {
 		return v
 	}
-	if k, ok := o.folded[strings.ToLower(name)]; ok {
-		return o.members[k]
+	// At most one folded name matches: comparing in place costs no
+	// allocation, where lower-casing name would cost one per lookup.
+	for l, k := range o.folded {
+		if strings.EqualFold(l, name) {
+			return o.members[k]
+		}
 	}
 	return nil
 }

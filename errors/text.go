@@ -3,6 +3,7 @@ package errors
 import (
 	"bytes"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -25,10 +26,16 @@ func firstLine(b []byte) string {
 // clean makes s one line of printable text of at most max bytes (and "…"
 // when it was cut).
 func clean(s string, max int) string {
-	if s == "" {
-		return ""
+	if s == "" || isClean(s, max) {
+		return s // the usual case: nothing to change, nothing to allocate
 	}
+	return cleanCopy(s, max)
+}
+
+// cleanCopy is clean building a new string.
+func cleanCopy(s string, max int) string {
 	var b strings.Builder
+	b.Grow(min(len(s), max+len("…")))
 	space := false
 	for _, r := range s {
 		if r == utf8.RuneError || r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 {
@@ -49,4 +56,25 @@ func clean(s string, max int) string {
 		b.WriteRune(r)
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// isClean reports whether clean would return s as it is: at most max bytes
+// of printable text, no run of spaces, no white space at either end.
+func isClean(s string, max int) bool {
+	first, _ := utf8.DecodeRuneInString(s)
+	last, _ := utf8.DecodeLastRuneInString(s)
+	if len(s) > max || unicode.IsSpace(first) || unicode.IsSpace(last) { // clean trims them
+		return false
+	}
+	prevSpace := false
+	for _, r := range s {
+		if r == utf8.RuneError || r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 {
+			return false
+		}
+		if r == ' ' && prevSpace {
+			return false
+		}
+		prevSpace = r == ' '
+	}
+	return true
 }
