@@ -8,8 +8,14 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"go.uber.org/goleak"
+
 	"github.com/apikit/apikit-go/client"
 )
+
+// TestMain fails the package if the walk-through leaves a goroutine behind
+// (a server, a connection, a retry timer).
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // TestOutputFitsTerminal runs the offline walk-through and checks that it
 // reads well in a 100-column terminal: no line passes 100 columns, and none
