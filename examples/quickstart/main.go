@@ -226,13 +226,17 @@ func runOffline(ctx context.Context, p *printer) error {
 	defer hourSrv.Close()
 	hourly, _, _ := hourSrv.IssueKey(clienttest.KeyParams{Name: "hourly", Scopes: []string{"scrape"}, RateLimitPerHour: 1})
 	hc, _ := hourSrv.NewClient(hourly)
-	_ = hc.Do(ctx, "GET", "/v1/scrape?url=https://example.com", nil, nil)
+	// A deadline longer than the cap, so that the cap is what refuses the wait.
+	hctx, hcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
+	defer hcancel()
+	_ = hc.Do(hctx, "GET", "/v1/scrape?url=https://example.com", nil, nil)
 	start := time.Now()
-	err = hc.Do(ctx, "GET", "/v1/scrape?url=https://example.com", nil, nil)
+	err = hc.Do(hctx, "GET", "/v1/scrape?url=https://example.com", nil, nil)
 	if d, ok := apierrors.RetryAfter(err); ok {
-		p.say("   ", "A key allowed one request an hour makes its second call. The server asks to wait %s, longer "+
-			"than the SDK waits by itself (60s, WithMaxRetryAfter), so the call returns at once (after %s) with an "+
-			"error your code can read the wait from, to schedule the work later:",
+		p.say("   ", "A key allowed one request an hour makes a second call. The first call's answer said the "+
+			"quota is spent for %s, longer than the SDK waits by itself (60s, WithMaxRetryAfter), so the second "+
+			"is not sent: it returns at once (after %s) with an error your code can read the wait from, to "+
+			"schedule the work later:",
 			d.Round(time.Second), time.Since(start).Round(time.Millisecond))
 		p.say("     ", "%v", err)
 	}
