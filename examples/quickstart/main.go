@@ -315,9 +315,9 @@ func showPlaces(p *printer, r credentials.Report) {
 		case e.Found && !e.Valid:
 			what = "not a valid key: " + e.Problem
 		case e.Problem != "":
-			what = "nothing: " + e.Problem
+			what = "no key (" + e.Problem + ")"
 		default:
-			what = "nothing"
+			what = "no key"
 		}
 		p.say("   ", "%d. %s: %s", i+1, e.Source, what)
 	}
