@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -87,15 +88,19 @@ func run(ctx context.Context) error {
 	if err := hc.Do(ctx, "GET", "/v1/scrape?url=https://example.com/a", nil, nil); err != nil {
 		return fmt.Errorf("first call on the hourly key: %w", err)
 	}
+	// A deadline beyond the cap, so that the cap (not this example's own
+	// 30 s deadline) is what refuses the wait.
+	hctx, hcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
+	defer hcancel()
 	t0 := time.Now()
-	err = hc.Do(ctx, "GET", "/v1/scrape?url=https://example.com/b", nil, nil)
+	err = hc.Do(hctx, "GET", "/v1/scrape?url=https://example.com/b", nil, nil)
 	if err := expectPrompt(err, time.Since(t0)); err != nil {
 		return err
 	}
 	d, _ := apierrors.RetryAfter(err)
-	fmt.Printf("   RateLimitPerHour 1, second call: the server asks for %s, more than the default cap of %s,\n", d, client.DefaultMaxRetryAfter)
+	fmt.Printf("   RateLimitPerHour 1, second call: the quota is spent for %s, over the default cap of %s,\n", d.Round(time.Second), client.DefaultMaxRetryAfter)
 	fmt.Printf("   so Do returned in %s; schedule the next call for %s. The error:\n", quick(time.Since(t0)), time.Now().Add(d).Format("15:04:05"))
-	fmt.Printf("   %v\n", err)
+	printErr(err)
 
 	// Your own cap: this client sleeps through at most 500ms, and on the
 	// 2/s key the next free slot (or the server's 1s hint) is further away.
@@ -110,7 +115,7 @@ func run(ctx context.Context) error {
 	d, _ = apierrors.RetryAfter(err)
 	fmt.Printf("   WithMaxRetryAfter(500ms) on the 2/s key: a %s wait is over this client's cap,\n", d.Round(time.Millisecond))
 	fmt.Printf("   so Do returned in %s, and apierrors.RetryAfter(err) says when to come back. The error:\n", quick(took))
-	fmt.Printf("   %v\n", err)
+	printErr(err)
 
 	step(3, "A wait longer than the context's deadline is not started")
 	took, err = callUntilLimited(c, func() (context.Context, context.CancelFunc) {
@@ -120,9 +125,9 @@ func run(ctx context.Context) error {
 		return err
 	}
 	d, _ = apierrors.RetryAfter(err)
-	fmt.Printf("   a 300ms deadline and a %s wait on the 2/s key: Do returned in %s instead of failing at the deadline;\n", d.Round(time.Millisecond), quick(took))
-	fmt.Println("   the deadline is left for something useful, and the error says when to come back:")
-	fmt.Printf("   %v\n", err)
+	fmt.Printf("   a 300ms deadline and a %s wait on the 2/s key: Do returned in %s instead of failing\n", d.Round(time.Millisecond), quick(took))
+	fmt.Println("   at the deadline; the deadline is left for something useful, and the error says when to come back:")
+	printErr(err)
 
 	fmt.Println("\nDone.")
 	return nil
@@ -158,6 +163,19 @@ func expectPrompt(err error, took time.Duration) error {
 		return fmt.Errorf("the call took %s; it should have returned at once: %v", took, err)
 	}
 	return nil
+}
+
+// printErr prints err indented, wrapped at 100 columns.
+func printErr(err error) {
+	line := "  "
+	for _, w := range strings.Fields(err.Error()) {
+		if len([]rune(line))+1+len([]rune(w)) > 100 && strings.TrimSpace(line) != "" {
+			fmt.Println(line)
+			line = "    "
+		}
+		line += " " + w
+	}
+	fmt.Println(line)
 }
 
 // quick renders a short duration readably.

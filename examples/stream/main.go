@@ -113,8 +113,22 @@ func run(ctx context.Context) error {
 	if !errors.Is(err, apierrors.ErrRevoked) || !errors.As(err, &apiErr) {
 		return fmt.Errorf("want a revocation error, got %v", err)
 	}
-	fmt.Printf("   the stream ended %s after the revocation:\n   %v\n", time.Since(start).Round(time.Millisecond), err)
-	fmt.Printf("   errors.Is(err, apierrors.ErrRevoked) = true; RevokedAt %s; Reason %q\n",
+	fmt.Printf("   the stream ended %s after the revocation:\n", time.Since(start).Round(time.Millisecond))
+	printErr(err)
+	fmt.Printf("   errors.Is(err, apierrors.ErrRevoked) = true\n   RevokedAt %s; Reason %q\n",
 		apiErr.RevokedAt.Format(time.RFC3339), apiErr.Reason)
 	return nil
+}
+
+// printErr prints err indented, wrapped at 100 columns.
+func printErr(err error) {
+	line := "  "
+	for _, w := range strings.Fields(err.Error()) {
+		if len([]rune(line))+1+len([]rune(w)) > 100 && strings.TrimSpace(line) != "" {
+			fmt.Println(line)
+			line = "    "
+		}
+		line += " " + w
+	}
+	fmt.Println(line)
 }
