@@ -295,6 +295,22 @@ func (t memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}, nil
 }
 
+// runMem times do, one request per operation, after a warm-up call that
+// must return the ~1 KiB body.
+func runMem(b *testing.B, do func(*benchPayload) error) {
+	var out benchPayload
+	if err := do(&out); err != nil || len(out.Items) != 9 {
+		b.Fatalf("warm-up: %v (%d items)", err, len(out.Items))
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := do(&out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkOverhead is BenchmarkGetJSON over an in-memory transport: the
 // loopback round trip, which dominates and blurs the others, is gone, so
 // the SDK's own cost per request (and per auth mode) is what differs.
@@ -302,21 +318,8 @@ func BenchmarkOverhead(b *testing.B) {
 	mem := memTransport{body: benchBody()}
 	const url = "https://api.example.test"
 	raw := &http.Client{Transport: mem}
-	run := func(b *testing.B, do func(*benchPayload) error) {
-		var out benchPayload
-		if err := do(&out); err != nil || len(out.Items) != 9 {
-			b.Fatalf("warm-up: %v (%d items)", err, len(out.Items))
-		}
-		b.ReportAllocs()
-		b.ResetTimer()
-		for i := 0; i < b.N; i++ {
-			if err := do(&out); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
 	b.Run("nethttp", func(b *testing.B) {
-		run(b, func(out *benchPayload) error {
+		runMem(b, func(out *benchPayload) error {
 			req, err := http.NewRequestWithContext(context.Background(), http.MethodGet, url+"/v1/items", nil)
 			if err != nil {
 				return err
@@ -346,7 +349,7 @@ func BenchmarkOverhead(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			run(b, func(out *benchPayload) error {
+			runMem(b, func(out *benchPayload) error {
 				return c.Do(context.Background(), http.MethodGet, "/v1/items", nil, out)
 			})
 		})
@@ -361,25 +364,12 @@ func BenchmarkRetry429BodyInMemory(b *testing.B) {
 	newMem := func() memTransport {
 		return memTransport{body: benchBody(), limited: bench429Body, n: new(atomic.Int64)}
 	}
-	run := func(b *testing.B, do func(*benchPayload) error) {
-		var out benchPayload
-		if err := do(&out); err != nil || len(out.Items) != 9 {
-			b.Fatalf("warm-up: %v (%d items)", err, len(out.Items))
-		}
-		b.ReportAllocs()
-		b.ResetTimer()
-		for i := 0; i < b.N; i++ {
-			if err := do(&out); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
 	b.Run("retryablehttp", func(b *testing.B) {
 		rc := retryablehttp.NewClient()
 		rc.HTTPClient = &http.Client{Transport: newMem()}
 		rc.Logger = nil
 		rc.RetryWaitMin, rc.RetryWaitMax = time.Nanosecond, time.Nanosecond
-		run(b, func(out *benchPayload) error {
+		runMem(b, func(out *benchPayload) error {
 			req, err := retryablehttp.NewRequestWithContext(context.Background(), http.MethodGet, url+"/v1/items", nil)
 			if err != nil {
 				return err
@@ -401,7 +391,7 @@ func BenchmarkRetry429BodyInMemory(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		run(b, func(out *benchPayload) error {
+		runMem(b, func(out *benchPayload) error {
 			return c.Do(context.Background(), http.MethodGet, "/v1/items", nil, out)
 		})
 	})
