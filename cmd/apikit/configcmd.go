@@ -160,6 +160,13 @@ apikit login, which reads it from stdin or a hidden prompt.`,
 			if err != nil {
 				return err
 			}
+			// A section one or two letters from a built-in service is a typo
+			// that nothing would read (doctor flags it); refuse to write it.
+			if _, err := lookupService(service); err != nil {
+				if n := nearestName(service, serviceNames()); n != "" {
+					return usagef("no service is called %q, so nothing would read %s; did you mean %s.%s?", service, args[0], n, field)
+				}
+			}
 			values := args[1:]
 			if field == fieldAPIKey {
 				return usagef("api_key is not taken on the command line, where shell history keeps it; run apikit login %s (it reads the key from stdin or a hidden prompt)", service)
