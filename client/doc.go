@@ -44,6 +44,27 @@
 // expired key makes the client ask its key source once more, so a deployed
 // rotation is picked up without a restart.
 //
+// # Pacing: one key, many goroutines
+//
+// A rate limit belongs to the key, so a Client shared by many goroutines
+// paces every attempt made with its key, first sends and retries alike: a
+// 429 closes the key's gate for every caller until the server's wait has
+// passed, and callers then leave one at a time at the key's rate. The rate
+// is the one given with [WithRateLimit], else the one the X-RateLimit-*
+// headers announce, else one learned from 429s; until the first sign of a
+// limit nothing is held back. Waiting for the pacer sends nothing and spends
+// no retry. [WithPacer] shares one pacer (package
+// github.com/apikit/apikit-go/pacing, or pacing/redispacing for a fleet)
+// between clients on the same key; [Client.Pacing] says how the key is
+// paced.
+//
+// # Streams
+//
+// [Client.Stream] reads server-sent events with the same key, host pinning,
+// pacing and typed errors as Do; a dropped connection is reopened and
+// resumed with Last-Event-ID, and a final auth_revoked event ends the
+// stream with an error matching apierrors.ErrRevoked.
+//
 // # Errors
 //
 // A failure the server reported is an *apierrors.Error (package
