@@ -29,6 +29,18 @@ type RotateOptions struct {
 	// PollInterval is the first wait between usage polls of the old key; it
 	// grows exponentially up to MaxPollInterval. Defaults: 5 s and 1 min.
 	PollInterval, MaxPollInterval time.Duration
+	// Fleet, when set, decides when the old key may be revoked instead of
+	// the usage polls: once at least one live process of the fleet, and
+	// every live one, reports using the new key (a process that calls
+	// rarely is then not revoked before it switched, and one that died
+	// drops out when its report expires). The registry is polled every
+	// PollInterval, backing off to MaxPollInterval.
+	Fleet FleetRegistry
+	// FleetTimeout bounds the wait for the fleet (DefaultFleetTimeout, 10
+	// min). When it passes the rotation fails at StepFleet with a
+	// *FleetHoldoutError naming the processes that held it up, and both
+	// keys stay valid.
+	FleetTimeout time.Duration
 }
 
 // RotateStep names a step of the rotation flow, for errors and logs.
@@ -40,6 +52,7 @@ const (
 	StepCreate    RotateStep = "create new key"
 	StepDeploy    RotateStep = "deploy new key"
 	StepDrain     RotateStep = "wait for old key's traffic to stop"
+	StepFleet     RotateStep = "wait for every process to use the new key" // with RotateOptions.Fleet, instead of StepDrain
 	StepRevokeOld RotateStep = "revoke old key"
 )
 
@@ -70,7 +83,10 @@ func (e *RotateError) Unwrap() error { return e.Err }
 type RotateResult struct {
 	Old   KeyInfo // as revoked
 	New   *NewKey
-	Polls int // usage polls made while waiting for the old key's traffic to stop
+	Polls int // usage polls (or fleet registry polls) made while waiting for the old key's traffic to stop
+	// Fleet is, with RotateOptions.Fleet, the live processes that reported
+	// the new key before the old one was revoked.
+	Fleet []FleetProcess
 }
 
 // Rotate runs the documented rotation flow as one call:
@@ -79,7 +95,8 @@ type RotateResult struct {
 //  2. create a second key with the same settings;
 //  3. hand it to opts.Deploy;
 //  4. poll the old key's usage (backing off, bounded by ctx) until a poll
-//     interval passes with no new request on it;
+//     interval passes with no new request on it — or, with opts.Fleet,
+//     until every live process of the fleet reports the new key;
 //  5. revoke the old key.
 //
 // Each step is logged. A failure at any step returns a *RotateError naming
@@ -143,8 +160,13 @@ func (s *KeysService) Rotate(ctx context.Context, oldID string, opts RotateOptio
 		with = append(with, usingKey(s.c.newResolved(credentials.Credential{Key: nk.Secret,
 			Source: credentials.Source{Kind: "rotation", Detail: "new key " + nk.ID}})))
 	}
-	polls, err := s.waitQuiet(ctx, oldID, opts, with)
-	if err != nil {
+	var fleet []FleetProcess
+	var polls int
+	if opts.Fleet != nil {
+		if fleet, polls, err = s.waitFleet(ctx, oldID, nk, opts); err != nil {
+			return fail(StepFleet, nk, err)
+		}
+	} else if polls, err = s.waitQuiet(ctx, oldID, opts, with); err != nil {
 		return fail(StepDrain, nk, err)
 	}
 	log(ctx, "apikit: key rotation: revoking old key", "old_key_id", oldID, "polls", polls)
@@ -153,7 +175,7 @@ func (s *KeysService) Rotate(ctx context.Context, oldID string, opts RotateOptio
 		return fail(StepRevokeOld, nk, err)
 	}
 	log(ctx, "apikit: key rotation complete", "old_key_id", oldID, "new_key_id", nk.ID)
-	return &RotateResult{Old: *revoked, New: nk, Polls: polls}, nil
+	return &RotateResult{Old: *revoked, New: nk, Polls: polls, Fleet: fleet}, nil
 }
 
 // waitQuiet polls the old key's usage until its request count stays the same

@@ -14,10 +14,16 @@
 //   - The gate. A 429 in one process (or X-RateLimit-Remaining: 0) holds
 //     every process on that key until the server's hint has passed.
 //   - Booked slots. Each attempt books its slot at the key's rate (GCRA) in
-//     one Lua script run by EVALSHA: one Redis round trip per attempt,
-//     whoever waits. An answer that teaches nothing (a success under a
-//     known limit, a 5xx) is not reported: at most two round trips per
-//     attempt, and one under a known limit.
+//     one Lua script run by EVALSHA: one Redis round trip per attempt.
+//     Under a known or announced rate a slot is booked as far ahead as the
+//     caller can wait. Under a learned rate, which the next 429 may cut,
+//     slots are booked at most 200 ms ahead, and callers further back are
+//     given a place in a virtual queue and told when to come back, one at
+//     a time: a second round trip for them, never one per free slot.
+//   - Answers. A 429 (or X-RateLimit-* headers) is reported at once, in
+//     one round trip; a plain success is counted in the process and told
+//     with its next reservation, and an answer that teaches nothing (none,
+//     a 5xx) is dropped.
 //   - The rate: the known one (client.WithRateLimit), the one the
 //     X-RateLimit-* headers announce, or the one learned from 429s and
 //     successes.

@@ -91,7 +91,7 @@ func ExamplePacer_client() {
 	fmt.Printf("paced at %.1f/s (%s), shared: %v\n", st.Rate, st.Source, p.Shared())
 	fmt.Println("in Redis:", mr.Keys()[0] == "apikit:pacing:{"+key.Fingerprint()+"}")
 	// Output:
-	// paced at 19.4/s (known), shared: true
+	// paced at 18.4/s (known), shared: true
 	// in Redis: true
 }
 
@@ -108,4 +108,33 @@ func ExamplePacer_Key() {
 	// Output:
 	// billing:{fp_0123456789ab}
 	// redispacing: a key fingerprint has only letters, digits, '_' and '-'; position 8 is not one
+}
+
+// Each process of a fleet reports which key it uses (Heartbeat does it
+// every few seconds with the client's key); a rotation lists them through
+// client.RotateOptions.Fleet and revokes the old key only once every live
+// process reports the new one.
+func ExampleNewFleet() {
+	mr := miniredis.NewMiniRedis()
+	if err := mr.Start(); err != nil {
+		panic(err)
+	}
+	defer mr.Close()
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	defer rdb.Close()
+	now := time.Date(2027, 1, 1, 12, 0, 0, 0, time.UTC)
+	fleet, err := redispacing.NewFleet(rdb, "billing-workers", redispacing.WithFleetClock(func() time.Time { return now }))
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	_ = fleet.Beat(ctx, "worker-1", "fp_newkeynewkey") // moved to the new key
+	_ = fleet.Beat(ctx, "worker-2", "fp_oldkeyoldkey") // not yet
+	procs, _ := fleet.Processes(ctx)
+	for _, p := range procs {
+		fmt.Println(p.ID, p.KeyFingerprint)
+	}
+	// Output:
+	// worker-1 fp_newkeynewkey
+	// worker-2 fp_oldkeyoldkey
 }

@@ -14,6 +14,7 @@ type reserveReply struct {
 	delay, slot                 int64 // µs
 	src                         pacing.Source
 	rate, prev                  float64
+	reason                      string
 }
 
 // reportReply is the report script's reply, read.
@@ -29,10 +30,11 @@ type reportReply struct {
 // parseReserve reads the reserve script's reply (see reserveScript).
 func parseReserve(v any) (reserveReply, error) {
 	var r reserveReply
-	a, err := fields(v, 9)
+	a, err := fields(v, 10)
 	if err != nil {
 		return r, err
 	}
+	r.reason, _ = a[9].(string)
 	ok, e1 := intAt(a, 0)
 	r.delay, err = intAt(a, 1)
 	gated, e2 := intAt(a, 2)

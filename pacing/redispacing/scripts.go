@@ -22,8 +22,9 @@ import "github.com/redis/go-redis/v9"
 //	floor     one request per hint of the latest 429
 //	slow      1 while learning is in slow start
 //	cutgate   slots booked before it belong to the last cut's episode
-//	ot, on    successes observed since ot (µs), and how many
-//	orate     the rate of successes observed over the window before
+//	vq        the end of the virtual queue of callers told to come back
+//	ot, on    the current window of successes began at ot (µs); on of them
+//	pon       successes in the window before
 //
 // The scripts are the in-process pacer's keyState (package pacing) in Lua,
 // with the same constants, so that a fleet behaves as one process would.
@@ -31,13 +32,15 @@ import "github.com/redis/go-redis/v9"
 // used leave nothing behind.
 
 // common is the Lua shared by the scripts: reading the hash, setting the
-// rate, and writing back what changed.
+// rate, taking successes, and writing back what changed. Each script sets
+// now and margin before it calls them.
 const common = `
 local K = KEYS[1]
 local raw = redis.call('HGETALL', K)
 local s = {}
 for i = 1, #raw, 2 do s[raw[i]] = tonumber(raw[i+1]) or 0 end
 local dirty = {}
+local now, margin = 0, 0
 local function get(f) return s[f] or 0 end
 local function set(f, v) s[f] = v; dirty[f] = true end
 local function save(ttl)
@@ -54,44 +57,98 @@ local function save(ttl)
   if #args > 0 then redis.call('HSET', K, unpack(args)) end
   redis.call('PEXPIRE', K, ttl)
 end
-local MIN_RATE = 0.05
--- setRate paces at rate with burst from src; it returns 1 when the change is
--- worth an event, and the rate before.
-local function setRate(rate, burst, src)
-  if rate < MIN_RATE then rate = MIN_RATE end
+local MIN_RATE, FIRST_GUESS, SLOW_STEP, PROBE_STEP = 0.05, 1.0, 1.0, 0.005
+-- CUT_LOW is higher than the in-process pacer's 0.5: the successes a fleet
+-- observes right after its gate has been closed undercount the rate it can
+-- keep, and a cut to half is then slow to climb back from.
+local CUT_LOW, CUT_HIGH, CUT_MARGIN = 0.8, 0.9, 0.05
+local EXTRA_STEP, EXTRA_MAX, NARROW_EVERY = 0.03, 0.15, 10
+local WINDOW = 2e6
+local rchanged, rprev, reason = 0, 0, ''
+-- rate paces at r with burst from src, and remembers the first change
+-- worth an event.
+local function rate(r, burst, src, why)
+  if r < MIN_RATE then r = MIN_RATE end
   if burst < 1 then burst = 1 end
   local prev, prevSrc, prevIv = get('rate'), get('src'), get('iv')
-  local iv = math.floor(1e6 / rate + 0.5)
-  set('src', src); set('rate', rate); set('burst', burst); set('iv', iv)
+  local iv = math.floor(1e6 / r + 0.5)
+  set('src', src); set('rate', r); set('burst', burst); set('iv', iv)
   local last = get('last')
   if last ~= 0 and get('tat') == last + prevIv then set('tat', last + iv) end
-  if prevSrc == src and math.abs(rate - prev) < 0.01 * prev then return 0, prev end
-  return 1, prev
+  if prevSrc == src and math.abs(r - prev) < 0.01 * prev then return end
+  if rchanged == 0 then rchanged, rprev, reason = 1, prev, why end
 end
-local function limited(margin) return get('base') * (1 - margin - get('extra')) end
+local function limited() return get('base') * (1 - margin - get('extra')) end
+local function widen(refused)
+  if refused then
+    set('extra', math.min(get('extra') + EXTRA_STEP, EXTRA_MAX))
+  elseif get('extra') == 0 then
+    return
+  else
+    set('wide', get('wide') + 1)
+    if get('wide') < NARROW_EVERY then return end
+    set('extra', math.max(get('extra') - EXTRA_STEP / 6, 0))
+  end
+  set('wide', 0)
+  rate(limited(), get('burst'), get('src'), 'margin')
+end
+-- success takes n successes: counted for the observed rate; a learned rate
+-- probes upward, a widened margin narrows.
+local function success(n)
+  if n <= 0 then return end
+  local since = now - get('ot')
+  if since >= WINDOW then
+    -- A new window: the one before it counts, fading, for one more.
+    if since < 2 * WINDOW then set('pon', get('on')) else set('pon', 0) end
+    set('ot', now - since % WINDOW); set('on', 0)
+  end
+  set('on', get('on') + n)
+  for _ = 1, n do
+    local src = get('src')
+    if src == 3 then
+      local step = PROBE_STEP
+      if get('slow') == 1 then step = SLOW_STEP end
+      rate(get('rate') + step, 1, 3, 'probe')
+    elseif src == 1 or src == 2 then
+      widen(false)
+    else
+      return
+    end
+  end
+end
 `
 
-// reserveScript books a slot (see pacing.Local.Reserve). Unlike the
-// in-process pacer it books as far ahead as the caller can wait: a caller
-// told to ask again later would cost another round trip, and every waiting
-// caller asking again at each free slot would be a herd of round trips.
+// reserveScript books a slot (see pacing.Local.Reserve), after taking the
+// successes this process saw since its last call (their reports ride on
+// the next reservation instead of costing a round trip each).
 //
-//	ARGV: now µs, known rate, known burst, max wait µs, margin, ttl ms
+// Under a known or announced rate it books as far ahead as the caller can
+// wait: a caller told to come back later would cost another round trip.
+// Under a learned rate, which a 429 may cut at any moment, it books no
+// further than the horizon ahead, as the in-process pacer does; a caller
+// beyond it is given a place in a virtual queue (vq, spaced at the rate)
+// and told to come back when its turn nears, so that the waiting callers
+// come back one at a time, not all at each free slot.
+//
+//	ARGV: now µs, known rate, known burst, max wait µs, margin, ttl ms,
+//	      successes, learned horizon µs
 //	reply: {ok, delay µs, gated, slot µs, src, rate as text, extra > 0,
-//	        changed, previous rate as text}
+//	        changed, previous rate as text, reason}
 var reserveScript = redis.NewScript(common + `
-local now, kr, kb, maxWait = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local margin, ttl = tonumber(ARGV[5]), tonumber(ARGV[6])
-local changed, prev = 0, 0
+now, margin = tonumber(ARGV[1]), tonumber(ARGV[5])
+local kr, kb, maxWait, ttl = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[6])
+local succ, learnedH = tonumber(ARGV[7]), tonumber(ARGV[8])
+rprev = get('rate')
 if kr > 0 and (kr ~= get('kr') or kb ~= get('kb')) then
   set('kr', kr); set('kb', kb); set('base', kr)
-  changed, prev = setRate(limited(margin), kb, 1)
+  rate(limited(), kb, 1, string.format('known limit %g/s, burst %d', kr, kb))
 end
+success(succ)
 local function reply(ok, d, gated, slot)
   if next(dirty) ~= nil then save(ttl) end
   local ex = 0
   if get('extra') > 0 then ex = 1 end
-  return {ok, d, gated, slot, get('src'), string.format('%.17g', get('rate')), ex, changed, string.format('%.17g', prev)}
+  return {ok, d, gated, slot, get('src'), string.format('%.17g', get('rate')), ex, rchanged, string.format('%.17g', rprev), reason}
 end
 local gate = get('gate')
 if get('src') == 0 and gate <= now then return reply(1, 0, 0, 0) end
@@ -103,6 +160,17 @@ local b = get('tat') - (burst - 1) * iv
 if b > t then t = b end
 local d = t - now
 if d > maxWait then return reply(0, d, gated, 0) end
+if get('src') == 3 then
+  local h = math.max(2 * iv, learnedH)
+  if t - start > h then
+    -- In slow start the rate grows fast: space the returns closer.
+    local step = iv
+    if get('slow') == 1 then step = iv / 2 end
+    local vq = math.max(get('vq'), t)
+    set('vq', vq + step)
+    return reply(0, math.max(vq - h - now, step), gated, 0)
+  end
+end
 local tat = get('tat')
 if tat < t then tat = t end
 set('tat', tat + iv); set('last', t)
@@ -121,44 +189,31 @@ end
 return 0
 `)
 
-// reportScript takes an attempt's answer (see pacing.Local.Report).
+// reportScript takes an attempt's answer (see pacing.Local.Report): a 429,
+// or a success that carries X-RateLimit-* headers; plain successes ride on
+// the next reservation.
 //
 //	ARGV: now µs, slot µs (0: none), status, retry after µs, X-RateLimit
-//	      limit, remaining (-1: none), reset µs, margin, ttl ms
+//	      limit, remaining (-1: none), reset µs, margin, ttl ms, successes
 //	reply: {src, rate as text, previous rate as text, rate changed, reason,
 //	        gate closed, gate µs}
 var reportScript = redis.NewScript(common + `
-local now, slot, status, hint = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+now, margin = tonumber(ARGV[1]), tonumber(ARGV[8])
+local slot, status, hint = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local limit, remaining, reset = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
-local margin, ttl = tonumber(ARGV[8]), tonumber(ARGV[9])
+local ttl, succ = tonumber(ARGV[9]), tonumber(ARGV[10])
 if slot == 0 then slot = now end
-local FIRST_GUESS, SLOW_STEP, PROBE_STEP = 1.0, 1.0, 0.005
-local CUT_LOW, CUT_HIGH, CUT_MARGIN = 0.5, 0.9, 0.05
-local EXTRA_STEP, EXTRA_MAX, NARROW_EVERY = 0.03, 0.15, 10
-local WINDOW = 2e6
-local rchanged, rprev, reason, gclosed = 0, get('rate'), '', 0
-local function rate(r, burst, src, why)
-  local c, p = setRate(r, burst, src)
-  if c == 1 and rchanged == 0 then rchanged, rprev, reason = 1, p, why end
-end
+rprev = get('rate')
+local gclosed = 0
+-- observed is the rate of successes over the last window, as a sliding
+-- window counter reckons it: this window's count, and the last one's in
+-- proportion to how much of it the sliding window still covers.
 local function observed()
-  local ot, on = get('ot'), get('on')
-  local span = now - ot
-  if on >= 3 and span >= 5e5 then return on / (span / 1e6) end
-  return get('orate')
-end
-local function widen(refused)
-  if refused then
-    set('extra', math.min(get('extra') + EXTRA_STEP, EXTRA_MAX))
-  elseif get('extra') == 0 then
-    return
-  else
-    set('wide', get('wide') + 1)
-    if get('wide') < NARROW_EVERY then return end
-    set('extra', math.max(get('extra') - EXTRA_STEP / 6, 0))
-  end
-  set('wide', 0)
-  rate(limited(margin), get('burst'), get('src'), 'margin')
+  local since = now - get('ot')
+  if since >= 2 * WINDOW then return 0 end
+  local on, pon = get('on'), get('pon')
+  if since >= WINDOW then on, pon, since = 0, on, since - WINDOW end
+  return (on + pon * (1 - since / WINDOW)) / (WINDOW / 1e6)
 end
 local function closeGate(t, why)
   if t <= get('gate') then return end
@@ -169,12 +224,13 @@ local function closeGate(t, why)
   if get('tat') < least then set('tat', least) end
   if wasOpen then gclosed = 1 end
 end
+success(succ)
 if limit > 0 and reset > 0 and get('src') ~= 1 then
   if reset > get('win') then set('win', reset) end
   local base = limit / (get('win') / 1e6)
   if not (get('src') == 2 and math.abs(base - get('base')) < 0.001 * get('base')) then
     set('base', base)
-    rate(limited(margin), 1, 2, string.format('X-RateLimit-Limit %d per %gs', limit, get('win') / 1e6))
+    rate(limited(), 1, 2, string.format('X-RateLimit-Limit %d per %gs', limit, get('win') / 1e6))
   end
 end
 if status == 429 then
@@ -198,21 +254,9 @@ if status == 429 then
   end
   closeGate(now + hint, '429')
 elseif status ~= 0 and status < 500 then
-  if now - get('ot') > WINDOW then
-    if get('ot') > 0 and get('on') > 0 then set('orate', get('on') / ((now - get('ot')) / 1e6)) else set('orate', 0) end
-    set('ot', now); set('on', 0)
-  end
-  set('on', get('on') + 1)
+  success(1)
   local src = get('src')
   if remaining == 0 and reset > 0 and src ~= 2 and src ~= 1 then closeGate(now + reset, 'remaining 0') end
-  src = get('src')
-  if src == 3 then
-    local step = PROBE_STEP
-    if get('slow') == 1 then step = SLOW_STEP end
-    rate(get('rate') + step, 1, 3, 'probe')
-  elseif src == 1 or src == 2 then
-    widen(false)
-  end
 end
 if next(dirty) ~= nil then save(ttl) end
 return {get('src'), string.format('%.17g', get('rate')), string.format('%.17g', rprev), rchanged, reason, gclosed, get('gate')}

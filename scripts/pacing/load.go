@@ -47,13 +47,20 @@ type cell struct {
 	Procs int    `json:"procs"` // separate OS processes on the key, each with W goroutines and a share of the calls
 	Kind  string `json:"client"`
 	Mode  string `json:"mode"`
+	// Redis, when set, is the address of the redis-server through which
+	// the cell's processes share one redispacing.Pacer (-redis; fleet.go).
+	Redis string `json:"redis,omitempty"`
 }
 
 // id names the cell in the request path, so the server's access log can be
 // split by cell without logging the key.
 func (c cell) id() string {
 	kind := map[string]string{clientAPIKit: "apikit", clientRetryable: "retryablehttp", clientXRate: "xrate"}[c.Kind]
-	return fmt.Sprintf("p%d-w%d-n%d-%s-%s", c.Procs, c.W, c.Calls, kind, c.Mode)
+	id := fmt.Sprintf("p%d-w%d-n%d-%s-%s", c.Procs, c.W, c.Calls, kind, c.Mode)
+	if c.Redis != "" {
+		id += "-redis"
+	}
+	return id
 }
 
 // path is the request path of every call of the cell.
@@ -205,6 +212,13 @@ func newCaller(c cell, baseURL string, key keys.Key, obs *observer) (caller, err
 			opt, ok := knownLimitOption(gatewayRate, 1)
 			if !ok {
 				return nil, errNoKnownLimit
+			}
+			opts = append(opts, opt)
+		}
+		if c.Redis != "" {
+			opt, err := sharedPacerOption(c.Redis)
+			if err != nil {
+				return nil, err
 			}
 			opts = append(opts, opt)
 		}

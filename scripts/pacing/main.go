@@ -56,6 +56,7 @@ type options struct {
 	only       string
 	procs      int
 	timeline   bool
+	redis      bool // with procs: share a redispacing.Pacer through a redis-server (fleet.go)
 }
 
 func run(args []string) int {
@@ -68,6 +69,7 @@ func run(args []string) int {
 	fs.StringVar(&o.command, "command", "", "the command to print as this run's (default: this program's arguments)")
 	fs.IntVar(&o.parallel, "parallel", 0, "how many cells run at once (0: all the apikit cells, then all the reference ones; each cell has its own key, so its own bucket at nginx)")
 	fs.IntVar(&o.procs, "procs", 1, "N > 1: issue 13's matrix instead, N separate processes of W goroutines on one key (W 4 and 16, 80 calls, known and blind); its section of -doc is \"fleet\" unless -section says otherwise")
+	fs.BoolVar(&o.redis, "redis", false, "with -procs N: each cell's processes share one redispacing.Pacer on a redis-server started on a free loopback port (and stopped after), beside the same cell without it; the run reports Redis round trips per attempt (INFO commandstats); its section of -doc is \"fleet-redis\"")
 	fs.StringVar(&o.only, "only", "", "run only the cells whose name contains one of these comma-separated words (e.g. w16-n80-apikit-blind,w64)")
 	fs.BoolVar(&o.timeline, "timeline", false, "print each cell's answers as nginx logged them, in seconds from the cell's first, 429s marked X")
 	fs.StringVar(&o.logs, "logs", "", "copy nginx's access log here (one line per answer: time, duration, status, connection, cell path), to study a run")
@@ -90,8 +92,15 @@ func run(args []string) int {
 	}
 	sectionSet := false
 	fs.Visit(func(f *flag.Flag) { sectionSet = sectionSet || f.Name == "section" })
+	if o.redis && o.procs < 2 {
+		fmt.Fprintln(os.Stderr, "pacing: -redis shares a pacer between processes: give -procs N (N ≥ 2) too")
+		return 2
+	}
 	if o.procs > 1 && !sectionSet {
 		o.section = "fleet"
+		if o.redis {
+			o.section = "fleet-redis"
+		}
 	}
 	if o.command == "" {
 		o.command = strings.Join(append([]string{"pacing"}, args...), " ")
@@ -139,7 +148,11 @@ func matrix(short bool, procs int) []cell {
 	type size struct{ w, calls int }
 	if procs > 1 {
 		var cells []cell
-		for _, s := range []size{{4, 80}, {16, 80}} {
+		sizes := []size{{4, 80}, {16, 80}}
+		if short {
+			sizes = sizes[1:] // CI's: the herd
+		}
+		for _, s := range sizes {
 			for _, m := range []string{modeKnown, modeBlind} {
 				cells = append(cells, cell{W: s.w, Calls: s.calls, Procs: procs, Kind: clientAPIKit, Mode: m})
 			}
@@ -222,7 +235,17 @@ type outcome struct {
 // measure runs the matrix against a fresh nginx.
 func measure(ctx context.Context, o options) (outcome, error) {
 	began := time.Now()
-	cells := selectCells(matrix(o.short, o.procs), o.only)
+	cells := matrix(o.short, o.procs)
+	var fr *fleetRedis
+	if o.redis {
+		var err error
+		if fr, err = startFleetRedis(ctx); err != nil {
+			return outcome{}, err
+		}
+		defer fr.stop()
+		cells = fleetCells(cells, fr.srv.Addr(), !o.short)
+	}
+	cells = selectCells(cells, o.only)
 	if len(cells) == 0 {
 		return outcome{}, fmt.Errorf("-only %q matches no cell of the matrix", o.only)
 	}
@@ -315,13 +338,18 @@ func measure(ctx context.Context, o options) (outcome, error) {
 	}
 
 	report := table(results) + jitter + "\n"
+	usage := ""
+	if fr != nil {
+		usage = fr.usage(ctx, results)
+		report += usage + "\n"
+	}
 	if o.timeline {
 		for i, c := range cells {
 			report += "\n" + c.id() + ":\n" + timeline(timelines[i]) + "\n"
 		}
 	}
 	if o.doc != "" {
-		info := runInfo{Section: o.section, When: began, Machine: machine, Command: o.command, Note: o.note, Jitter: jitter}
+		info := runInfo{Section: o.section, When: began, Machine: machine, Command: o.command, Note: o.note, Jitter: jitter, Redis: usage}
 		section := markdown(info, results)
 		if err := leakCheck(ks, access, errorLog, []byte(report), []byte(section)); err != nil {
 			return outcome{}, err

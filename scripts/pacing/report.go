@@ -122,7 +122,7 @@ func row(r result) []string {
 	return []string{
 		ws(c),
 		fmt.Sprint(c.Calls),
-		c.Kind,
+		kindLabel(c),
 		mode,
 		fmt.Sprint(r.Failed),
 		fmt.Sprintf("%d (%d + %d)", r.Server429, r.FirstWave, r.later429()),
@@ -178,6 +178,7 @@ type runInfo struct {
 	Command string
 	Note    string
 	Jitter  string // how late the harness's timers fired during the run
+	Redis   string // -redis: the Redis commands per attempt
 }
 
 // markdown renders the generated section of docs/PACING.md, markers
@@ -193,6 +194,9 @@ func markdown(info runInfo, results []result) string {
 	}
 	if info.Note != "" {
 		fmt.Fprintf(&b, "- note: %s\n", info.Note)
+	}
+	if info.Redis != "" {
+		fmt.Fprintf(&b, "- %s\n", info.Redis)
 	}
 	pass, total := 0, 0
 	for _, r := range results {

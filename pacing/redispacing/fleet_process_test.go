@@ -1,0 +1,307 @@
+package redispacing
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/apikit/apikit-go/client"
+	"github.com/apikit/apikit-go/client/clienttest"
+	"github.com/apikit/apikit-go/keys"
+)
+
+// buildWorker builds internal/fleetworker once per test binary run.
+var buildWorker = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "fleetworker")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "fleetworker")
+	out, err := exec.Command("go", "build", "-o", bin, "./internal/fleetworker").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build ./internal/fleetworker: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+// worker is one fleetworker process.
+type worker struct {
+	id     string
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	out    *bufio.Reader
+	stderr bytes.Buffer
+}
+
+// fleetTest is an API (clienttest over loopback HTTP) with a POST endpoint
+// that counts each job it processes, a real Redis, a key file, and the
+// worker processes started on them.
+type fleetTest struct {
+	t       *testing.T
+	redis   string // its address
+	api     *clienttest.Server
+	admin   *client.Client
+	oldKey  keys.Key
+	oldID   string
+	keyFile string
+	bin     string
+
+	mu   sync.Mutex
+	jobs map[string]int
+}
+
+func newFleetTest(t *testing.T) *fleetTest {
+	t.Helper()
+	srv := realRedis(t)
+	bin, err := buildWorker()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ft := &fleetTest{t: t, redis: srv.Addr(), bin: bin, jobs: map[string]int{}}
+	ft.api = clienttest.NewServer(client.Hypedata)
+	t.Cleanup(ft.api.Close)
+	ft.api.Handle("/v1/jobs", clienttest.Endpoint{Scope: "scrape", Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var job struct{ ID string }
+		_ = json.NewDecoder(r.Body).Decode(&job)
+		ft.mu.Lock()
+		ft.jobs[job.ID]++
+		ft.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"ok":true}`))
+	})})
+	admin, _, _ := ft.api.IssueKey(clienttest.KeyParams{Name: "admin", Scopes: []string{"admin"}})
+	ft.admin, _ = ft.api.NewClient(admin)
+	k, info, err := ft.api.IssueKey(clienttest.KeyParams{Name: "workers", Scopes: []string{"scrape"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ft.oldKey, ft.oldID = k, info.ID
+	ft.keyFile = filepath.Join(t.TempDir(), "key.env")
+	ft.writeKey(k)
+	return ft
+}
+
+// writeKey replaces the key file atomically, as a deploy would.
+func (ft *fleetTest) writeKey(k keys.Key) {
+	tmp := ft.keyFile + ".tmp"
+	if err := os.WriteFile(tmp, []byte("HYPEDATA_API_KEY="+k.Reveal()+"\n"), 0o600); err != nil {
+		ft.t.Fatal(err)
+	}
+	if err := os.Rename(tmp, ft.keyFile); err != nil {
+		ft.t.Fatal(err)
+	}
+}
+
+func (ft *fleetTest) start(id string, args ...string) *worker {
+	ft.t.Helper()
+	w := &worker{id: id}
+	w.cmd = exec.Command(ft.bin, append([]string{"-redis", ft.redis, "-id", id, "-base-url", ft.api.URL,
+		"-key-file", ft.keyFile}, args...)...)
+	w.cmd.Stderr = &w.stderr
+	w.stdin, _ = w.cmd.StdinPipe()
+	stdout, _ := w.cmd.StdoutPipe()
+	w.out = bufio.NewReader(stdout)
+	if err := w.cmd.Start(); err != nil {
+		ft.t.Fatal(err)
+	}
+	ft.t.Cleanup(func() { _ = w.cmd.Process.Kill(); _ = w.cmd.Wait() })
+	if line, err := w.out.ReadString('\n'); err != nil || line != "ready\n" {
+		ft.t.Fatalf("worker %s did not start: %q %v\n%s", id, line, err, w.stderr.String())
+	}
+	return w
+}
+
+// stop closes the worker's stdin and reads its report.
+func (w *worker) stop(t *testing.T) workerReport {
+	t.Helper()
+	w.stdin.Close()
+	var rep workerReport
+	if err := json.NewDecoder(w.out).Decode(&rep); err != nil {
+		t.Fatalf("worker %s: %v\n%s", w.id, err, w.stderr.String())
+	}
+	_ = w.cmd.Wait()
+	return rep
+}
+
+type workerReport struct {
+	Calls, Posts, Failed int64
+	Errors               []string
+	Switched             int64 `json:"switched_us"`
+}
+
+// recordingFleet is the Fleet, remembering what each poll saw.
+type recordingFleet struct {
+	*Fleet
+	mu    sync.Mutex
+	polls []pollSeen
+}
+
+type pollSeen struct {
+	at    time.Time
+	procs []client.FleetProcess
+}
+
+func (r *recordingFleet) Processes(ctx context.Context) ([]client.FleetProcess, error) {
+	ps, err := r.Fleet.Processes(ctx)
+	r.mu.Lock()
+	r.polls = append(r.polls, pollSeen{time.Now(), ps})
+	r.mu.Unlock()
+	return ps, err
+}
+
+func (ft *fleetTest) waitLive(fleet *Fleet, n int) {
+	ft.t.Helper()
+	for range 500 {
+		ps, err := fleet.Processes(ctx)
+		if err == nil && len(ps) == n {
+			return
+		}
+		time.Sleep(10 * time.Millisecond) // processes starting: real time
+	}
+	ft.t.Fatalf("the fleet never listed %d live processes", n)
+}
+
+// waitRequests waits until the API has answered n more requests than
+// from: the load runs across the rotation, not beside it.
+func (ft *fleetTest) waitRequests(from, n int) int {
+	ft.t.Helper()
+	for range 1000 {
+		if got := len(ft.api.Requests()); got >= from+n {
+			return got
+		}
+		time.Sleep(10 * time.Millisecond) // the workers' calls: real time
+	}
+	ft.t.Fatalf("the API never answered %d more requests", n)
+	return 0
+}
+
+func (ft *fleetTest) fleet(ttl time.Duration) *recordingFleet {
+	rdb := redis.NewClient(&redis.Options{Addr: ft.redis, MaxRetries: -1})
+	ft.t.Cleanup(func() { rdb.Close() })
+	f, err := NewFleet(rdb, "workers", WithHeartbeat(ttl/10), WithFleetTTL(ttl))
+	if err != nil {
+		ft.t.Fatal(err)
+	}
+	return &recordingFleet{Fleet: f}
+}
+
+// 32 worker processes under load, one of them idle: the rotation revokes
+// the old key only after every one has moved to the new key, and no call
+// fails or runs twice.
+func TestFleetRotation32Processes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	ft := newFleetTest(t)
+	fleet := ft.fleet(time.Second)
+	var ws []*worker
+	for i := range 32 {
+		every := "100ms"
+		if i == 31 {
+			every = "0" // idle: it never calls, and must not be revoked before it switched
+		}
+		ws = append(ws, ft.start(fmt.Sprintf("w%02d", i), "-every", every))
+	}
+	ft.waitLive(fleet.Fleet, 32)
+	before := ft.waitRequests(len(ft.api.Requests()), 150)
+	var newKey keys.Key
+	res, err := ft.admin.Keys().Rotate(ctx, ft.oldID, client.RotateOptions{
+		Fleet: fleet, FleetTimeout: time.Minute, PollInterval: 50 * time.Millisecond, MaxPollInterval: 200 * time.Millisecond,
+		Deploy: func(_ context.Context, nk *client.NewKey) error {
+			newKey = nk.Secret
+			ft.writeKey(nk.Secret)
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fleet.mu.Lock()
+	lastPoll := fleet.polls[len(fleet.polls)-1].at
+	fleet.mu.Unlock()
+	ft.waitRequests(before, 300)
+	if len(res.Fleet) != 32 {
+		t.Fatalf("the rotation confirmed %d processes, want 32", len(res.Fleet))
+	}
+	var stderr bytes.Buffer
+	var calls, posts int64
+	for _, w := range ws {
+		rep := w.stop(t)
+		stderr.Write(w.stderr.Bytes())
+		if rep.Failed != 0 {
+			t.Errorf("worker %s: %d of %d calls failed: %v", w.id, rep.Failed, rep.Calls, rep.Errors)
+		}
+		if rep.Switched == 0 || time.UnixMicro(rep.Switched).After(lastPoll) {
+			t.Errorf("worker %s moved to the new key at %v, after the poll that let the rotation revoke (%v)", w.id, time.UnixMicro(rep.Switched), lastPoll)
+		}
+		calls, posts = calls+rep.Calls, posts+rep.Posts
+	}
+	ft.mu.Lock()
+	for id, n := range ft.jobs {
+		if n != 1 {
+			t.Errorf("job %s was processed %d times", id, n)
+		}
+	}
+	if int64(len(ft.jobs)) != posts {
+		t.Errorf("%d POSTs sent, %d processed", posts, len(ft.jobs))
+	}
+	ft.mu.Unlock()
+	t.Logf("32 processes, %d calls (%d POSTs) across the rotation, %d registry polls", calls, posts, res.Polls)
+	rdb := redis.NewClient(&redis.Options{Addr: ft.redis})
+	defer rdb.Close()
+	leakCheck(t, ft.oldKey.Reveal(), rdb, stderr.String())
+	leakCheck(t, newKey.Reveal(), rdb, stderr.String())
+}
+
+// A process killed mid-rotation, still on the old key: the rotation waits
+// for its heartbeat to expire, then completes.
+func TestFleetRotationProcessKilled(t *testing.T) {
+	ft := newFleetTest(t)
+	fleet := ft.fleet(time.Second)
+	a := ft.start("a", "-every", "100ms")
+	victim := ft.start("victim", "-watch=false") // never moves to the new key
+	ft.waitLive(fleet.Fleet, 2)
+	res, err := ft.admin.Keys().Rotate(ctx, ft.oldID, client.RotateOptions{
+		Fleet: fleet, FleetTimeout: time.Minute, PollInterval: 50 * time.Millisecond, MaxPollInterval: 100 * time.Millisecond,
+		Deploy: func(_ context.Context, nk *client.NewKey) error {
+			ft.writeKey(nk.Secret)
+			_ = victim.cmd.Process.Kill() // mid-rotation, before it could switch
+			return nil
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Fleet) != 1 || res.Fleet[0].ID != "a" {
+		t.Fatalf("confirmed %+v, want only a", res.Fleet)
+	}
+	held := 0
+	fleet.mu.Lock()
+	for _, p := range fleet.polls {
+		for _, pr := range p.procs {
+			if pr.ID == "victim" {
+				held++
+			}
+		}
+	}
+	fleet.mu.Unlock()
+	if held == 0 {
+		t.Fatal("no poll saw the killed process: the rotation did not wait for its heartbeat to expire")
+	}
+	if rep := a.stop(t); rep.Failed != 0 {
+		t.Fatalf("%d calls failed: %v", rep.Failed, rep.Errors)
+	}
+	t.Logf("the rotation waited %d polls for the killed process's heartbeat to expire", held)
+}

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/apikit/apikit-go/client"
+	"github.com/apikit/apikit-go/pacing/redispacing"
+	"github.com/apikit/apikit-go/pacing/redispacing/redistest"
+)
+
+// The fleet on Redis (-procs N -redis, issue 13): each cell's N worker
+// processes share one redispacing.Pacer on a redis-server this program
+// starts on a free loopback port (and stops after), and each cell also runs
+// without it, each process pacing itself, for contrast. The run reports
+// the Redis commands the shared cells cost per attempt, from INFO
+// commandstats.
+
+// sharedPacerOption is the option a worker's client gets when its cell is
+// shared through Redis at addr.
+func sharedPacerOption(addr string) (client.Option, error) {
+	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: time.Second})
+	p, err := redispacing.New(rdb)
+	if err != nil {
+		return nil, fmt.Errorf("redispacing.New: %w", err)
+	}
+	return client.WithPacer(p), nil
+}
+
+// kindLabel is a cell's client as the tables show it.
+func kindLabel(c cell) string {
+	if c.Redis != "" {
+		return c.Kind + " + Redis"
+	}
+	return c.Kind
+}
+
+// fleetCells gives each multi-process cell a twin shared through the Redis
+// at addr, placed before it; without contrast only the twins are kept.
+func fleetCells(cells []cell, addr string, contrast bool) []cell {
+	var out []cell
+	for _, c := range cells {
+		if c.Procs < 2 || c.Kind != clientAPIKit {
+			out = append(out, c)
+			continue
+		}
+		shared := c
+		shared.Redis = addr
+		out = append(out, shared)
+		if contrast {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// fleetRedis is the redis-server of a run, with its command counts at the
+// start.
+type fleetRedis struct {
+	srv    *redistest.Server
+	before map[string]int64
+}
+
+func startFleetRedis(ctx context.Context) (*fleetRedis, error) {
+	srv, err := redistest.Start(ctx)
+	if err != nil {
+		return nil, err
+	}
+	before, err := srv.CommandStats(ctx)
+	if err != nil {
+		srv.Stop()
+		return nil, fmt.Errorf("reading redis-server's INFO commandstats: %w", err)
+	}
+	return &fleetRedis{srv: srv, before: before}, nil
+}
+
+// usage says how many commands the shared cells sent to Redis per attempt
+// nginx answered for them: scripts (EVALSHA, and EVAL once per process to
+// load each script) as round trips, and everything else (the HELLO and
+// CLIENT commands of each new connection).
+func (f *fleetRedis) usage(ctx context.Context, results []result) string {
+	after, err := f.srv.CommandStats(ctx)
+	if err != nil {
+		return fmt.Sprintf("Redis: could not read INFO commandstats: %v", err)
+	}
+	attempts := 0
+	for _, r := range results {
+		if r.Cell.Redis != "" {
+			attempts += r.Served
+		}
+	}
+	delta := func(name string) int64 { return after[name] - f.before[name] }
+	scripts := delta("evalsha") + delta("eval")
+	var other int64
+	for name, n := range after {
+		switch name {
+		case "evalsha", "eval", "info", "ping", "hgetall", "hset", "pexpire":
+			// The scripts' own commands run inside them, not as round
+			// trips; INFO and PING are this harness's.
+		default:
+			other += n - f.before[name]
+		}
+	}
+	if attempts == 0 {
+		return fmt.Sprintf("Redis: %d scripts and %d other commands, no attempts counted", scripts, other)
+	}
+	n := float64(attempts)
+	return fmt.Sprintf("Redis (shared cells, INFO commandstats): %d EVALSHA + %d EVAL for %d attempts = %.2f scripts per attempt (target ≤ 2); "+
+		"plus %d connection set-up commands (HELLO, CLIENT SETINFO: once per pooled connection) = %.2f commands per attempt in all",
+		delta("evalsha"), delta("eval"), attempts, float64(scripts)/n, other, float64(scripts+other)/n)
+}
+
+func (f *fleetRedis) stop() { f.srv.Stop() }
