@@ -210,6 +210,9 @@ func parseExpiry(s string, now time.Time) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, usagef("--expires %q: give a duration (720h) or an RFC 3339 time (2027-01-31T00:00:00Z)", s)
 	}
+	if !t.After(now) { // a key that is dead on arrival is a typo (the year), never what was meant
+		return time.Time{}, usagef("--expires %s is not in the future; give a later time, or a duration from now (720h)", s)
+	}
 	return t, nil
 }
 
