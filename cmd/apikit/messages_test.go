@@ -4,6 +4,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/apikit/apikit-go/client"
+	"github.com/apikit/apikit-go/client/clienttest"
 )
 
 // TestMessagesReadAsOneSentence: a wrong number of arguments names the
@@ -39,4 +42,34 @@ func TestMessagesReadAsOneSentence(t *testing.T) {
 		t.Errorf("doctor with one problem:\n%s", r)
 	}
 	u.noLeak(hdKey)
+}
+
+// TestStatusSaysWhenAKeyNeverExpires: with --verify, an admin key whose
+// record has no expiry reads "never (says the service)", not the advice to
+// run --verify that was just run; a key that may not read its record says
+// neither told.
+func TestStatusSaysWhenAKeyNeverExpires(t *testing.T) {
+	srv := clienttest.NewServer(client.Hypedata)
+	t.Cleanup(srv.Close)
+	admin, _, err := srv.IssueKey(clienttest.KeyParams{Name: "admin", Scopes: []string{"admin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _, err := srv.IssueKey(clienttest.KeyParams{Name: "plain", Scopes: []string{"scrape"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := newUser(t)
+	u.env["HYPEDATA_BASE_URL"] = srv.URL
+	u.env["HYPEDATA_API_KEY"] = admin.Reveal()
+	r := u.must(exitOK, "", "status", "hypedata", "--verify")
+	if !strings.Contains(r.stdout, "expires  never (says the service)") {
+		t.Errorf("status --verify of an admin key without expiry:\n%s", r)
+	}
+	u.env["HYPEDATA_API_KEY"] = plain.Reveal()
+	r = u.must(exitOK, "", "status", "hypedata", "--verify")
+	if !strings.Contains(r.stdout, "expires  not said by the key, nor by the service") {
+		t.Errorf("status --verify of a key that may not read its record:\n%s", r)
+	}
+	u.noLeak(admin.Reveal(), plain.Reveal())
 }

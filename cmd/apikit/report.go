@@ -57,16 +57,18 @@ type verifyView struct {
 
 // serviceReport is where one service's key comes from.
 type serviceReport struct {
-	Service     string       `json:"service"`
-	Profile     string       `json:"profile"`
-	Key         string       `json:"key,omitempty"` // redacted
-	Fingerprint string       `json:"fingerprint,omitempty"`
-	Environment string       `json:"environment,omitempty"`
-	Source      string       `json:"source,omitempty"`
-	Valid       bool         `json:"valid"`
-	Problem     string       `json:"problem,omitempty"`
-	ExpiresAt   *time.Time   `json:"expires_at,omitempty"`
-	ExpiresFrom string       `json:"expires_from,omitempty"` // "the key" (a JWT's exp) or "the service"
+	Service     string     `json:"service"`
+	Profile     string     `json:"profile"`
+	Key         string     `json:"key,omitempty"` // redacted
+	Fingerprint string     `json:"fingerprint,omitempty"`
+	Environment string     `json:"environment,omitempty"`
+	Source      string     `json:"source,omitempty"`
+	Valid       bool       `json:"valid"`
+	Problem     string     `json:"problem,omitempty"`
+	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
+	// ExpiresFrom says who told the expiry: "the key" (a JWT's exp) or "the
+	// service"; "the service" without ExpiresAt means it never expires.
+	ExpiresFrom string       `json:"expires_from,omitempty"`
 	Shadows     []sourceView `json:"shadows,omitempty"`
 	Sources     []sourceView `json:"sources"`
 	Verify      *verifyView  `json:"verify,omitempty"`
@@ -156,6 +158,8 @@ func (a *app) verify(ctx context.Context, rep *serviceReport) {
 		if info, err := c.Keys().Get(ctx, who.KeyID); err == nil && info.ExpiresAt != nil && !info.ExpiresAt.IsZero() {
 			at := *info.ExpiresAt
 			rep.ExpiresAt, rep.ExpiresFrom = &at, "the service"
+		} else if err == nil {
+			rep.ExpiresFrom = "the service" // its record has no expiry: never
 		}
 	}
 }

@@ -129,9 +129,14 @@ func (a *app) printStatus(w io.Writer, res statusResult) {
 			fmt.Fprintf(w, "  shadows  %s: %s\n", s.Source, what)
 		}
 		if r.Valid {
-			if r.ExpiresAt != nil {
+			switch {
+			case r.ExpiresAt != nil:
 				fmt.Fprintf(w, "  expires  %s (%s; says %s)\n", r.ExpiresAt.Format(time.RFC3339), until(a.now(), *r.ExpiresAt), r.ExpiresFrom)
-			} else {
+			case r.ExpiresFrom != "":
+				fmt.Fprintf(w, "  expires  never (says %s)\n", r.ExpiresFrom)
+			case r.Verify != nil:
+				fmt.Fprintf(w, "  expires  not said by the key, nor by the service (an admin key may read its own record)\n")
+			default:
 				fmt.Fprintf(w, "  expires  not said by the key (with --verify, an admin key's expiry comes from the service)\n")
 			}
 		}
