@@ -285,11 +285,17 @@ func (k *call) acquireRetry(ctx context.Context) bool {
 	return false
 }
 
-// gateHint is how long a 429 closes the key's gate: the server's hint, or
-// without one (or with "now") the first retry wait (WithRetryWait).
-func (k *call) gateHint(hint time.Duration) time.Duration {
-	if hint > 0 {
+// gateHint is how long a 429 closes the key's gate: the server's hint, -1
+// when it said "now" (Retry-After: 0: no gate), and without a hint the
+// first retry wait (WithRetryWait). Other answers carry none.
+func (k *call) gateHint(status int, hint time.Duration, h http.Header) time.Duration {
+	switch {
+	case status != http.StatusTooManyRequests:
+		return 0
+	case hint > 0:
 		return hint
+	case explicitZeroHint(h, k.c.now()):
+		return -1
 	}
 	return k.c.waitMin
 }

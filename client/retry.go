@@ -119,7 +119,7 @@ func (k *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 		return false, nil
 	}
 	e := k.decode(resp)
-	k.settle(ctx, e.StatusCode, k.gateHint(e.RetryAfter), resp.Header)
+	k.settle(ctx, e.StatusCode, k.gateHint(e.StatusCode, e.RetryAfter, resp.Header), resp.Header)
 	k.apiErr = e
 	k.c.logAttempt(ctx, k, e.StatusCode, e.Code, e.RequestID, nil)
 	if !retryableStatus(e.StatusCode) {

@@ -197,6 +197,8 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 		}
 	}
 	switch {
+	case a.Status == 429 && a.RetryAfter < 0:
+		// "Retry now": the server holds nobody back.
 	case a.Status == 429:
 		hint := a.RetryAfter
 		if hint <= 0 {

@@ -435,3 +435,12 @@ func TestConcurrentCallersNeverShareASlot(t *testing.T) {
 		t.Fatal("no slot booked")
 	}
 }
+
+func TestARetryNow429ClosesNoGate(t *testing.T) {
+	clk := newClock()
+	p := pacing.New(pacing.WithClock(clk.Now))
+	send(t, p, clk, pacing.Limit{}, refused(-1))
+	if st := state(t, p); st.Source != pacing.SourceNone || !st.GateOpens.IsZero() {
+		t.Fatalf("after a 429 that said retry now: %+v; want nothing held back", st)
+	}
+}

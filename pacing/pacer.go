@@ -84,8 +84,10 @@ type Answer struct {
 	// Status is the HTTP status; 0 when no answer came (a connection
 	// failure or a timeout).
 	Status int
-	// RetryAfter is the server's hint on a 429 (Retry-After or the body);
-	// 0 when it gave none.
+	// RetryAfter is the server's hint on a 429 (Retry-After or the body):
+	// 0 when it gave none (the pacer picks a wait), below 0 when it said
+	// "retry now" (Retry-After: 0), which closes no gate and changes no
+	// rate.
 	RetryAfter time.Duration
 	// Limit, Remaining and Reset are the quota the answer announced
 	// (X-RateLimit-Limit, -Remaining, -Reset): requests per window,
