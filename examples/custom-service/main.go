@@ -60,6 +60,24 @@ func main() {
 
 func step(n int, title string) { fmt.Printf("\n%d. %s\n", n, title) }
 
+// wrap prints text after label, wrapped at 100 columns, continuation lines
+// indented under the text.
+func wrap(label, text string) {
+	line, indent := label, strings.Repeat(" ", len([]rune(label)))
+	for i, w := range strings.Fields(text) {
+		if i > 0 && len([]rune(line))+1+len([]rune(w)) > 100 {
+			fmt.Println(line)
+			line = indent + w
+			continue
+		}
+		if i > 0 {
+			line += " "
+		}
+		line += w
+	}
+	fmt.Println(line)
+}
+
 func run(ctx context.Context) error {
 	fmt.Println("apikit-go with your own API — offline, against an in-memory Acme (client/clienttest)")
 	srv := clienttest.NewServer(acme) // generates keys in acmeKeys, reads X-Acme-Key, answers in the HopX dialect
@@ -120,7 +138,8 @@ func run(ctx context.Context) error {
 		if strings.Contains(err.Error(), secret) {
 			return fmt.Errorf("%s: the error quotes the key", bad.what)
 		}
-		fmt.Printf("   %s:\n     %v\n", bad.what, err)
+		fmt.Printf("   %s:\n", bad.what)
+		wrap("     ", err.Error())
 		var pe *keys.ParseError
 		if errors.As(err, &pe) && pe.Position > 0 {
 			fmt.Printf("     (keys.ParseError.Position = %d)\n", pe.Position)

@@ -59,17 +59,35 @@ func matching(err error) string {
 	return strings.Join(names, ", ")
 }
 
+// wrap prints text after label, wrapped at 100 columns, continuation lines
+// indented under the text.
+func wrap(label, text string) {
+	line, indent := label, strings.Repeat(" ", len([]rune(label)))
+	for i, w := range strings.Fields(text) {
+		if i > 0 && len([]rune(line))+1+len([]rune(w)) > 100 {
+			fmt.Println(line)
+			line = indent + w
+			continue
+		}
+		if i > 0 {
+			line += " "
+		}
+		line += w
+	}
+	fmt.Println(line)
+}
+
 // report prints one scenario's error and checks it is the expected one.
 func report(title string, err, want error) error {
 	fmt.Printf("\n── %s\n", title)
 	if err == nil {
 		return fmt.Errorf("%s: expected an error, got none", title)
 	}
-	fmt.Printf("   error:     %v\n", err)
-	fmt.Printf("   errors.Is: %s\n", matching(err))
+	wrap("   error:     ", err.Error())
+	wrap("   errors.Is: ", matching(err))
 	var apiErr *apierrors.Error
 	if errors.As(err, &apiErr) {
-		fmt.Printf("   fields:    %s\n", fields(apiErr))
+		wrap("   fields:    ", fields(apiErr))
 	} else {
 		fmt.Println("   fields:    not an *apierrors.Error: the SDK refused before sending anything")
 	}
@@ -144,7 +162,7 @@ func run(ctx context.Context) error {
 	}
 	var nf *credentials.NotFoundError
 	if errors.As(err, &nf) {
-		fmt.Printf("   errors.As(err, &notFound): %d place(s) tried, first: %s (%s)\n", len(nf.Tried), nf.Tried[0].Source, nf.Tried[0].Why)
+		wrap("   errors.As(err, &notFound): ", fmt.Sprintf("%d place(s) tried, first: %s (%s)", len(nf.Tried), nf.Tried[0].Source, nf.Tried[0].Why))
 	}
 
 	// 2. A key one character short, as a truncated copy-paste gives: refused
@@ -156,7 +174,7 @@ func run(ctx context.Context) error {
 	}
 	var pe *keys.ParseError
 	if errors.As(err, &pe) {
-		fmt.Printf("   errors.As(err, &parseErr): Format %q, Problem %q\n", pe.Format, pe.Problem)
+		wrap("   errors.As(err, &parseErr): ", fmt.Sprintf("Format %q, Problem %q", pe.Format, pe.Problem))
 	}
 	// The same from a source read lazily: refused by Do, before any request.
 	const badVar = "APIKIT_EXAMPLE_BAD_KEY"

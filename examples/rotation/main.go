@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -67,6 +68,24 @@ func main() {
 
 func step(n int, title string) { fmt.Printf("\n%d. %s\n", n, title) }
 
+// wrap prints text after label, wrapped at 100 columns, continuation lines
+// indented under the text.
+func wrap(label, text string) {
+	line, indent := label, strings.Repeat(" ", len([]rune(label)))
+	for i, w := range strings.Fields(text) {
+		if i > 0 && len([]rune(line))+1+len([]rune(w)) > 100 {
+			fmt.Println(line)
+			line = indent + w
+			continue
+		}
+		if i > 0 {
+			line += " "
+		}
+		line += w
+	}
+	fmt.Println(line)
+}
+
 func run(ctx context.Context) error {
 	fmt.Println("apikit-go key rotation — offline, against an in-memory Hypedata server (client/clienttest)")
 	srv := clienttest.NewServer(client.Hypedata)
@@ -99,7 +118,7 @@ func run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("   %s: the worker's client holds %s, fingerprint %s\n", when, cred, cred.Key.Fingerprint())
+		wrap("   ", fmt.Sprintf("%s: the worker's client holds %s, fingerprint %s", when, cred, cred.Key.Fingerprint()))
 		return nil
 	}
 
@@ -168,8 +187,8 @@ func run(ctx context.Context) error {
 	if re.Step != client.StepDeploy || re.NewKey == nil {
 		return fmt.Errorf("expected the deploy step to fail with a new key made, got: %v", err)
 	}
-	fmt.Printf("   errors.As(err, &rotateErr): step %q failed: %v\n", re.Step, re.Err)
-	fmt.Printf("   %v\n", err)
+	wrap("   errors.As(err, &rotateErr): ", fmt.Sprintf("step %q failed: %v", re.Step, re.Err))
+	wrap("   ", err.Error())
 	for _, k := range []struct {
 		what string
 		key  keys.Key
