@@ -60,7 +60,8 @@ func WithoutRetry() RequestOption {
 }
 
 // WithStreamIdleTimeout makes a Stream treat a connection that brings no
-// byte for d (no event, no comment) as cut, and reconnect. Use it with a
+// byte for d (no event, no comment) as cut, and reconnect (0, the default:
+// no idle timeout). Use it with a
 // server that sends heartbeats (comment lines) more often than d, so that a
 // connection a proxy or the network silently dropped is noticed in d.
 // Without it only TCP keepalive notices a dead peer (the default
@@ -72,9 +73,9 @@ func WithStreamIdleTimeout(d time.Duration) RequestOption {
 }
 
 // WithMaxEventBytes bounds the data of one event of a Stream (default
-// DefaultMaxEventBytes), so that a server cannot make the client buffer
-// without end; a larger event ends the stream with an error. Only Stream
-// reads it.
+// DefaultMaxEventBytes; 0 also means the default), so that a server cannot
+// make the client buffer without end; a larger event ends the stream with an
+// error. Only Stream reads it.
 func WithMaxEventBytes(n int) RequestOption {
 	return func(r *requestSettings) { r.maxEvent = n }
 }
