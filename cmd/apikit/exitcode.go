@@ -92,6 +92,20 @@ func exitCodeOf(err error) int {
 	return exitError
 }
 
+// unreachableFix says what to do about an error of exitUnreachable: the
+// service answered with 429 or 5xx until the retries ran out, or it never
+// answered at all (network, DNS, a wrong base URL).
+func unreachableFix(err error) string {
+	var apiErr *apierrors.Error
+	switch {
+	case errors.As(err, &apiErr) && apiErr.StatusCode == 429:
+		return "the service is limiting this key's requests: wait, then try again"
+	case errors.As(err, &apiErr):
+		return "the service kept failing: try again later"
+	}
+	return "check the network, and the base URL (--base-url, $<SERVICE>_BASE_URL or the profile's base_url; apikit status shows which)"
+}
+
 // errorKind names an exit code in --json output.
 func errorKind(code int) string {
 	switch code {

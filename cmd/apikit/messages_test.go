@@ -1,6 +1,11 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -72,4 +77,29 @@ func TestStatusSaysWhenAKeyNeverExpires(t *testing.T) {
 		t.Errorf("status --verify of a key that may not read its record:\n%s", r)
 	}
 	u.noLeak(admin.Reveal(), plain.Reveal())
+}
+
+// TestUnreachableSaysWhatToDo: an exit 6 ends with what to do about it —
+// wait, for a rate limit; check the network and the base URL, when nothing
+// answered.
+func TestUnreachableSaysWhatToDo(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "3600") // past the SDK's cap: the call returns at once
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = w.Write([]byte(`{"error":{"code":"rate_limited","message":"slow down"}}`))
+	}))
+	t.Cleanup(srv.Close)
+	u := newUser(t)
+	u.env["HYPEDATA_API_KEY"] = hdKey
+	r := u.must(exitUnreachable, "", "keys", "list", "hypedata", "--base-url", srv.URL)
+	if !strings.HasSuffix(strings.TrimSpace(r.stderr), "wait, then try again") {
+		t.Errorf("keys list against a 429:\n%s", r)
+	}
+	u.noLeak(hdKey)
+
+	noAnswer := fmt.Errorf("listing keys: %w", &url.Error{Op: "Get", URL: "https://api.example", Err: errors.New("connection refused")})
+	if exitCodeOf(noAnswer) != exitUnreachable || !strings.Contains(unreachableFix(noAnswer), "base URL") {
+		t.Errorf("no answer: exit %d, fix %q", exitCodeOf(noAnswer), unreachableFix(noAnswer))
+	}
 }

@@ -23,6 +23,9 @@ func run(ctx context.Context, args []string, a *app) int {
 		code = exitUsage
 		err = fmt.Errorf("%w (see apikit help)", err)
 	}
+	if code == exitUnreachable {
+		err = fmt.Errorf("%w — %s", err, unreachableFix(err))
+	}
 	var quiet silentError
 	if !errors.As(err, &quiet) { // its output already said it
 		a.printError(err, code)
