@@ -103,3 +103,17 @@ func TestUnreachableSaysWhatToDo(t *testing.T) {
 		t.Errorf("no answer: exit %d, fix %q", exitCodeOf(noAnswer), unreachableFix(noAnswer))
 	}
 }
+
+// TestScanHelpHasOnlyItsOwnExitCodes: scan's help states its own exit codes
+// (0 none found, 1 found, 2 failed) and not the table of the other commands,
+// which gives 1 and 2 other meanings.
+func TestScanHelpHasOnlyItsOwnExitCodes(t *testing.T) {
+	u := newUser(t)
+	r := u.must(exitOK, "", "scan", "--help")
+	if !strings.Contains(r.stdout, "0 no key found, 1 keys found, 2 the scan failed") || strings.Contains(r.stdout, "8  problems") {
+		t.Errorf("scan --help:\n%s", r)
+	}
+	if r = u.must(exitOK, "", "status", "--help"); !strings.Contains(r.stdout, "8  problems") {
+		t.Errorf("status --help lost the exit codes:\n%s", r)
+	}
+}

@@ -83,7 +83,8 @@ stdin or a hidden prompt, so it stays out of shell history and process lists.`,
 	pf.StringVar(&a.profile, "profile", "", "config file profile (default: $APIKIT_PROFILE, else \"default\")")
 	pf.StringVar(&a.baseURLFlag, "base-url", "", "API root (default: $<SERVICE>_BASE_URL, the profile's base_url, built-in)")
 	pf.DurationVar(&a.timeout, "timeout", 30*time.Second, "give up on network calls and key commands after this long")
-	root.SetUsageTemplate(root.UsageTemplate() + "\n" + exitCodesHelp + "\n")
+	base := root.UsageTemplate()
+	root.SetUsageTemplate(base + "\n" + exitCodesHelp + "\n")
 
 	root.AddCommand(
 		newLoginCmd(a),
@@ -95,6 +96,11 @@ stdin or a hidden prompt, so it stays out of shell history and process lists.`,
 		newKeysCmd(a),
 	)
 	addExtraCommands(root)
+	// scan has exit codes of its own (0 none found, 1 found, 2 failed), in
+	// its help text: the general table would contradict them.
+	if scan, _, err := root.Find([]string{"scan"}); err == nil && scan != root {
+		scan.SetUsageTemplate(base)
+	}
 	return root
 }
 
