@@ -212,8 +212,12 @@ func TestHandleMistakes(t *testing.T) {
 	} {
 		func() {
 			defer func() {
-				if recover() == nil {
+				r := recover()
+				if r == nil {
 					t.Errorf("%s: no panic", name)
+				}
+				if msg := fmt.Sprint(r); !strings.HasPrefix(msg, "clienttest: Handle(") || strings.Contains(msg, "\n") || strings.Contains(msg, "registered at") {
+					t.Errorf("%s: the panic does not say, in one line, which Handle call is wrong: %q", name, msg)
 				}
 			}()
 			f()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/apikit/apikit-go/client"
@@ -98,9 +99,19 @@ func (s *Server) Handle(pattern string, h http.Handler) {
 			s.mu.Unlock()
 		}
 	}
+	defer func() {
+		if r := recover(); r != nil { // http.ServeMux's words, without the "registered at" lines inside Handle
+			msg := registeredAt.ReplaceAllString(fmt.Sprint(r), "")
+			panic(fmt.Sprintf("clienttest: Handle(%q): %s", pattern, strings.Join(strings.Fields(msg), " ")))
+		}
+	}()
 	s.user.Handle(pattern, rt)
 	s.handled.Store(true)
 }
+
+// registeredAt is the file and line http.ServeMux names in a conflict: for a
+// pattern added with Handle always Handle's own, which helps nobody.
+var registeredAt = regexp.MustCompile(` \(registered at [^)]*\)`)
 
 // callerKey is the context key of the calling key's description.
 type callerKey struct{}
