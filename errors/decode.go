@@ -66,6 +66,7 @@ func decode(status int, header http.Header, body []byte, s scrubber) *Error {
 		} else {
 			f.message = firstLine(trimmed) // a plain-text answer (HyperSync)
 		}
+		f.code, f.message = leadingCode(f.message)
 	}
 	f.scrub(s)
 	ch := challenge(header, s)
@@ -190,4 +191,71 @@ func firstValue(header http.Header, name string) string {
 		}
 	}
 	return ""
+}
+
+// leadingCode splits a text answer that leads with its code ("revoked: API
+// key has been revoked", "RATE_LIMITED: slow down") into the code and the
+// rest, so that the code is not printed twice. The lead counts as a code
+// when it is one the SDK knows in any spelling ("revoked",
+// "ERROR_NO_TOKEN"), or a snake_case or UPPER_CASE token with an underscore
+// or of upper case ("key_gone", "FORBIDDEN"); a plain word ("note: …",
+// "Error: …") stays part of the message. A code with nothing after it is
+// left as the message.
+func leadingCode(text string) (code, message string) {
+	lead, rest, ok := strings.Cut(text, ": ")
+	rest = strings.TrimSpace(rest)
+	if !ok || rest == "" || !codeLike(lead) {
+		return "", text
+	}
+	return lead, rest
+}
+
+// codeLike reports whether s reads as an error code: a code the SDK knows,
+// or an identifier that is snake_case with an underscore or all upper case.
+func codeLike(s string) bool {
+	if len(s) < 2 || len(s) > 64 {
+		return false
+	}
+	if knownCode(s) {
+		return true
+	}
+	lower, upper, underscore := true, true, false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 'a' && c <= 'z':
+			upper = false
+		case c >= 'A' && c <= 'Z':
+			lower = false
+		case c == '_':
+			underscore = true
+		case c >= '0' && c <= '9':
+		default:
+			return false
+		}
+	}
+	if s[0] == '_' || s[0] >= '0' && s[0] <= '9' {
+		return false
+	}
+	switch strings.ToLower(s) {
+	case "error", "warning", "warn", "note", "info", "fatal", "debug":
+		return false // a log level, not a code
+	}
+	return lower && underscore || upper && !lower
+}
+
+// knownCode reports whether s is a spelling the SDK maps to a specific code
+// for some status, or a canonical code itself.
+func knownCode(s string) bool {
+	for _, status := range [...]int{http.StatusUnauthorized, http.StatusForbidden, http.StatusPaymentRequired} {
+		if c := canonical(status, s, ""); c != genericCode(status) {
+			return true
+		}
+	}
+	switch Code(strings.ToLower(s)) {
+	case CodeUnauthenticated, CodePermissionDenied, CodePaymentRequired, CodeRateLimited, CodeBadRequest,
+		CodeNotFound, CodeConflict, CodeRequestTimeout, CodeInvalidRequest, CodeServerError, CodeUnavailable,
+		CodeNotImplemented:
+		return true
+	}
+	return false
 }

@@ -128,12 +128,12 @@ func TestDecodeUnauthorizedPhrases(t *testing.T) {
 			t.Errorf("%q: code %q, want %q", msg, got, want)
 		}
 	}
-	// A plain-text answer that leads with its code: the phrase after the
-	// lead is what counts.
+	// A plain-text answer that leads with its code: the code counts, and
+	// else the phrase after a lead that is no code.
 	for text, want := range map[string]apierrors.Code{
 		"unknown_key: Invalid API key provided":               apierrors.CodeUnknownKey,
 		"revoked: API key has been revoked":                   apierrors.CodeRevoked,
-		"malformed_token: The API key is not in this format":  apierrors.CodeUnauthenticated,
+		"malformed_token: The API key is not in this format":  apierrors.CodeMalformedToken,
 		"note: Token is not yet valid (not expired)":          apierrors.CodeUnauthenticated,
 		"Some words: API key has expired, or so we think now": apierrors.CodeUnauthenticated,
 	} {
@@ -222,6 +222,41 @@ func TestErrorRoundsTheWait(t *testing.T) {
 		got := (&apierrors.Error{StatusCode: 429, Code: apierrors.CodeRateLimited, RetryAfter: d}).Error()
 		if !strings.Contains(got, "("+want+")") {
 			t.Errorf("RetryAfter %v: Error() = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// A plain-text "code: message" answer (HyperSync) gives its code to RawCode
+// and the rest to Message, so that Error() does not print the code twice
+// ("revoked: revoked: …"); a lead that is no code stays in the message.
+func TestDecodePlainTextLeadingCode(t *testing.T) {
+	for _, tc := range []struct {
+		status             int
+		body, raw, message string
+		code               apierrors.Code
+	}{
+		{401, "revoked: API key has been revoked.\n", "revoked", "API key has been revoked.", apierrors.CodeRevoked},
+		{401, "missing_credentials: No API key provided", "missing_credentials", "No API key provided", apierrors.CodeMissingCredentials},
+		{401, "ERROR_NO_TOKEN: No token found", "ERROR_NO_TOKEN", "No token found", apierrors.CodeMissingCredentials},
+		{429, "RATE_LIMITED: slow down", "RATE_LIMITED", "slow down", apierrors.CodeRateLimited},
+		{403, "key_not_allowed_here: ask an admin", "key_not_allowed_here", "ask an admin", apierrors.CodePermissionDenied},
+		{500, "revoked: odd", "revoked", "odd", apierrors.CodeServerError}, // the status decides
+		{401, "note: Token is not yet valid", "", "note: Token is not yet valid", apierrors.CodeUnauthenticated},
+		{401, "Error: bad key", "", "Error: bad key", apierrors.CodeUnauthenticated},
+		{401, "ERROR: bad key", "", "ERROR: bad key", apierrors.CodeUnauthenticated},
+		{401, "Some words: API key has expired", "", "Some words: API key has expired", apierrors.CodeUnauthenticated},
+		{401, "revoked:", "", "revoked:", apierrors.CodeUnauthenticated},
+		{401, "revoked: ", "", "revoked:", apierrors.CodeUnauthenticated},
+		{502, "upstream: timeout", "", "upstream: timeout", apierrors.CodeUnavailable},
+		{401, `"revoked: API key has been revoked"`, "revoked", "API key has been revoked", apierrors.CodeRevoked},
+	} {
+		e := apierrors.Decode(tc.status, http.Header{}, []byte(tc.body))
+		if e.RawCode != tc.raw || e.Message != tc.message || e.Code != tc.code {
+			t.Errorf("%d %q: RawCode %q, Message %q, Code %q; want %q, %q, %q",
+				tc.status, tc.body, e.RawCode, e.Message, e.Code, tc.raw, tc.message, tc.code)
+		}
+		if tc.raw != "" && strings.Contains(strings.ToLower(e.Error()), strings.ToLower(tc.raw+": "+tc.raw)) {
+			t.Errorf("%q: the code is printed twice: %s", tc.body, e.Error())
 		}
 	}
 }

@@ -118,13 +118,8 @@ var lossy = map[client.Dialect]map[string]apierrors.Code{
 		"revoked":         apierrors.CodePermissionDenied, // 403 ERROR_TOKEN_BLOCKED
 		"expired":         apierrors.CodePermissionDenied, // 403 ERROR_TOKEN_BLOCKED
 	},
-	client.DialectHyperSync: {
-		"malformed_token":      apierrors.CodeUnauthenticated,
-		"unauthorized_ip":      apierrors.CodePermissionDenied,
-		"insufficient_scope":   apierrors.CodePermissionDenied,
-		"key_ceiling_exceeded": apierrors.CodePaymentRequired,
-		"workspace_balance":    apierrors.CodePaymentRequired,
-	},
+	// HyperSync's plain text leads with the code ("revoked: …"): nothing
+	// is lost.
 }
 
 // codeSentinels maps canonical codes to their sentinels.

@@ -104,16 +104,8 @@ func TestCheckOrder(t *testing.T) {
 					case "ip", "scope":
 						code = apierrors.CodePermissionDenied // FORBIDDEN, no finer code
 					}
-				case client.DialectHyperSync:
-					// Plain text: the decoder reads the status and the
-					// message's words ("Invalid API key", "revoked").
-					switch {
-					case c.status != 401:
-						code = apierrors.CodePermissionDenied
-					case c.name == "malformed":
-						code = apierrors.CodeUnauthenticated
-					}
 				}
+				// HyperSync's plain text leads with the code: nothing is lost.
 				if resp.StatusCode != status {
 					t.Errorf("%s: status %d, want %d (%s)", c.name, resp.StatusCode, status, body)
 					continue
