@@ -63,9 +63,9 @@ func (e *Error) Error() string {
 	if e.RawCode != "" && !strings.EqualFold(e.RawCode, string(e.Code)) {
 		fmt.Fprintf(&b, " (%s)", e.RawCode)
 	}
-	if e.Message != "" {
+	if m := clause(e.Message); m != "" {
 		b.WriteString(": ")
-		b.WriteString(e.Message)
+		b.WriteString(m)
 	}
 	if e.RequiredScope != "" {
 		fmt.Fprintf(&b, "; required scope %q", e.RequiredScope)
@@ -73,8 +73,8 @@ func (e *Error) Error() string {
 	if !e.RevokedAt.IsZero() {
 		fmt.Fprintf(&b, "; revoked at %s", e.RevokedAt.UTC().Format(time.RFC3339))
 	}
-	if e.Reason != "" {
-		fmt.Fprintf(&b, "; reason: %s", e.Reason)
+	if r := clause(e.Reason); r != "" {
+		fmt.Fprintf(&b, "; reason: %s", r)
 	}
 	if h := e.Hint(); h != "" {
 		b.WriteString(" — ")
@@ -94,6 +94,17 @@ func (e *Error) Error() string {
 		b.WriteString(e.NotRetried)
 	}
 	return b.String()
+}
+
+// clause is a server's sentence as a clause of the one-line text: without
+// the full stop, comma, colon or semicolon that ends it, so that what
+// follows ("; revoked at …", " — hint") does not read ".;" or ". —". A
+// sentence of nothing but such punctuation is kept as it is.
+func clause(s string) string {
+	if t := strings.TrimRight(s, ".,:; \t"); t != "" {
+		return t
+	}
+	return s
 }
 
 // roundWait rounds a wait for people to read: to the millisecond below ten

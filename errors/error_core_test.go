@@ -112,3 +112,30 @@ func TestTemporary(t *testing.T) {
 		}
 	}
 }
+
+// A server's sentence ends with a full stop; the one-line text goes on after
+// it ("; revoked at …", " — hint") without reading ".;" or ". —".
+func TestErrorTextAfterASentence(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for _, tc := range []struct {
+		err  *apierrors.Error
+		want string
+	}{
+		{&apierrors.Error{StatusCode: 401, Code: apierrors.CodeRevoked, Message: "API key has been revoked.", RevokedAt: at, Reason: "leaked."},
+			"401 Unauthorized: revoked: API key has been revoked; revoked at 2026-01-02T03:04:05Z; reason: leaked — this key was revoked: create or rotate to a new key"},
+		{&apierrors.Error{StatusCode: 403, Code: apierrors.CodeInsufficientScope, Message: "Missing scope;", RequiredScope: "scrape"},
+			`403 Forbidden: insufficient_scope: Missing scope; required scope "scrape" — the key lacks a scope this call needs: grant it, or use a key that has it`},
+		{&apierrors.Error{StatusCode: 500, Code: apierrors.CodeServerError, Message: "Something broke."},
+			"500 Internal Server Error: server_error: Something broke"},
+		{&apierrors.Error{StatusCode: 500, Code: apierrors.CodeServerError, Message: "..."},
+			"500 Internal Server Error: server_error: ..."},
+	} {
+		got := tc.err.Error()
+		if got != tc.want {
+			t.Errorf("Error():\n got %s\nwant %s", got, tc.want)
+		}
+		if strings.Contains(got, ".;") || strings.Contains(got, ". —") {
+			t.Errorf("%q: punctuation runs into what follows", got)
+		}
+	}
+}
