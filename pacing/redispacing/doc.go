@@ -7,7 +7,8 @@
 //
 //	rdb := redis.NewClient(&redis.Options{Addr: "redis:6379"})
 //	p, err := redispacing.New(rdb, redispacing.WithLogger(logger))
-//	c, err := client.New(client.WithPacer(p), client.WithRateLimit(5, 1))
+//	c, err := client.New(client.WithService(client.Hypedata),
+//		client.WithPacer(p), client.WithRateLimit(5, 1))
 //
 // Everything the in-process pacer knows about a key is shared:
 //
@@ -44,7 +45,16 @@
 // (a pacing.Local) and log it once; one attempt a second (WithRetryInterval)
 // asks Redis again, and once Redis answers the fleet shares pacing again.
 // No API call ever fails because Redis is down; while it is, each process
-// paces as if it were alone on the key.
+// paces as if it were alone on the key. go-redis itself logs each failed
+// dial through its package-wide logger (once a second here, beside the
+// Pacer's one warning); redis.SetLogger quiets or redirects it.
+//
+// # Rotating a fleet's key
+//
+// Fleet is a client.FleetRegistry: each process reports, with Heartbeat,
+// which key its client uses (by fingerprint, with a TTL), and a rotation
+// given it in client.RotateOptions.Fleet revokes the old key only once
+// every live process reports the new one.
 //
 // Processes sharing a key stamp slots with their own clocks: keep them in
 // sync (NTP).

@@ -122,13 +122,16 @@ end
 // successes this process saw since its last call (their reports ride on
 // the next reservation instead of costing a round trip each).
 //
-// Under a known or announced rate it books as far ahead as the caller can
-// wait: a caller told to come back later would cost another round trip.
-// Under a learned rate, which a 429 may cut at any moment, it books no
-// further than the horizon ahead, as the in-process pacer does; a caller
-// beyond it is given a place in a virtual queue (vq, spaced at the rate)
-// and told to come back when its turn nears, so that the waiting callers
-// come back one at a time, not all at each free slot.
+// It books as far ahead as the caller can wait: a caller told to come back
+// later would cost another round trip. The exception is a learned rate in
+// slow start (after the key's first 429, before its second), which grows
+// by one request a second with every success: a slot booked far ahead at
+// today's rate would be seconds late tomorrow. There it books no further
+// than the horizon ahead, as the in-process pacer does, and gives a caller
+// beyond it a place in a virtual queue (vq) and a time to come back, so
+// that the waiting callers come back a few at a time, not all at each free
+// slot. Once slow start ends the rate moves by half a percent a second, and
+// a cut after a 429 by a tenth or so: slots booked ahead stay near enough.
 //
 //	ARGV: now µs, known rate, known burst, max wait µs, margin, ttl ms,
 //	      successes, learned horizon µs
@@ -160,12 +163,14 @@ local b = get('tat') - (burst - 1) * iv
 if b > t then t = b end
 local d = t - now
 if d > maxWait then return reply(0, d, gated, 0) end
-if get('src') == 3 then
+if get('src') == 3 and get('slow') == 1 then
   local h = math.max(2 * iv, learnedH)
   if t - start > h then
-    -- In slow start the rate grows fast: space the returns closer.
-    local step = iv
-    if get('slow') == 1 then step = iv / 2 end
+    -- The rate grows fast: a return spaced at today's interval would
+    -- come long after its turn. Space them at an eighth: those early find
+    -- no slot and queue again, a few round trips over the seconds slow
+    -- start lasts.
+    local step = iv / 8
     local vq = math.max(get('vq'), t)
     set('vq', vq + step)
     return reply(0, math.max(vq - h - now, step), gated, 0)
