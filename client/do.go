@@ -288,11 +288,15 @@ func (k *call) outcome(rreq *retryablehttp.Request, resp *http.Response, err err
 }
 
 // lastAnswer is a copy of the last server error with Attempts and
-// NotRetried set.
+// NotRetried set, and, for a WithoutKey client, WithoutKey and KeyEnv (its
+// 401 then says to drop WithoutKey, not to send the key it withholds).
 func (k *call) lastAnswer() *apierrors.Error {
 	e := *k.apiErr
 	e.Attempts = k.attempts
 	e.NotRetried = k.notRetried
+	if k.key != nil && k.key.none {
+		e.WithoutKey, e.KeyEnv = true, k.c.svc.EnvVar
+	}
 	return &e
 }
 

@@ -69,6 +69,45 @@ func TestWithoutKeySendsNoKey(t *testing.T) {
 	c.ResetCredential() // no key to forget; must not panic
 }
 
+// TestWithoutKey401Hint: a keyless client's 401 says the endpoint needs a
+// key the client was made not to send — drop WithoutKey and set the env var
+// or pass WithAPIKey — not that the key went missing.
+func TestWithoutKey401Hint(t *testing.T) {
+	srv := clienttest.NewServer(client.HyperSync)
+	t.Cleanup(srv.Close)
+	c, err := client.New(client.WithService(srv.Service()), client.WithBaseURL(srv.URL), client.WithoutKey(), client.WithMaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	err = c.Do(context.Background(), "GET", "/height", nil, nil)
+	var ae *apierrors.Error
+	if !errors.As(err, &ae) || !ae.WithoutKey || ae.KeyEnv != "ENVIO_API_TOKEN" {
+		t.Fatalf("keyless 401: %v, want an *apierrors.Error with WithoutKey and KeyEnv set", err)
+	}
+	msg := err.Error()
+	for _, want := range []string{"this client sends no key (WithoutKey)", "drop WithoutKey and set ENVIO_API_TOKEN or pass WithAPIKey"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("keyless 401 %q: no %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "no API key was sent") {
+		t.Errorf("keyless 401 %q blames a missing key", msg)
+	}
+
+	// A client that sends a key gets the usual hint.
+	k, info, _ := srv.IssueKey(clienttest.KeyParams{Name: "ci"})
+	if err := srv.RevokeKey(info.ID, "leaked"); err != nil {
+		t.Fatal(err)
+	}
+	kc, _ := srv.NewClient(k, client.WithMaxRetries(0))
+	defer kc.CloseIdleConnections()
+	err = kc.Do(context.Background(), "GET", "/height", nil, nil)
+	if !errors.As(err, &ae) || ae.WithoutKey || strings.Contains(err.Error(), "WithoutKey") {
+		t.Errorf("keyed 401: %v", err)
+	}
+}
+
 // A HyperSync indexer deployed on Envio Cloud needs no token: say so with
 // WithoutKey. Any other service refuses it.
 func ExampleWithoutKey() {

@@ -42,6 +42,14 @@ type Error struct {
 	// text says what happened instead of blaming the key.
 	Redirected string
 
+	// WithoutKey is set when the client sent no key by choice
+	// (client.WithoutKey). An authentication failure's hint then says that
+	// the endpoint needs a key the client was made not to send, not that one
+	// went missing. KeyEnv is the service's key environment variable, when
+	// known, for that hint.
+	WithoutKey bool
+	KeyEnv     string
+
 	// Body is the response body as received, up to MaxBodyBytes, with the
 	// request's key (whole, encoded, or any run of 8 bytes of it) replaced by "REDACTED": for
 	// what the SDK does not model, such as a 422's field errors. It is not
@@ -164,6 +172,13 @@ func (e *Error) Hint() string {
 	if e.Redirected != "" {
 		return "answered by " + e.Redirected + ", where the API redirected the request; the key is sent only to the API's own host, " +
 			"so it was deliberately not sent there: if the API has moved, set the base URL to its new host"
+	}
+	if e.WithoutKey && (e.StatusCode == http.StatusUnauthorized || classStatus(e.Code) == http.StatusUnauthorized) {
+		set := "set the service's key env var"
+		if e.KeyEnv != "" {
+			set = "set " + e.KeyEnv
+		}
+		return "this client sends no key (WithoutKey); this endpoint needs one: drop WithoutKey and " + set + " or pass WithAPIKey"
 	}
 	return hint(e.Code)
 }

@@ -139,3 +139,20 @@ func TestErrorTextAfterASentence(t *testing.T) {
 		}
 	}
 }
+
+// A client that sends no key by choice (client.WithoutKey) gets a 401 hint
+// that says so, not "no API key was sent: set …"; other statuses keep theirs.
+func TestErrorHintWithoutKey(t *testing.T) {
+	e := &apierrors.Error{StatusCode: 401, Code: apierrors.CodeMissingCredentials, WithoutKey: true}
+	if h := e.Hint(); h != "this client sends no key (WithoutKey); this endpoint needs one: drop WithoutKey and set the service's key env var or pass WithAPIKey" {
+		t.Errorf("Hint: %q", h)
+	}
+	e.KeyEnv = "ENVIO_API_TOKEN"
+	if h := e.Hint(); !strings.Contains(h, "set ENVIO_API_TOKEN or pass WithAPIKey") {
+		t.Errorf("Hint with KeyEnv: %q", h)
+	}
+	e = &apierrors.Error{StatusCode: 429, Code: apierrors.CodeRateLimited, WithoutKey: true}
+	if h := e.Hint(); strings.Contains(h, "WithoutKey") {
+		t.Errorf("429 Hint: %q", h)
+	}
+}
