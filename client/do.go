@@ -227,6 +227,7 @@ func (c *Client) loop(ctx context.Context, rreq *retryablehttp.Request, k *call)
 	if err := k.acquire(ctx); err != nil {
 		return nil, err
 	}
+	k.traceSent(rreq)
 	if k.oneShot {
 		// A one-shot body: one attempt, outside retryablehttp, which would
 		// buffer the whole body to make it replayable.

@@ -7,7 +7,10 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"net/http/httptrace"
 	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
 
 	apierrors "github.com/apikit/apikit-go/errors"
 	"github.com/apikit/apikit-go/pacing"
@@ -249,11 +252,31 @@ func (c *Client) logPacing(ev pacing.Event) {
 	}
 }
 
+// traceSent tells a pacer that can use it (a pacing.Departer) when each of
+// the call's paced attempts is on the wire, through net/http's trace of the
+// request. It costs a few allocations, so only calls whose first attempt
+// was paced carry it; it is attached once per call.
+func (k *call) traceSent(rreq *retryablehttp.Request) {
+	d, ok := k.c.pacer.(pacing.Departer)
+	if !ok || k.res.Slot == 0 || k.traced {
+		return
+	}
+	k.traced = true
+	fp := k.res.Key
+	trace := &httptrace.ClientTrace{WroteHeaders: func() {
+		if slot := k.sentSlot.Load(); slot != 0 {
+			d.Sent(pacing.Reservation{OK: true, Key: fp, Slot: slot})
+		}
+	}}
+	rreq.Request = rreq.Request.WithContext(httptrace.WithClientTrace(rreq.Context(), trace))
+}
+
 // acquire paces the call's next attempt. Refused before anything was sent,
 // the call ends with a typed 429 that says so.
 func (k *call) acquire(ctx context.Context) error {
 	r, err := k.c.pace(ctx, k.key.fp, k.method, k.path, k.attempts+1)
 	k.res = r
+	k.sentSlot.Store(r.Slot)
 	if err == nil {
 		return nil
 	}
@@ -273,6 +296,7 @@ func (k *call) acquire(ctx context.Context) error {
 func (k *call) acquireRetry(ctx context.Context) bool {
 	r, err := k.c.pace(ctx, k.key.fp, k.method, k.path, k.attempts+1)
 	k.res = r
+	k.sentSlot.Store(r.Slot)
 	var pe *errPaced
 	switch {
 	case err == nil:

@@ -222,3 +222,43 @@ func FuzzQuota(f *testing.F) {
 		}
 	})
 }
+
+// sentCounter is a pacer in process that counts what the trace reports.
+type sentCounter struct {
+	*pacing.Local
+	mu   sync.Mutex
+	sent []int64
+}
+
+func (s *sentCounter) Sent(r pacing.Reservation) {
+	s.mu.Lock()
+	s.sent = append(s.sent, r.Slot)
+	s.mu.Unlock()
+	s.Local.Sent(r)
+}
+
+// TestPacedAttemptsReportWhenTheyAreOnTheWire: a Departer hears Sent for
+// each paced attempt, with its slot; an unpaced call carries no trace.
+func TestPacedAttemptsReportWhenTheyAreOnTheWire(t *testing.T) {
+	srv := newScripted(t, reply(503, ``), reply(200, `{}`))
+	p := &sentCounter{Local: pacing.New()}
+	c, _ := newTestClient(t, srv, WithPacer(p), WithRateLimit(1000, 1), WithRetryWait(time.Millisecond, time.Millisecond))
+	if err := c.Do(context.Background(), "GET", "/v1/x", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	p.mu.Lock()
+	sent := append([]int64(nil), p.sent...)
+	p.mu.Unlock()
+	if len(sent) != 2 || sent[0] == 0 || sent[1] <= sent[0] {
+		t.Fatalf("Sent slots %v; want one per attempt, in order", sent)
+	}
+
+	unpaced := &sentCounter{Local: pacing.New()}
+	c2, _ := newTestClient(t, newScripted(t, reply(200, `{}`)), WithPacer(unpaced))
+	if err := c2.Do(context.Background(), "GET", "/v1/x", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(unpaced.sent) != 0 {
+		t.Fatalf("an unpaced call reported %v", unpaced.sent)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
@@ -60,6 +61,8 @@ type call struct {
 	bo         *backoff.ExponentialBackOff
 	res        pacing.Reservation // the pacer's slot for the attempt in flight
 	spent      int64              // retry-budget tokens this call's retries spent
+	sentSlot   atomic.Int64       // res.Slot, for the trace of the attempt on the wire (traceSent)
+	traced     bool               // traceSent attached its trace
 }
 
 // retryableStatus lists the statuses the policy retries (README, "Retries").

@@ -41,6 +41,9 @@ const (
 	// announced rate, which does not change: far enough that a caller
 	// waking late does not leave its slot empty.
 	knownHorizon = time.Second
+	// maxPacedWindow is the longest X-RateLimit window the pacer spreads
+	// evenly; a longer one is a quota, kept by its gate alone.
+	maxPacedWindow = 10 * time.Second
 	// successWindow is how far back observed successes count.
 	successWindow = 3 * time.Second
 	// medianOf is how many of the latest gaps between successes observed
@@ -191,6 +194,19 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 		slot = time.Unix(0, r.Slot)
 	}
 	hadRate := s.src == SourceKnown || s.src == SourceHeaders
+	wasFree := s.src == SourceNone
+	defer func() {
+		if wasFree && s.src != SourceNone {
+			// Pacing starts now: the attempts sent freely until this
+			// answer count as if the last had left now.
+			if next := now.Add(s.interval); s.tat.Before(next) {
+				s.tat = next
+			}
+			if s.departed.Before(now) {
+				s.departed = now
+			}
+		}
+	}()
 	if a.Limit > 0 && a.Reset > 0 {
 		if ev, ok := s.fromHeaders(a.Limit, a.Reset); ok {
 			evs.add(ev)
@@ -266,14 +282,21 @@ func (s *keyState) closeGate(now, t time.Time, reason string) (Event, bool) {
 	return Event{Kind: GateClosed, Source: s.src, Rate: s.rate, GateOpens: t, Reason: reason}, true
 }
 
-// fromHeaders paces at the quota the headers announce: limit requests per
-// window, the window being the longest reset seen. A known limit wins.
+// fromHeaders paces at the rate the headers announce: limit requests per
+// window, the window being the longest reset seen, when it is short (a
+// rate limit, not a quota). A known limit wins.
 func (s *keyState) fromHeaders(limit int, reset time.Duration) (Event, bool) {
 	if s.src == SourceKnown {
 		return Event{}, false
 	}
 	if reset > s.window {
 		s.window = reset
+	}
+	if s.window > maxPacedWindow {
+		// A quota (so many an hour): spacing it evenly would hold a
+		// caller's second request back for minutes. Its gate, when it is
+		// spent, is enough.
+		return Event{}, false
 	}
 	base := float64(limit) / s.window.Seconds()
 	if s.src == SourceHeaders && math.Abs(base-s.base) < 0.001*s.base {

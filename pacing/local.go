@@ -133,6 +133,22 @@ func (l *Local) Depart(r Reservation) time.Duration {
 	return s.depart(now)
 }
 
+// Sent records that the attempt on r has just been written: the next one
+// leaves an interval after this moment, not after its Depart. Safe to call
+// from any goroutine (net/http calls it from a connection's).
+func (l *Local) Sent(r Reservation) {
+	if r.Slot == 0 {
+		return
+	}
+	now := l.now()
+	s := l.state(r.Key)
+	s.mu.Lock()
+	if now.After(s.departed) {
+		s.departed = now
+	}
+	s.mu.Unlock()
+}
+
 // State reports how the key fp is paced now.
 func (l *Local) State(_ context.Context, fp string) (State, error) {
 	st := State{Key: fp}

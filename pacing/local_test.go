@@ -444,3 +444,45 @@ func TestARetryNow429ClosesNoGate(t *testing.T) {
 		t.Fatalf("after a 429 that said retry now: %+v; want nothing held back", st)
 	}
 }
+
+func TestSentSpacesTheNextFromTheWire(t *testing.T) {
+	clk := newClock()
+	p := pacing.New(pacing.WithClock(clk.Now))
+	lim := pacing.Limit{PerSecond: 5, Burst: 1}
+	r1, _ := p.Reserve(ctx, fp, lim, time.Minute)
+	r2, _ := p.Reserve(ctx, fp, lim, time.Minute)
+	if d := p.Depart(r1); d != 0 {
+		t.Fatalf("first departure held %s", d)
+	}
+	clk.Advance(20 * time.Millisecond) // a new connection: on the wire 20 ms later
+	p.Sent(r1)
+	clk.Advance(r2.Delay - 20*time.Millisecond)
+	if d := p.Depart(r2); d < 10*time.Millisecond || d > 20*time.Millisecond {
+		t.Fatalf("second departure held %s; want about 17ms, so that it leaves an interval after the first was written", d)
+	}
+}
+
+func TestPacingStartsFromTheAnswerThatRevealedTheLimit(t *testing.T) {
+	clk := newClock()
+	p := pacing.New(pacing.WithClock(clk.Now))
+	send(t, p, clk, pacing.Limit{}, pacing.Answer{Status: 200, Limit: 5, Remaining: 4, Reset: time.Second})
+	r, _ := p.Reserve(ctx, fp, pacing.Limit{}, time.Minute)
+	if want := interval(5); !r.OK || r.Delay != want {
+		t.Fatalf("the next call: %+v; want a slot an interval (%s) after the answer", r, want)
+	}
+}
+
+func TestAnHourlyQuotaIsNotSpreadOut(t *testing.T) {
+	clk := newClock()
+	p := pacing.New(pacing.WithClock(clk.Now))
+	send(t, p, clk, pacing.Limit{}, pacing.Answer{Status: 200, Limit: 100, Remaining: 99, Reset: 45 * time.Minute})
+	r, _ := p.Reserve(ctx, fp, pacing.Limit{}, time.Minute)
+	if !r.OK || r.Delay != 0 {
+		t.Fatalf("second call under 100 an hour: %+v; want it sent at once", r)
+	}
+	// Spent: the gate holds everyone until the reset.
+	send(t, p, clk, pacing.Limit{}, pacing.Answer{Status: 200, Limit: 100, Remaining: 0, Reset: 44 * time.Minute})
+	if st := state(t, p); !st.GateOpens.Equal(clk.Now().Add(44 * time.Minute)) {
+		t.Fatalf("gate opens %v; want when the quota resets", st.GateOpens)
+	}
+}

@@ -31,10 +31,12 @@ type Inspector interface {
 // late, and two requests closer than their slots are refused by a gateway
 // that counts to the millisecond. After waiting for a booked slot, and just
 // before sending, the client calls Depart until it returns 0, waiting what
-// it returns each time. A pacer kept in a shared store does not implement
-// it: it would cost a round trip.
+// it returns each time; when the request's headers are on the wire (a new
+// connection, a busy machine, can take a while) it calls Sent. A pacer
+// kept in a shared store does not implement it: it would cost round trips.
 type Departer interface {
 	Depart(r Reservation) time.Duration
+	Sent(r Reservation)
 }
 
 // Limit is a rate limit: PerSecond requests a second on average, with up
