@@ -87,7 +87,7 @@ func (a *app) printError(err error, code int) {
 	msg := scrub(err.Error())
 	if a.json {
 		_ = json.NewEncoder(a.stdout).Encode(map[string]any{"error": map[string]any{
-			"exit_code": code, "kind": errorKind(code), "message": msg,
+			"exit_code": code, "kind": kindOf(err, code), "message": msg,
 		}})
 		return
 	}

@@ -37,9 +37,12 @@ const exitCodesHelp = `Exit codes:
   7  no keyring: login found no OS keyring and --insecure-storage was not given
   8  problems: doctor (or status) found problems`
 
-// exitError is an error with the exit code it stands for.
+// codedError is an error with the exit code it stands for, and the kind
+// --json names it by when the code's own kind would mislead (a failed scan
+// exits 2, as a usage error does).
 type codedError struct {
 	code int
+	kind string // "" for errorKind(code)
 	err  error
 }
 
@@ -52,6 +55,23 @@ func withCode(code int, err error) error {
 		return nil
 	}
 	return &codedError{code: code, err: err}
+}
+
+// withKind gives err an exit code and the kind --json names it by.
+func withKind(code int, kind string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &codedError{code: code, kind: kind, err: err}
+}
+
+// kindOf names err, which exits with code, in --json output.
+func kindOf(err error, code int) string {
+	var ce *codedError
+	if errors.As(err, &ce) && ce.kind != "" {
+		return ce.kind
+	}
+	return errorKind(code)
 }
 
 // usagef is a usage error (exit 2).

@@ -68,7 +68,7 @@ cannot be read, not a Git repository).`,
 	f.BoolVar(&o.git, "git", false, "scan the history of the Git repository at PATH: every line every commit added")
 	f.BoolVar(&o.staged, "staged", false, "scan the lines staged for the next commit in the repository at PATH")
 	f.BoolVar(&o.sarif, "sarif", false, "print a SARIF 2.1.0 log (for GitHub code scanning) instead of lines")
-	f.BoolVar(&o.examples, "examples", false, "also report the keys vendors publish as examples, marked (they do not make the exit code 1)")
+	f.BoolVar(&o.examples, "examples", false, "also report vendors' published example keys, marked \"example\" (never exit 1)")
 	cmd.AddCommand(newInstallHookCmd())
 	return cmd
 }
@@ -79,14 +79,15 @@ type scanOptions struct {
 
 // scanRun is one apikit scan: its scanner, its output and its tally.
 type scanRun struct {
-	o       scanOptions
-	s       *scan.Scanner
-	in      io.Reader
-	out     io.Writer
-	errw    io.Writer
-	found   int
-	errs    int
-	results []sarifResult
+	o        scanOptions
+	s        *scan.Scanner
+	in       io.Reader
+	out      io.Writer
+	errw     io.Writer
+	found    int
+	errs     int
+	firstErr string // the first path's reason, scrubbed
+	results  []sarifResult
 }
 
 func (o scanOptions) run(ctx context.Context, in io.Reader, out, errw io.Writer, args []string) error {
@@ -95,9 +96,9 @@ func (o scanOptions) run(ctx context.Context, in io.Reader, out, errw io.Writer,
 	}
 	switch {
 	case o.git && o.staged:
-		return withCode(scanError, errors.New("--git and --staged: choose one (history, or what is staged)"))
+		return usagef("--git and --staged: choose one (history, or what is staged)")
 	case o.json && o.sarif:
-		return withCode(scanError, errors.New("--json and --sarif: choose one output format"))
+		return usagef("--json and --sarif: choose one output format")
 	}
 	opts := []scan.Option{}
 	if o.examples {
@@ -105,7 +106,7 @@ func (o scanOptions) run(ctx context.Context, in io.Reader, out, errw io.Writer,
 	}
 	s, err := scan.New(opts...)
 	if err != nil {
-		return withCode(scanError, err)
+		return scanFailed(err)
 	}
 	r := &scanRun{o: o, s: s, in: in, out: out, errw: errw}
 	if len(args) == 0 {
@@ -122,25 +123,49 @@ func (o scanOptions) run(ctx context.Context, in io.Reader, out, errw io.Writer,
 		}
 		if err != nil {
 			if ctx.Err() != nil {
-				return withCode(scanError, ctx.Err())
+				return scanFailed(ctx.Err())
 			}
 			r.fail(err) // and go on with the other paths
 		}
 	}
 	if o.sarif {
 		if err := writeSARIF(out, r.results); err != nil {
-			return withCode(scanError, err)
+			return scanFailed(err)
 		}
 	}
 	switch {
 	case r.errs > 0:
-		return withCode(scanError, silentError{fmt.Sprintf("%d paths could not be scanned", r.errs)})
+		msg := fmt.Sprintf("%d %s could not be scanned", r.errs, plural(r.errs, "path", "paths"))
+		if o.json { // stdout gets the {"error": …} a script reads; stderr had each path's reason
+			if r.errs == 1 {
+				return scanFailed(errors.New(r.firstErr))
+			}
+			return scanFailed(fmt.Errorf("%s (the first: %s)", msg, r.firstErr))
+		}
+		return withCode(scanError, silentError{msg}) // each path's reason is printed already
 	case r.found > 0:
-		fmt.Fprintf(errw, "apikit: %d %s found: revoke or rotate each (apikit keys rotate <service>), then remove it from the files and the history\n",
-			r.found, plural(r.found, "key", "keys"))
+		fmt.Fprintln(errw, foundAdvice(r.found))
 		return withCode(scanFound, silentError{"keys found"})
 	}
 	return nil
+}
+
+// scanFailed is a scan that could not be done: exit 2, as for a usage
+// error, but of kind "error" in --json, since the command line was right.
+func scanFailed(err error) error {
+	return withKind(scanError, "error", err)
+}
+
+// foundAdvice is what to do about n keys found: rotate or revoke each (a
+// rotation needs the key's id, which keys list shows beside the redacted
+// key scan printed), then remove it from the files and the history.
+func foundAdvice(n int) string {
+	if n == 1 {
+		return "apikit: 1 key found: rotate or revoke it (apikit keys rotate <service> <key-id>; apikit keys list <service> " +
+			"shows its id beside the redacted key), then remove it from the files and the history"
+	}
+	return fmt.Sprintf("apikit: %d keys found: rotate or revoke each (apikit keys rotate <service> <key-id>; apikit keys list <service> "+
+		"shows their ids beside the redacted keys), then remove them from the files and the history", n)
 }
 
 func plural(n int, one, many string) string {
@@ -195,7 +220,11 @@ func (r *scanRun) report(path, commit string, f scan.Finding) error {
 // fail notes a path that could not be scanned and goes on with the others.
 func (r *scanRun) fail(err error) {
 	r.errs++
-	fmt.Fprintf(r.errw, "apikit: %s\n", scrub(err.Error()))
+	msg := scrub(err.Error())
+	if r.firstErr == "" {
+		r.firstErr = msg
+	}
+	fmt.Fprintf(r.errw, "apikit: %s\n", msg)
 }
 
 // path scans a file, every file of a folder, or "-", standard input.

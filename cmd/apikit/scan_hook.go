@@ -30,16 +30,16 @@ git commit --no-verify skips the hook, for the rare commit that must.`,
 			ctx := cmd.Context()
 			out, err := gitOutput(ctx, ".", "rev-parse", "--git-path", "hooks")
 			if err != nil {
-				return withCode(scanError, fmt.Errorf("install-hook must run in a Git repository: %w", err))
+				return scanFailed(fmt.Errorf("install-hook must run in a Git repository: %w", err))
 			}
 			dir := strings.TrimSpace(string(out))
 			hook := filepath.Join(dir, "pre-commit")
 			old, err := os.ReadFile(hook)
 			switch {
 			case err == nil && !strings.Contains(string(old), hookMarker) && !force:
-				return withCode(scanError, fmt.Errorf("%s exists and apikit did not write it: add the line `apikit scan --staged` to it, or run apikit scan install-hook --force to replace it", hook))
+				return scanFailed(fmt.Errorf("%s exists and apikit did not write it: add the line `apikit scan --staged` to it, or run apikit scan install-hook --force to replace it", hook))
 			case err != nil && !errors.Is(err, os.ErrNotExist):
-				return withCode(scanError, fmt.Errorf("reading %s: %w", hook, err))
+				return scanFailed(fmt.Errorf("reading %s: %w", hook, err))
 			}
 			exe, err := os.Executable()
 			if err != nil {
@@ -55,13 +55,13 @@ git commit --no-verify skips the hook, for the rare commit that must.`,
 				"[ -x \"$apikit\" ] || apikit=apikit\n" +
 				"exec \"$apikit\" scan --staged\n"
 			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return withCode(scanError, err)
+				return scanFailed(err)
 			}
 			if err := os.WriteFile(hook, []byte(script), 0o755); err != nil {
-				return withCode(scanError, fmt.Errorf("writing %s: %w", hook, err))
+				return scanFailed(fmt.Errorf("writing %s: %w", hook, err))
 			}
 			if err := os.Chmod(hook, 0o755); err != nil {
-				return withCode(scanError, err)
+				return scanFailed(err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "installed %s: a commit that adds a key is refused (git commit --no-verify skips the check)\n", hook)
 			return nil

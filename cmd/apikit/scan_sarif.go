@@ -50,7 +50,7 @@ func writeSARIF(w io.Writer, results []sarifResult) error {
 			Name:             "Leaked" + strings.NewReplacer(" ", "", ".", "").Replace(r.f.Service) + "Key",
 			ShortDescription: msg{fmt.Sprintf("A %s API key is in the code", r.f.Service)},
 			FullDescription:  msg{fmt.Sprintf("A %s API key, written raw or base64-encoded, that the %s key format accepts.", r.f.Service, r.f.Service)},
-			Help:             msg{"Revoke or rotate the key at once (apikit keys rotate), then remove it from the file and the history; read keys from the environment or apikit login instead."},
+			Help:             msg{"Rotate or revoke the key at once (apikit keys rotate <service> <key-id>; apikit keys list <service> shows the id), then remove it from the file and the history; read keys from the environment or apikit login instead."},
 			Properties:       map[string]any{"tags": []string{"security", "secret"}, "security-severity": "9.0", "precision": "very-high"},
 			DefaultConfig:    map[string]string{"level": "error"},
 		})

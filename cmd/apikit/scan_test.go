@@ -249,3 +249,59 @@ func TestScanErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestScanJSONErrorKind: with --json, a scan that could not be done says
+// {"error": {"kind": "error"}} — exit 2 is shared with usage errors, but the
+// command line was right — and a wrong command line still says "usage".
+func TestScanJSONErrorKind(t *testing.T) {
+	u := newUser(t)
+	for _, tc := range []struct {
+		args []string
+		kind string
+		want string
+	}{
+		{[]string{"scan", "--json", "no/such/file"}, "error", "no such file"},
+		{[]string{"scan", "--json", "no/such/file", "no/such/other"}, "error", "2 paths could not be scanned"},
+		{[]string{"scan", "--json", "install-hook"}, "error", "Git repository"},
+		{[]string{"scan", "--json", "--git", "--staged"}, "usage", "choose one"},
+	} {
+		r := u.must(scanError, "", tc.args...)
+		var v struct {
+			Error struct {
+				ExitCode int    `json:"exit_code"`
+				Kind     string `json:"kind"`
+				Message  string `json:"message"`
+			} `json:"error"`
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &v); err != nil {
+			t.Errorf("apikit %v: stdout is not one JSON error: %v\n%s", tc.args, err, r)
+			continue
+		}
+		if v.Error.ExitCode != scanError || v.Error.Kind != tc.kind || !strings.Contains(v.Error.Message, tc.want) {
+			t.Errorf("apikit %v: %+v, want exit 2, kind %q, a message with %q", tc.args, v.Error, tc.kind, tc.want)
+		}
+	}
+}
+
+// TestScanFoundAdvice: the advice after the findings names the whole rotate
+// command (it needs the key's id, and keys list shows it), and reads right
+// for one key and for several.
+func TestScanFoundAdvice(t *testing.T) {
+	u := newUser(t)
+	hd, hx := newKey(t, keys.Hypedata), newKey(t, keys.HopX)
+	u.writeFile("project/one.env", "HYPEDATA_API_KEY="+hd.Reveal()+"\n", 0o600)
+	u.writeFile("project/two.env", "HYPEDATA_API_KEY="+hd.Reveal()+"\nHOPX_API_KEY="+hx.Reveal()+"\n", 0o600)
+	for _, tc := range []struct {
+		file, want string
+	}{
+		{"one.env", "apikit: 1 key found: rotate or revoke it (apikit keys rotate <service> <key-id>; " +
+			"apikit keys list <service> shows its id beside the redacted key), then remove it from the files and the history\n"},
+		{"two.env", "apikit: 2 keys found: rotate or revoke each (apikit keys rotate <service> <key-id>; " +
+			"apikit keys list <service> shows their ids beside the redacted keys), then remove them from the files and the history\n"},
+	} {
+		r := u.must(scanFound, "", "scan", tc.file)
+		if r.stderr != tc.want {
+			t.Errorf("apikit scan %s: stderr\n%s\nwant\n%s", tc.file, r.stderr, tc.want)
+		}
+	}
+}
