@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/apikit/apikit-go/internal/suggest"
 )
 
 var (
@@ -79,7 +81,7 @@ func unknownField(name, typ string) string {
 		return "an unknown field" + list
 	}
 	msg := "unknown field " + name
-	if s := nearest(name, known); s != "" {
+	if s := suggest.Nearest(name, known); s != "" {
 		msg += "; did you mean " + s + "?"
 	}
 	return msg + list
@@ -90,39 +92,6 @@ func unknownField(name, typ string) string {
 // key prefix.
 func safeName(name string) bool {
 	return fieldName.MatchString(name) && !keyShaped(name, false)
-}
-
-// nearest returns the candidate within edit distance 2 of name (and closer
-// than half its length), or "".
-func nearest(name string, candidates []string) string {
-	best, bestD := "", 3
-	for _, c := range candidates {
-		if d := editDistance(name, c); d < bestD && d*2 < len(c) {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b (bytes).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // friendlyType names a Go type for a person who writes YAML.

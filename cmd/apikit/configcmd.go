@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/apikit/apikit-go/cmd/apikit/internal/configfile"
+	"github.com/apikit/apikit-go/internal/suggest"
 	"github.com/apikit/apikit-go/keys"
 )
 
@@ -71,7 +72,7 @@ func parseSetting(s string) (service, field string, err error) {
 		return service, field, nil
 	}
 	msg := fmt.Sprintf("unknown field %q; fields: %s, %s, %s", field, fieldAPIKey, fieldKeyCommand, fieldBaseURL)
-	if n := nearestName(field, []string{fieldAPIKey, fieldKeyCommand, fieldBaseURL}); n != "" {
+	if n := suggest.Nearest(field, []string{fieldAPIKey, fieldKeyCommand, fieldBaseURL}); n != "" {
 		msg += "; did you mean " + n + "?"
 	}
 	return "", "", withCode(exitUsage, errors.New(msg))
@@ -163,7 +164,7 @@ apikit login, which reads it from stdin or a hidden prompt.`,
 			// A section one or two letters from a built-in service is a typo
 			// that nothing would read (doctor flags it); refuse to write it.
 			if _, err := lookupService(service); err != nil {
-				if n := nearestName(service, serviceNames()); n != "" {
+				if n := suggest.Nearest(service, serviceNames()); n != "" {
 					return usagef("no service is called %q, so nothing would read %s; did you mean %s.%s?", service, args[0], n, field)
 				}
 			}

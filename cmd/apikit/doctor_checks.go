@@ -19,6 +19,7 @@ import (
 	"github.com/apikit/apikit-go/cmd/apikit/internal/configfile"
 	"github.com/apikit/apikit-go/cmd/apikit/internal/secretstore"
 	"github.com/apikit/apikit-go/credentials"
+	"github.com/apikit/apikit-go/internal/suggest"
 	"github.com/apikit/apikit-go/keys"
 )
 
@@ -106,7 +107,7 @@ func (c *checkup) checkSection(doc *configfile.Doc, profile, service string) {
 	line := doc.Line(profile, service)
 	where := fmt.Sprintf("config file, profile %q, %s (line %d)", profile, service, line)
 	if _, err := lookupService(service); err != nil {
-		if n := nearestName(service, serviceNames()); n != "" {
+		if n := suggest.Nearest(service, serviceNames()); n != "" {
 			c.add("config-service-name", where, fmt.Sprintf("no service is called %q, so nothing reads this section", service),
 				fmt.Sprintf("rename the section to %s", n))
 		}
@@ -296,7 +297,7 @@ func nearMissVar(svc client.Service, name string) bool {
 	}
 	stems = append(stems, stem)
 	for _, s := range stems {
-		if strings.HasPrefix(name, s+"_") || strings.HasPrefix(name, s) && editDistance(name, svc.EnvVar) <= 2 {
+		if strings.HasPrefix(name, s+"_") || strings.HasPrefix(name, s) && suggest.Distance(name, svc.EnvVar) <= 2 {
 			rest := name[len(s):]
 			return strings.Contains(rest, "KEY") || strings.Contains(rest, "TOKEN") || strings.Contains(rest, "SECRET")
 		}

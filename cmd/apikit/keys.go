@@ -49,6 +49,19 @@ func (a *app) adminClient(svc client.Service) (*client.Client, error) {
 	return a.newClient(svc, profile, withLoginHint(svc, credentials.Chain(a.sources(svc, profile)...)))
 }
 
+// withKeys runs f with the service's key-management API, reached with the
+// admin key the profile resolves to, and the command's context (its
+// --timeout).
+func (a *app) withKeys(cmd *cobra.Command, svc client.Service, f func(context.Context, *client.KeysService) error) error {
+	c, err := a.adminClient(svc)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := a.ctx(cmd)
+	defer cancel()
+	return f(ctx, c.Keys())
+}
+
 // keyView is a key as keys commands print it (never its secret).
 type keyView struct {
 	client.KeyInfo
@@ -66,34 +79,30 @@ func newKeysListCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := a.adminClient(svc)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := a.ctx(cmd)
-			defer cancel()
-			list, err := c.Keys().List(ctx)
-			if err != nil {
-				return err
-			}
-			if list == nil {
-				list = []client.KeyInfo{}
-			}
-			return a.emit(list, func(w io.Writer) {
-				tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tNAME\tENV\tKEY\tCREATED\tLAST USED\tEXPIRES\tSTATE")
-				for _, k := range list {
-					state := "active"
-					if k.Revoked() {
-						state = "revoked"
-						if k.RevokedReason != "" {
-							state += " (" + k.RevokedReason + ")"
-						}
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Environment, k.Redacted,
-						day(&k.CreatedAt), day(k.LastUsedAt), day(k.ExpiresAt), state)
+			return a.withKeys(cmd, svc, func(ctx context.Context, ks *client.KeysService) error {
+				list, err := ks.List(ctx)
+				if err != nil {
+					return err
 				}
-				tw.Flush()
+				if list == nil {
+					list = []client.KeyInfo{}
+				}
+				return a.emit(list, func(w io.Writer) {
+					tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+					fmt.Fprintln(tw, "ID\tNAME\tENV\tKEY\tCREATED\tLAST USED\tEXPIRES\tSTATE")
+					for _, k := range list {
+						state := "active"
+						if k.Revoked() {
+							state = "revoked"
+							if k.RevokedReason != "" {
+								state += " (" + k.RevokedReason + ")"
+							}
+						}
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Environment, k.Redacted,
+							day(&k.CreatedAt), day(k.LastUsedAt), day(k.ExpiresAt), state)
+					}
+					tw.Flush()
+				})
 			})
 		},
 	}
@@ -173,17 +182,13 @@ func newKeysCreateCmd(a *app) *cobra.Command {
 			if !a.mayShow(sf) {
 				return errSecretNowhere("keys create")
 			}
-			c, err := a.adminClient(svc)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := a.ctx(cmd)
-			defer cancel()
-			nk, err := c.Keys().Create(ctx, p)
-			if err != nil {
-				return err
-			}
-			return a.printNewKey(nk, true, "Created")
+			return a.withKeys(cmd, svc, func(ctx context.Context, ks *client.KeysService) error {
+				nk, err := ks.Create(ctx, p)
+				if err != nil {
+					return err
+				}
+				return a.printNewKey(nk, true, "Created")
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -231,17 +236,13 @@ func newKeysRegenerateCmd(a *app) *cobra.Command {
 			if !a.mayShow(sf) {
 				return errSecretNowhere("keys regenerate")
 			}
-			c, err := a.adminClient(svc)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := a.ctx(cmd)
-			defer cancel()
-			nk, err := c.Keys().Regenerate(ctx, args[1])
-			if err != nil {
-				return err
-			}
-			return a.printNewKey(nk, true, "Regenerated")
+			return a.withKeys(cmd, svc, func(ctx context.Context, ks *client.KeysService) error {
+				nk, err := ks.Regenerate(ctx, args[1])
+				if err != nil {
+					return err
+				}
+				return a.printNewKey(nk, true, "Regenerated")
+			})
 		},
 	}
 	sf.add(cmd)
@@ -276,18 +277,14 @@ func newKeysRevokeCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, err := a.adminClient(svc)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := a.ctx(cmd)
-			defer cancel()
-			info, err := c.Keys().Revoke(ctx, args[1], reason)
-			if err != nil {
-				return err
-			}
-			return a.emit(info, func(w io.Writer) {
-				fmt.Fprintf(w, "Revoked key %s %q (%s).\n", info.ID, info.Name, info.Redacted)
+			return a.withKeys(cmd, svc, func(ctx context.Context, ks *client.KeysService) error {
+				info, err := ks.Revoke(ctx, args[1], reason)
+				if err != nil {
+					return err
+				}
+				return a.emit(info, func(w io.Writer) {
+					fmt.Fprintf(w, "Revoked key %s %q (%s).\n", info.ID, info.Name, info.Redacted)
+				})
 			})
 		},
 	}
@@ -326,40 +323,36 @@ fails, no key has been revoked and both still work.`,
 			if !show && !store {
 				return usagef("keys rotate would make a secret that goes nowhere: pass --store (keep it where login would), or --show-secret")
 			}
-			c, err := a.adminClient(svc)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := a.ctx(cmd)
-			defer cancel()
-			profile := a.profileFor(svc)
-			res := rotateResult{}
-			opts.Deploy = func(ctx context.Context, nk *client.NewKey) error {
-				if !store {
-					return nil
+			return a.withKeys(cmd, svc, func(ctx context.Context, ks *client.KeysService) error {
+				profile := a.profileFor(svc)
+				res := rotateResult{}
+				opts.Deploy = func(ctx context.Context, nk *client.NewKey) error {
+					if !store {
+						return nil
+					}
+					where, err := a.store(ctx, svc, profile, nk.Secret.Reveal(), insecure)
+					res.Stored = where
+					return err
 				}
-				where, err := a.store(ctx, svc, profile, nk.Secret.Reveal(), insecure)
-				res.Stored = where
-				return err
-			}
-			out, err := c.Keys().Rotate(ctx, args[1], opts)
-			if err != nil {
-				return err
-			}
-			res.Old, res.Polls = out.Old, out.Polls
-			res.New = keyView{KeyInfo: out.New.KeyInfo}
-			if show {
-				res.New.Secret = out.New.Secret.Reveal()
-			}
-			return a.emit(res, func(w io.Writer) {
-				fmt.Fprintf(w, "Rotated %s: new key %s (%s, %s); old key %s revoked after %d usage polls.\n",
-					svc.Name, out.New.ID, out.New.Secret, out.New.Secret.Fingerprint(), out.Old.ID, out.Polls)
-				if res.Stored != "" {
-					fmt.Fprintf(w, "The new key is stored in the %s for profile %q.\n", res.Stored, profile)
+				out, err := ks.Rotate(ctx, args[1], opts)
+				if err != nil {
+					return err
 				}
+				res.Old, res.Polls = out.Old, out.Polls
+				res.New = keyView{KeyInfo: out.New.KeyInfo}
 				if show {
-					fmt.Fprintf(w, "Secret (shown once, store it now):\n%s\n", out.New.Secret.Reveal())
+					res.New.Secret = out.New.Secret.Reveal()
 				}
+				return a.emit(res, func(w io.Writer) {
+					fmt.Fprintf(w, "Rotated %s: new key %s (%s, %s); old key %s revoked after %d usage polls.\n",
+						svc.Name, out.New.ID, out.New.Secret, out.New.Secret.Fingerprint(), out.Old.ID, out.Polls)
+					if res.Stored != "" {
+						fmt.Fprintf(w, "The new key is stored in the %s for profile %q.\n", res.Stored, profile)
+					}
+					if show {
+						fmt.Fprintf(w, "Secret (shown once, store it now):\n%s\n", out.New.Secret.Reveal())
+					}
+				})
 			})
 		},
 	}

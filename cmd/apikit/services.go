@@ -12,6 +12,7 @@ import (
 	"github.com/apikit/apikit-go/client"
 	"github.com/apikit/apikit-go/credentials"
 	apierrors "github.com/apikit/apikit-go/errors"
+	"github.com/apikit/apikit-go/internal/suggest"
 	"github.com/apikit/apikit-go/keys"
 )
 
@@ -38,7 +39,7 @@ func lookupService(name string) (client.Service, error) {
 		shown = "(not shown: it looks like a key; a key is never an argument, pipe it to apikit login)"
 	}
 	msg := fmt.Sprintf("unknown service %s; known: %s", shown, strings.Join(serviceNames(), ", "))
-	if s := nearestName(strings.ToLower(name), serviceNames()); s != "" && !keyShaped(name) {
+	if s := suggest.Nearest(strings.ToLower(name), serviceNames()); s != "" && !keyShaped(name) {
 		msg += "; did you mean " + s + "?"
 	}
 	return client.Service{}, withCode(exitUsage, errors.New(msg))
@@ -209,35 +210,3 @@ func checkProfileName(p string) error {
 // serviceNameRE is what a service section's name may be in config commands
 // (custom services too).
 var serviceNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{0,31}$`)
-
-// nearestName returns the candidate within edit distance 2 of name, or "".
-func nearestName(name string, candidates []string) string {
-	best, bestD := "", 3
-	for _, c := range candidates {
-		if d := editDistance(name, c); d < bestD && d > 0 && d*2 < len(c) {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
