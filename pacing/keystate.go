@@ -72,7 +72,7 @@ type keyState struct {
 	succAt    int       // next index to write
 	slowStart bool      // learning has not yet been refused since its first 429: probe fast
 	floor     float64   // one request per hint of the latest 429: the least rate learning goes down to
-	cutGate   time.Time // slots before this were booked before the last cut
+	cutGate   time.Time // the gate of the last cut: 429s answered before it opens are the same episode
 
 	window time.Duration // the longest X-RateLimit-Reset seen: the quota's window
 
@@ -135,7 +135,7 @@ func (s *keyState) setKnown(fp string, lim Limit) (Event, bool) {
 // that a change of rate reaches the callers still waiting.
 func (s *keyState) horizon() time.Duration {
 	if s.src == SourceLearned {
-		return max(2*s.interval, minHorizon)
+		return max(s.interval, minHorizon)
 	}
 	return max(2*s.interval, knownHorizon)
 }
@@ -189,10 +189,6 @@ func (s *keyState) cancel(slot int64) {
 
 func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 	var evs events
-	slot := now
-	if r.Slot != 0 {
-		slot = time.Unix(0, r.Slot)
-	}
 	hadRate := s.src == SourceKnown || s.src == SourceHeaders
 	wasFree := s.src == SourceNone
 	defer func() {
@@ -224,8 +220,9 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 		// per hint: learning never spaces callers further apart.
 		s.floor = 1 / hint.Seconds()
 		switch {
-		case slot.Before(s.cutGate) && s.src != SourceNone:
-			// Booked before the last cut: the same episode.
+		case now.Before(s.cutGate) && s.src != SourceNone:
+			// Answered while the gate of the last cut is still closed:
+			// sent before it, the same episode.
 		case s.src == SourceNone || s.src == SourceLearned:
 			if ev, ok := s.cut(now); ok {
 				evs.add(ev)
@@ -353,10 +350,31 @@ func (s *keyState) observed(now time.Time) float64 {
 	return float64(time.Second) / float64(med)
 }
 
+// lastGapRate is one over the gap between the two latest successes of the
+// last successWindow; 0 when there are not two.
+func (s *keyState) lastGapRate(now time.Time) float64 {
+	from := now.Add(-successWindow).UnixNano()
+	var a, b int64 // the newest and the one before
+	for i := 0; i < s.succN; i++ {
+		t := s.succ[i]
+		switch {
+		case t <= from:
+		case t > a:
+			a, b = t, a
+		case t > b:
+			b = t
+		}
+	}
+	if b == 0 || a == b {
+		return 0
+	}
+	return float64(time.Second) / float64(a-b)
+}
+
 // cut lowers the rate after a 429. The first 429 of a key starts learning
 // at the rate successes were observed (at least firstGuess), in slow start.
-// Later ones cut to the observed rate less cutMargin — in slow start, to the
-// rate one step before the refused one, the last that was accepted — and
+// Later ones cut to the observed rate less cutMargin — in slow start, the
+// rate of the latest gap between successes, the highest accepted — and
 // never by more than 30% nor by less than 10%.
 func (s *keyState) cut(now time.Time) (Event, bool) {
 	est := s.observed(now)
@@ -366,10 +384,13 @@ func (s *keyState) cut(now time.Time) (Event, bool) {
 	}
 	prev := s.rate
 	if s.slowStart {
-		// The step before the refused rate was accepted: the limit lies
-		// between the two.
+		// The latest gap between successes was accepted at the highest
+		// rate yet: the limit lies just above it.
 		s.slowStart = false
-		nr := min(max(est, prev-slowStartStep)*(1-cutMargin), prev*cutHigh)
+		if last := s.lastGapRate(now); last > 0 {
+			est = last
+		}
+		nr := min(est*(1-cutMargin), prev*cutHigh)
 		return s.setRate(max(nr, s.floor), 1, SourceLearned, "429 in slow start")
 	}
 	return s.setRate(max(min(max(est*(1-cutMargin), prev*cutLow), prev*cutHigh), s.floor), 1, SourceLearned, "429")

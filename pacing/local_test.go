@@ -247,21 +247,24 @@ func TestOneCutPerEpisode(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		send(t, p, clk, pacing.Limit{}, ok200())
 	}
-	// Attempts booked before the next refusal are all refused: one cut.
-	var rs []pacing.Reservation
-	for i := 0; i < 2; i++ {
-		r, err := p.Reserve(ctx, fp, pacing.Limit{}, time.Hour)
-		if err != nil || !r.OK {
-			t.Fatalf("reserve %d: %+v %v", i, r, err)
-		}
-		rs = append(rs, r)
-	}
+	// Two attempts in flight are both refused: one cut.
+	r0, _ := reserve(t, p, clk, pacing.Limit{}, time.Hour)
+	clk.Advance(r0.Delay)
+	r1, _ := reserve(t, p, clk, pacing.Limit{}, time.Hour)
+	clk.Advance(r1.Delay)
 	before := state(t, p).Rate
-	_ = p.Report(ctx, rs[0], refused(time.Second))
+	_ = p.Report(ctx, r0, refused(time.Second))
 	once := state(t, p).Rate
-	_ = p.Report(ctx, rs[1], refused(time.Second))
+	clk.Advance(10 * time.Millisecond)
+	_ = p.Report(ctx, r1, refused(time.Second))
 	if after := state(t, p).Rate; once >= before || after != once {
 		t.Fatalf("rates %.2f → %.2f → %.2f; want one cut for the two refusals of one episode", before, once, after)
+	}
+	// A refusal answered after the gate reopened is new evidence.
+	clk.Advance(time.Second)
+	send(t, p, clk, pacing.Limit{}, refused(time.Second))
+	if again := state(t, p).Rate; again >= once {
+		t.Fatalf("rate %.2f after a refusal past the gate; want below %.2f", again, once)
 	}
 }
 
