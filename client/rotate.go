@@ -66,6 +66,9 @@ type RotateError struct {
 	Err    error
 }
 
+// Error returns one line: the old key's id, the step that failed and why,
+// and which keys still work — both, old and new by id, when the new key was
+// created; else that the old key is unchanged. It never holds a secret.
 func (e *RotateError) Error() string {
 	msg := fmt.Sprintf("rotating key %s: step %q failed: %v", e.OldID, e.Step, e.Err)
 	if e.NewKey != nil {
