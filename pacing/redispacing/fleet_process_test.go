@@ -205,14 +205,16 @@ func TestFleetRotation32Processes(t *testing.T) {
 		t.Skip("-short")
 	}
 	ft := newFleetTest(t)
-	fleet := ft.fleet(time.Second)
+	fleet := ft.fleet(5 * time.Second)
 	var ws []*worker
 	for i := range 32 {
 		every := "100ms"
 		if i == 31 {
 			every = "0" // idle: it never calls, and must not be revoked before it switched
 		}
-		ws = append(ws, ft.start(fmt.Sprintf("w%02d", i), "-every", every))
+		// A TTL well over the beat: on a busy machine (CI runs every
+		// package's tests at once) a live process must not drop out.
+		ws = append(ws, ft.start(fmt.Sprintf("w%02d", i), "-every", every, "-ttl", "5s", "-beat", "100ms"))
 	}
 	ft.waitLive(fleet.Fleet, 32)
 	before := ft.waitRequests(len(ft.api.Requests()), 150)
@@ -270,7 +272,7 @@ func TestFleetRotation32Processes(t *testing.T) {
 func TestFleetRotationProcessKilled(t *testing.T) {
 	ft := newFleetTest(t)
 	fleet := ft.fleet(time.Second)
-	a := ft.start("a", "-every", "100ms")
+	a := ft.start("a", "-every", "100ms", "-ttl", "5s") // live: a TTL no busy machine outlasts
 	victim := ft.start("victim", "-watch=false") // never moves to the new key
 	ft.waitLive(fleet.Fleet, 2)
 	res, err := ft.admin.Keys().Rotate(ctx, ft.oldID, client.RotateOptions{
