@@ -273,7 +273,7 @@ func TestFleetRotationProcessKilled(t *testing.T) {
 	ft := newFleetTest(t)
 	fleet := ft.fleet(time.Second)
 	a := ft.start("a", "-every", "100ms", "-ttl", "5s") // live: a TTL no busy machine outlasts
-	victim := ft.start("victim", "-watch=false") // never moves to the new key
+	victim := ft.start("victim", "-watch=false")        // never moves to the new key
 	ft.waitLive(fleet.Fleet, 2)
 	res, err := ft.admin.Keys().Rotate(ctx, ft.oldID, client.RotateOptions{
 		Fleet: fleet, FleetTimeout: time.Minute, PollInterval: 50 * time.Millisecond, MaxPollInterval: 100 * time.Millisecond,
