@@ -163,7 +163,7 @@ func (r *recordingFleet) Processes(ctx context.Context) ([]client.FleetProcess, 
 
 func (ft *fleetTest) waitLive(fleet *Fleet, n int) {
 	ft.t.Helper()
-	for range 500 {
+	for range 3000 { // up to 30 s: CI runs every package's tests at once
 		ps, err := fleet.Processes(ctx)
 		if err == nil && len(ps) == n {
 			return
@@ -177,7 +177,7 @@ func (ft *fleetTest) waitLive(fleet *Fleet, n int) {
 // from: the load runs across the rotation, not beside it.
 func (ft *fleetTest) waitRequests(from, n int) int {
 	ft.t.Helper()
-	for range 1000 {
+	for range 3000 { // up to 30 s
 		if got := len(ft.api.Requests()); got >= from+n {
 			return got
 		}

@@ -174,8 +174,10 @@ func TestRealRedisKilledMidRun(t *testing.T) {
 		t.Fatalf("after the restart, %s exists %d times (%v): pacing did not resume in Redis", fpKey, n, err)
 	}
 	out := logs.String()
-	if n := strings.Count(out, "did not answer"); n < 1 || n > procs {
-		t.Fatalf("the fall back was logged %d times, want once per process at most:\n%s", n, out)
+	// Logged at least once; once per outage is TestFallbackAndReturn's (on
+	// a busy machine a slow answer is an outage of its own here).
+	if n := strings.Count(out, "did not answer"); n < 1 {
+		t.Fatalf("the fall back was never logged:\n%s", out)
 	}
 	leakCheck(t, key.Reveal(), rdb, out)
 }
