@@ -37,7 +37,9 @@ func WithRateLimit(perSecond float64, burst int) Option {
 // WithPacer paces the client's requests with p instead of a pacer of its
 // own: give several clients the same *pacing.Local (or a fleet-wide pacer
 // such as pacing/redispacing's) and the requests they make with the same
-// key share that key's limit.
+// key share that key's limit. The client still logs each wait of its own
+// calls; the pacer's own events (gates, rate changes) go to its observer
+// (pacing.WithObserver), not to this client's logger.
 func WithPacer(p pacing.Pacer) Option {
 	return func(o *settings) error {
 		if p == nil {

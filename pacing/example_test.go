@@ -66,5 +66,6 @@ func ExampleWithObserver() {
 	_ = p.Report(ctx, r, pacing.Answer{Status: 429, RetryAfter: time.Second, Remaining: -1})
 	// Output:
 	// rate changed: headers at 4.85/s (X-RateLimit-Limit 5 per 1s)
+	// rate changed: headers at 4.70/s (429: a wider margin)
 	// gate closed: headers at 4.70/s (429)
 }

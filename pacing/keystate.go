@@ -84,9 +84,10 @@ type keyState struct {
 	sinceWide int // successes since extra last changed
 }
 
-// events holds the (at most two) events of one report without allocating.
+// events holds the (at most three) events of one report without
+// allocating.
 type events struct {
-	ev [2]Event
+	ev [3]Event
 	n  int
 }
 
@@ -229,7 +230,9 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 			}
 			s.cutGate = now.Add(hint)
 		default:
-			s.widen(true)
+			if ev, ok := s.widen(true); ok {
+				evs.add(ev)
+			}
 			s.cutGate = now.Add(hint)
 		}
 		if ev, ok := s.closeGate(now, now.Add(hint), "429"); ok {
@@ -252,7 +255,7 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 		case SourceLearned:
 			s.probe()
 		case SourceKnown, SourceHeaders:
-			s.widen(false)
+			s.widen(false) // narrowing is not news
 		}
 	}
 	return evs
@@ -413,18 +416,19 @@ func (s *keyState) limited() float64 {
 
 // widen widens the margin under a known or announced limit after a 429,
 // or narrows it a little after enough successes.
-func (s *keyState) widen(refused bool) {
+func (s *keyState) widen(refused bool) (Event, bool) {
 	switch {
 	case refused:
 		s.extra = min(s.extra+extraStep, extraMax)
 	case s.extra == 0:
-		return
+		return Event{}, false
 	default:
 		if s.sinceWide++; s.sinceWide < narrowEvery {
-			return
+			return Event{}, false
 		}
 		s.extra = max(s.extra-extraStep/6, 0)
 	}
 	s.sinceWide = 0
-	s.setRate(s.limited(), s.burst, s.src, "margin")
+	ev, ok := s.setRate(s.limited(), s.burst, s.src, "429: a wider margin")
+	return ev, ok && refused
 }

@@ -16,8 +16,8 @@ const defaultGate = time.Second
 
 // Local is the in-process Pacer: it paces every key it is asked about, each
 // on its own, in memory. It is safe for concurrent use; share one between
-// clients to share the limits of the keys they use. The zero Local is not
-// usable; make one with New.
+// clients to share the limits of the keys they use. The zero Local is ready
+// to use (on time.Now, without an observer); New sets its options.
 type Local struct {
 	now      func() time.Time
 	observer func(Event)
@@ -38,7 +38,9 @@ func WithClock(now func() time.Time) Option {
 }
 
 // WithObserver calls f for every Event: each time a key's gate closes and
-// each time its rate changes. f runs on the goroutine that reported the
+// each time its rate is set (a known limit, the headers, a cut after a 429,
+// a wider margin); the slow probe upward after successes is not reported
+// step by step (State shows where it is). f runs on the goroutine that reported the
 // answer, outside the pacer's locks; it must not block.
 func WithObserver(f func(Event)) Option {
 	return func(l *Local) { l.observer = f }
@@ -75,7 +77,7 @@ func (l *Local) Reserve(_ context.Context, fp string, lim Limit, maxWait time.Du
 	if err := lim.Validate(); err != nil {
 		return Reservation{}, err
 	}
-	now := l.now()
+	now := l.clock()
 	s := l.state(fp)
 	s.mu.Lock()
 	ev, changed := s.setKnown(fp, lim)
@@ -105,7 +107,7 @@ func (l *Local) Cancel(_ context.Context, r Reservation) error {
 // key's gate and, when the rate is being learned, lowers it; a success
 // lets a learned rate probe upward; rate-limit headers set the rate.
 func (l *Local) Report(_ context.Context, r Reservation, a Answer) error {
-	now := l.now()
+	now := l.clock()
 	s := l.state(r.Key)
 	s.mu.Lock()
 	evs := s.report(now, r, a)
@@ -126,7 +128,7 @@ func (l *Local) Depart(r Reservation) time.Duration {
 	if !r.OK || r.Slot == 0 {
 		return 0
 	}
-	now := l.now()
+	now := l.clock()
 	s := l.state(r.Key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -140,7 +142,7 @@ func (l *Local) Sent(r Reservation) {
 	if r.Slot == 0 {
 		return
 	}
-	now := l.now()
+	now := l.clock()
 	s := l.state(r.Key)
 	s.mu.Lock()
 	if now.After(s.departed) {
@@ -157,7 +159,7 @@ func (l *Local) State(_ context.Context, fp string) (State, error) {
 		return st, nil
 	}
 	s := v.(*keyState)
-	now := l.now()
+	now := l.clock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st.Source, st.Rate, st.Burst = s.src, s.rate, s.burst
@@ -165,6 +167,15 @@ func (l *Local) State(_ context.Context, fp string) (State, error) {
 		st.GateOpens = s.gate
 	}
 	return st, nil
+}
+
+// clock is the pacer's time: time.Now unless WithClock said otherwise (and
+// in a zero Local).
+func (l *Local) clock() time.Time {
+	if l.now == nil {
+		return time.Now()
+	}
+	return l.now()
 }
 
 func (l *Local) emit(ev Event) {

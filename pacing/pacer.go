@@ -54,7 +54,7 @@ func (l Limit) Known() bool { return l.PerSecond > 0 }
 func (l Limit) Validate() error {
 	switch {
 	case l.PerSecond != l.PerSecond || l.PerSecond < 0 || l.PerSecond > 1e9:
-		return fmt.Errorf("pacing: a rate of %v requests per second cannot be paced (it must be above 0 and at most 1e9)", l.PerSecond)
+		return fmt.Errorf("pacing: a rate of %v requests per second cannot be paced (give 0 for unknown, or a rate up to 1e9)", l.PerSecond)
 	case l.Burst < 0:
 		return fmt.Errorf("pacing: a burst of %d is negative (1 means one request at a time)", l.Burst)
 	}
