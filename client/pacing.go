@@ -70,14 +70,17 @@ type PacingEvent struct {
 	Method         string
 	Path           string
 	Attempt        int           // the attempt held back, from 1
-	Wait           time.Duration // how long it waits before it is sent
-	Gated          bool          // the key's gate, closed by a 429, is part of the wait
+	Wait           time.Duration // how long it waits now
+	Booked         bool          // after Wait it is sent; false: the pacer is asked again then (its slot is still far off)
+	Gated          bool          // the key's gate, closed by a 429 or a spent quota, is part of the wait
 	KeyFingerprint string
 }
 
-// WithPacingHook calls f each time an attempt waits for its slot, before the
-// wait: the place for metrics. f runs on the caller's goroutine and must not
-// block.
+// WithPacingHook calls f each time an attempt waits for the key's pacer,
+// before the wait: the place for metrics. An attempt whose slot is far off
+// may wait more than once (Booked false, then true); the sum of its Waits
+// is how long the pacer held it. f runs on the caller's goroutine and must
+// not block.
 func WithPacingHook(f func(PacingEvent)) Option {
 	return func(o *settings) error {
 		o.pacingHook = f
@@ -145,7 +148,8 @@ func (c *Client) pace(ctx context.Context, fp, method, path string, attempt int)
 			return pacing.Reservation{}, &errPaced{wait: r.Delay, gated: r.Gated, byDeadline: byDeadline, left: left}
 		}
 		if r.Delay > 0 {
-			c.logPaceWait(ctx, PacingEvent{Method: method, Path: path, Attempt: attempt, Wait: r.Delay, Gated: r.Gated, KeyFingerprint: fp}, r.OK)
+			c.logPaceWait(ctx, PacingEvent{Method: method, Path: path, Attempt: attempt, Wait: r.Delay,
+				Booked: r.OK, Gated: r.Gated, KeyFingerprint: fp})
 			if err := c.sleep(ctx, r.Delay); err != nil {
 				if r.OK {
 					c.cancelSlot(ctx, r)
@@ -216,8 +220,8 @@ func (c *Client) report(ctx context.Context, r pacing.Reservation, status int, h
 
 // logPaceWait writes the debug line of an attempt held back, and calls the
 // pacing hook.
-func (c *Client) logPaceWait(ctx context.Context, ev PacingEvent, booked bool) {
-	if c.pacingHook != nil && booked {
+func (c *Client) logPaceWait(ctx context.Context, ev PacingEvent) {
+	if c.pacingHook != nil {
 		c.pacingHook(ev)
 	}
 	if c.logger == nil || !c.logger.Enabled(ctx, slog.LevelDebug) {
@@ -229,7 +233,7 @@ func (c *Client) logPaceWait(ctx context.Context, ev PacingEvent, booked bool) {
 	}
 	c.logger.LogAttrs(ctx, slog.LevelDebug, msg,
 		slog.String("method", ev.Method), slog.String("path", ev.Path), slog.Int("attempt", ev.Attempt),
-		slog.Duration("wait", ev.Wait), slog.Bool("booked", booked), slog.String("key", ev.KeyFingerprint))
+		slog.Duration("wait", ev.Wait), slog.Bool("booked", ev.Booked), slog.String("key", ev.KeyFingerprint))
 }
 
 // logPacing writes the debug line of a pacer event (the client's own

@@ -32,7 +32,7 @@ func TestGateHoldsANewCallWithoutSpendingARetry(t *testing.T) {
 	if len(waits) != 1 || waits[0] < 1900*time.Millisecond || waits[0] > 2*time.Second {
 		t.Fatalf("waits %v; want one wait of about 2s at the gate", waits)
 	}
-	if len(events) != 1 || !events[0].Gated || events[0].Attempt != 1 || events[0].KeyFingerprint == "" {
+	if len(events) != 1 || !events[0].Gated || !events[0].Booked || events[0].Attempt != 1 || events[0].KeyFingerprint == "" {
 		t.Fatalf("pacing events %+v; want one gated wait before attempt 1", events)
 	}
 	if n := len(srv.got()); n != 2 {
