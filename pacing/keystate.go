@@ -188,7 +188,7 @@ func (s *keyState) cancel(slot int64) {
 	}
 }
 
-func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
+func (s *keyState) report(now time.Time, a Answer) events {
 	var evs events
 	hadRate := s.src == SourceKnown || s.src == SourceHeaders
 	wasFree := s.src == SourceNone
@@ -235,7 +235,7 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 			}
 			s.cutGate = now.Add(hint)
 		}
-		if ev, ok := s.closeGate(now, now.Add(hint), "429"); ok {
+		if ev, ok := s.closeGate(now, now.Add(hint), "429", true); ok {
 			evs.add(ev)
 		}
 	case a.Status == 0 || a.Status >= 500:
@@ -247,7 +247,7 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 			// under it (a burst before it knew): wait for the window to
 			// reset. Under such a rate, the last request of a window
 			// finds it spent as a matter of course.
-			if ev, ok := s.closeGate(now, now.Add(a.Reset), "remaining 0"); ok {
+			if ev, ok := s.closeGate(now, now.Add(a.Reset), "remaining 0", false); ok {
 				evs.add(ev)
 			}
 		}
@@ -261,15 +261,17 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 	return evs
 }
 
-// closeGate keeps every caller back until t. It is an event only when the
+// closeGate keeps every caller back until t. A 429 (learn) on a key not
+// yet paced starts learning its rate; a spent quota does not (when it
+// resets, it takes requests as they come). It is an event only when the
 // gate was open.
-func (s *keyState) closeGate(now, t time.Time, reason string) (Event, bool) {
+func (s *keyState) closeGate(now, t time.Time, reason string, learn bool) (Event, bool) {
 	if !t.After(s.gate) {
 		return Event{}, false
 	}
 	wasOpen := !s.gate.After(now)
 	s.gate = t
-	if s.src == SourceNone {
+	if s.src == SourceNone && learn {
 		s.setRate(firstGuess, 1, SourceLearned, reason)
 	}
 	// Nobody leaves in a burst when the gate opens.

@@ -488,4 +488,16 @@ func TestAnHourlyQuotaIsNotSpreadOut(t *testing.T) {
 	if st := state(t, p); !st.GateOpens.Equal(clk.Now().Add(44 * time.Minute)) {
 		t.Fatalf("gate opens %v; want when the quota resets", st.GateOpens)
 	}
+	// Reset: the calls go as they come again.
+	clk.Advance(44 * time.Minute)
+	for i := 0; i < 3; i++ {
+		r, _ := p.Reserve(ctx, fp, pacing.Limit{}, time.Minute)
+		if !r.OK || r.Delay != 0 {
+			t.Fatalf("call %d after the reset: %+v; want it sent at once", i, r)
+		}
+		_ = p.Report(ctx, r, pacing.Answer{Status: 200, Limit: 100, Remaining: 99 - i, Reset: 59 * time.Minute})
+	}
+	if st := state(t, p); st.Source != pacing.SourceNone {
+		t.Fatalf("after the reset: %+v; want no pacing", st)
+	}
 }
