@@ -44,8 +44,14 @@
 // gone). A call that fails or times out makes the Pacer pace in process
 // (a pacing.Local) and log it once; one attempt a second (WithRetryInterval)
 // asks Redis again, and once Redis answers the fleet shares pacing again.
-// No API call ever fails because Redis is down; while it is, each process
-// paces as if it were alone on the key. go-redis itself logs each failed
+// No API call ever fails because Redis is down. While it is, a process
+// that shared a known (or announced, or learned) rate with others keeps to
+// its own slots of the fleet's schedule — slot j of the fleet's rate,
+// counted from the Unix epoch, belongs to the process whose place among
+// the key's processes is j mod n — which every process computes without
+// talking to the others; a process that shared nothing paces alone. When
+// Redis comes back empty (restarted without persistence) it books after
+// the slots the processes still hold. go-redis itself logs each failed
 // dial through its package-wide logger (once a second here, beside the
 // Pacer's one warning); redis.SetLogger quiets or redirects it.
 //

@@ -2,6 +2,8 @@ package redispacing
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -69,6 +71,9 @@ type Pacer struct {
 	pending sync.Map // fingerprint → *atomic.Int64
 
 	reserve, cancel, report *script
+
+	id     string   // this Pacer's random ID among the processes on a key
+	shares sync.Map // fingerprint → *share
 }
 
 var (
@@ -202,6 +207,9 @@ func New(rdb redis.UniversalClient, opts ...Option) (*Pacer, error) {
 		}
 	}
 	p.reserve, p.cancel, p.report = newScript(reserveScript), newScript(cancelScript), newScript(reportScript)
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	p.id = hex.EncodeToString(b[:])
 	p.local.Store(p.newLocal())
 	return p, nil
 }
@@ -298,10 +306,15 @@ func (p *Pacer) log(level slog.Level, msg string, attrs ...slog.Attr) {
 // when Redis has lost it (a restart). So the first attempts of a process,
 // all at once, do not each cost a failed EVALSHA and an EVAL.
 func (p *Pacer) run(ctx context.Context, s *script, key string, args ...any) (any, error) {
+	return p.runKeys(ctx, s, []string{key}, args...)
+}
+
+// runKeys is run with several Redis keys (all in one cluster slot).
+func (p *Pacer) runKeys(ctx context.Context, s *script, keys []string, args ...any) (any, error) {
 	return p.call(ctx, func(cctx context.Context) (any, error) {
 		if !s.loaded.Load() {
 			if s.loading.CompareAndSwap(false, true) {
-				v, err := s.Eval(cctx, p.rdb, []string{key}, args...).Result()
+				v, err := s.Eval(cctx, p.rdb, keys, args...).Result()
 				if err == nil || errors.Is(err, redis.Nil) {
 					s.loaded.Store(true)
 					s.once.Do(func() { close(s.ready) })
@@ -315,7 +328,7 @@ func (p *Pacer) run(ctx context.Context, s *script, key string, args ...any) (an
 				return nil, cctx.Err()
 			}
 		}
-		return s.Run(cctx, p.rdb, []string{key}, args...).Result()
+		return s.Run(cctx, p.rdb, keys, args...).Result()
 	})
 }
 
@@ -389,10 +402,15 @@ func (p *Pacer) Reserve(ctx context.Context, fp string, lim pacing.Limit, maxWai
 	}
 	now := p.now()
 	succ := p.successes(fp)
-	v, err := p.run(ctx, p.reserve, key, now.UnixMicro(), lim.PerSecond, kb, micros(max(maxWait, 0)),
-		p.margin, p.ttl.Milliseconds(), succ.Swap(0), micros(learnedHorizon))
+	sh := p.shareOf(fp)
+	pid := ""
+	if sh.registerDue(now) {
+		pid = p.id
+	}
+	v, err := p.runKeys(ctx, p.reserve, []string{key, key + ":procs"}, now.UnixMicro(), lim.PerSecond, kb, micros(max(maxWait, 0)),
+		p.margin, p.ttl.Milliseconds(), succ.Swap(0), micros(learnedHorizon), pid, micros(procWindow), sh.floor())
 	if err != nil {
-		return p.local.Load().Reserve(ctx, fp, lim, maxWait)
+		return p.alone(ctx, sh, fp, lim, maxWait)
 	}
 	rep, err := parseReserve(v)
 	if err != nil {
@@ -401,6 +419,7 @@ func (p *Pacer) Reserve(ctx context.Context, fp string, lim pacing.Limit, maxWai
 		p.log(slog.LevelWarn, "redispacing: unreadable reply from Redis; pacing this attempt in process", slog.String("error", err.Error()))
 		return p.local.Load().Reserve(ctx, fp, lim, maxWait)
 	}
+	sh.update(rep)
 	if rep.changed {
 		p.emit(pacing.Event{Kind: pacing.RateChanged, Key: fp, Source: rep.src, Rate: rep.rate, Previous: rep.prev, Reason: rep.reason})
 	}
@@ -409,6 +428,17 @@ func (p *Pacer) Reserve(ctx context.Context, fp string, lim pacing.Limit, maxWai
 		r.Slot = redisSlot(rep.slot)
 	}
 	return r, nil
+}
+
+// alone books a slot without Redis: this process's own slots of the
+// fleet's schedule when it shared the key with others at a known rate (see
+// share), else the in-process pacer's.
+func (p *Pacer) alone(ctx context.Context, sh *share, fp string, lim pacing.Limit, maxWait time.Duration) (pacing.Reservation, error) {
+	if r, ok := sh.reserve(p.now(), lim, p.margin, maxWait); ok {
+		r.Key = fp
+		return r, nil
+	}
+	return p.local.Load().Reserve(ctx, fp, lim, maxWait)
 }
 
 // Cancel gives back the slot of a reservation whose attempt was not sent,
@@ -428,6 +458,7 @@ func (p *Pacer) Cancel(ctx context.Context, r pacing.Reservation) error {
 	if err != nil {
 		return err
 	}
+	p.shareOf(r.Key).cancel(us)
 	_, _ = p.run(ctx, p.cancel, key, us, p.ttl.Milliseconds()) // a slot not given back costs one interval
 	return nil
 }
@@ -440,6 +471,7 @@ func (p *Pacer) Cancel(ctx context.Context, r pacing.Reservation) error {
 // attempt costs one round trip, and two when it is refused.
 func (p *Pacer) Report(ctx context.Context, r pacing.Reservation, a pacing.Answer) error {
 	if !fromRedis(r) {
+		p.shareOf(r.Key).report(p.now(), a)
 		return p.local.Load().Report(ctx, r, a)
 	}
 	if a.Status != 429 && (a.Status == 0 || a.Status >= 500) {
@@ -459,6 +491,7 @@ func (p *Pacer) Report(ctx context.Context, r pacing.Reservation, a pacing.Answe
 		a.Limit, a.Remaining, micros(a.Reset), p.margin, p.ttl.Milliseconds(), succ.Swap(0))
 	if err != nil {
 		// Keep at least this process behind the 429.
+		p.shareOf(r.Key).report(now, a)
 		return p.local.Load().Report(ctx, pacing.Reservation{OK: true, Key: r.Key}, a)
 	}
 	rep, err := parseReport(v)

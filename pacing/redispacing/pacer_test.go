@@ -213,8 +213,8 @@ func TestRedisKeysNameOnlyTheFingerprint(t *testing.T) {
 	mr, ps := fleet(t, 1, clk, WithPrefix("svc:"))
 	r, _ := ps[0].Reserve(ctx, fp, pacing.Limit{}, time.Minute)
 	ps[0].Report(ctx, r, pacing.Answer{Status: 429, RetryAfter: time.Second, Remaining: -1})
-	if keys := mr.Keys(); len(keys) != 1 || keys[0] != "svc:{"+fp+"}" {
-		t.Fatalf("keys %q, want the one hash svc:{%s}", keys, fp)
+	if keys := mr.Keys(); len(keys) != 2 || keys[0] != "svc:{"+fp+"}" || keys[1] != "svc:{"+fp+"}:procs" {
+		t.Fatalf("keys %q, want the hash svc:{%s} and its :procs", keys, fp)
 	}
 	if ttl := mr.TTL("svc:{" + fp + "}"); ttl <= 0 || ttl > DefaultTTL {
 		t.Fatalf("ttl %s, want up to %s", ttl, DefaultTTL)
@@ -357,4 +357,54 @@ func TestSlowRedisFallsBackAtTheTimeout(t *testing.T) {
 		t.Fatalf("got %+v %v shared=%v, want a slot booked in process", r, err, p.Shared())
 	}
 	// Closing the listener and its connections ends the abandoned call.
+}
+
+// Redis gone, a process paces alone on its own slots of the fleet's
+// schedule: two processes on a 5/s key each every other slot (2.5/s), not
+// each at 5/s, and not at random phases.
+func TestFallbackPacesAtTheProcessShare(t *testing.T) {
+	clk := newClock()
+	mr, ps := fleet(t, 2, clk)
+	lim := pacing.Limit{PerSecond: 5, Burst: 1}
+	for _, p := range ps {
+		if r, err := p.Reserve(ctx, fp, lim, time.Minute); err != nil || !r.OK {
+			t.Fatal(r, err)
+		}
+	}
+	// The first process registered before the second: it learns of the
+	// second at its next registration, a second on.
+	clk.Advance(time.Second)
+	ps[0].Reserve(ctx, fp, lim, time.Minute)
+	mr.Close()
+	var delays []time.Duration
+	for range 3 {
+		r, err := ps[0].Reserve(ctx, fp, lim, time.Minute)
+		if err != nil || !r.OK {
+			t.Fatal(r, err)
+		}
+		delays = append(delays, r.Delay.Round(time.Millisecond))
+	}
+	// 2.5/s less the in-process pacer's margin: 412 ms apart.
+	near := func(d time.Duration) bool { return (d - 412*time.Millisecond).Abs() <= time.Millisecond }
+	if !near(delays[1]-delays[0]) || !near(delays[2]-delays[1]) {
+		t.Fatalf("in process after Redis went: %v, want slots 412 ms apart (half of 5/s each)", delays)
+	}
+}
+
+// A Redis that comes back empty (restarted without persistence) books after
+// the slots this process still holds, not over them.
+func TestEmptyRedisBooksAfterHeldSlots(t *testing.T) {
+	clk := newClock()
+	mr, ps := fleet(t, 1, clk)
+	lim := pacing.Limit{PerSecond: 5, Burst: 1}
+	var last time.Duration
+	for range 3 {
+		r, _ := ps[0].Reserve(ctx, fp, lim, time.Minute)
+		last = r.Delay
+	}
+	mr.FlushAll()
+	r, _ := ps[0].Reserve(ctx, fp, lim, time.Minute)
+	if !r.OK || r.Delay <= last {
+		t.Fatalf("after Redis lost the state: %+v, want a slot after the held %s", r, last)
+	}
 }

@@ -15,6 +15,8 @@ type reserveReply struct {
 	src                         pacing.Source
 	rate, prev                  float64
 	reason                      string
+	procs                       int // processes on the key; 0 when this call did not register
+	index                       int // this process's place among them, from 0
 }
 
 // reportReply is the report script's reply, read.
@@ -30,11 +32,18 @@ type reportReply struct {
 // parseReserve reads the reserve script's reply (see reserveScript).
 func parseReserve(v any) (reserveReply, error) {
 	var r reserveReply
-	a, err := fields(v, 10)
+	a, err := fields(v, 12)
 	if err != nil {
 		return r, err
 	}
 	r.reason, _ = a[9].(string)
+	procs, _ := intAt(a, 10)
+	r.procs = int(max(min(procs, 1<<20), 0))
+	index, _ := intAt(a, 11)
+	if index < 0 || index >= max(procs, 1) {
+		index = 0
+	}
+	r.index = int(index)
 	ok, e1 := intAt(a, 0)
 	r.delay, err = intAt(a, 1)
 	gated, e2 := intAt(a, 2)

@@ -133,25 +133,48 @@ end
 // slot. Once slow start ends the rate moves by half a percent a second, and
 // a cut after a 429 by a tenth or so: slots booked ahead stay near enough.
 //
+//	KEYS: the key's hash, and <hash>:procs (the processes on the key, by
+//	      when they last registered)
 //	ARGV: now µs, known rate, known burst, max wait µs, margin, ttl ms,
-//	      successes, learned horizon µs
+//	      successes, learned horizon µs, process ID ("": do not register),
+//	      process window µs, the latest slot this process booked (µs, 0:
+//	      none)
 //	reply: {ok, delay µs, gated, slot µs, src, rate as text, extra > 0,
-//	        changed, previous rate as text, reason}
+//	        changed, previous rate as text, reason, processes (0: not
+//	        registered), this process's index among them (by ID)}
 var reserveScript = redis.NewScript(common + `
 now, margin = tonumber(ARGV[1]), tonumber(ARGV[5])
 local kr, kb, maxWait, ttl = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[6])
-local succ, learnedH = tonumber(ARGV[7]), tonumber(ARGV[8])
+local succ, learnedH, pid, window = tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9], tonumber(ARGV[10])
+-- The processes pacing this key, for their share of it should Redis stop
+-- answering: each registers about once a second.
+local procs, index = 0, 0
+if pid ~= '' then
+  redis.call('ZADD', KEYS[2], now, pid)
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - window)
+  redis.call('PEXPIRE', KEYS[2], ttl)
+  local ids = redis.call('ZRANGE', KEYS[2], 0, -1)
+  table.sort(ids)
+  procs = #ids
+  for i, id in ipairs(ids) do
+    if id == pid then index = i - 1 end
+  end
+end
 rprev = get('rate')
 if kr > 0 and (kr ~= get('kr') or kb ~= get('kb')) then
   set('kr', kr); set('kb', kb); set('base', kr)
   rate(limited(), kb, 1, string.format('known limit %g/s, burst %d', kr, kb))
 end
 success(succ)
+-- A Redis that lost the key's state (a restart) must not book over the
+-- slots the processes still hold: after the latest this one knows of.
+local floor = tonumber(ARGV[11])
+if floor > 0 and get('src') ~= 0 and get('tat') < floor + get('iv') then set('tat', floor + get('iv')) end
 local function reply(ok, d, gated, slot)
   if next(dirty) ~= nil then save(ttl) end
   local ex = 0
   if get('extra') > 0 then ex = 1 end
-  return {ok, d, gated, slot, get('src'), string.format('%.17g', get('rate')), ex, rchanged, string.format('%.17g', rprev), reason}
+  return {ok, d, gated, slot, get('src'), string.format('%.17g', get('rate')), ex, rchanged, string.format('%.17g', rprev), reason, procs, index}
 end
 local gate = get('gate')
 if get('src') == 0 and gate <= now then return reply(1, 0, 0, 0) end

@@ -62,6 +62,7 @@ func fleetCells(cells []cell, addr string, contrast bool) []cell {
 type fleetRedis struct {
 	srv    *redistest.Server
 	before map[string]int64
+	killed bool // -kill-redis: the counts start again at each restart
 }
 
 func startFleetRedis(ctx context.Context) (*fleetRedis, error) {
@@ -82,6 +83,9 @@ func startFleetRedis(ctx context.Context) (*fleetRedis, error) {
 // load each script) as round trips, and everything else (the HELLO and
 // CLIENT commands of each new connection).
 func (f *fleetRedis) usage(ctx context.Context, results []result) string {
+	if f.killed {
+		return fmt.Sprintf("Redis (-kill-redis): killed %s into each batch with a shared cell and restarted %s later; its command counts start again at each restart, so none are reported", killAfter, restartAfter)
+	}
 	after, err := f.srv.CommandStats(ctx)
 	if err != nil {
 		return fmt.Sprintf("Redis: could not read INFO commandstats: %v", err)
@@ -114,3 +118,49 @@ func (f *fleetRedis) usage(ctx context.Context, results []result) string {
 }
 
 func (f *fleetRedis) stop() { f.srv.Stop() }
+
+// Fault timing of -kill-redis, from a batch's start.
+const (
+	killAfter    = 4 * time.Second
+	restartAfter = 3 * time.Second
+)
+
+// killDuring kills redis-server killAfter into the batch when it has a
+// shared cell, and restarts it restartAfter later; the returned func waits
+// for that and says whether the restart worked. With kill false (or no
+// Redis) it does nothing.
+func (f *fleetRedis) killDuring(ctx context.Context, kill bool, cells []cell, batch []int, startAt time.Time) func() error {
+	none := func() error { return nil }
+	if f == nil || !kill {
+		return none
+	}
+	shared := false
+	for _, i := range batch {
+		shared = shared || cells[i].Redis != ""
+	}
+	if !shared {
+		return none
+	}
+	done := make(chan error, 1)
+	go func() {
+		select {
+		case <-time.After(time.Until(startAt.Add(killAfter))):
+		case <-ctx.Done():
+			done <- ctx.Err()
+			return
+		}
+		f.srv.Kill()
+		select {
+		case <-time.After(restartAfter):
+		case <-ctx.Done():
+		}
+		f.killed = true
+		done <- f.srv.Restart(context.WithoutCancel(ctx))
+	}()
+	return func() error {
+		if err := <-done; err != nil {
+			return fmt.Errorf("-kill-redis: restarting redis-server: %w", err)
+		}
+		return nil
+	}
+}

@@ -57,6 +57,7 @@ type options struct {
 	procs      int
 	timeline   bool
 	redis      bool // with procs: share a redispacing.Pacer through a redis-server (fleet.go)
+	killRedis  bool // with redis: kill it mid-cell and restart it
 }
 
 func run(args []string) int {
@@ -70,6 +71,7 @@ func run(args []string) int {
 	fs.IntVar(&o.parallel, "parallel", 0, "how many cells run at once (0: all the apikit cells, then all the reference ones; each cell has its own key, so its own bucket at nginx)")
 	fs.IntVar(&o.procs, "procs", 1, "N > 1: issue 13's matrix instead, N separate processes of W goroutines on one key (W 4 and 16, 80 calls, known and blind); its section of -doc is \"fleet\" unless -section says otherwise")
 	fs.BoolVar(&o.redis, "redis", false, "with -procs N: each cell's processes share one redispacing.Pacer on a redis-server started on a free loopback port (and stopped after), beside the same cell without it; the run reports Redis round trips per attempt (INFO commandstats); its section of -doc is \"fleet-redis\"")
+	fs.BoolVar(&o.killRedis, "kill-redis", false, "with -redis: kill redis-server (SIGKILL) 4 s into each batch with a shared cell and restart it 3 s later; the processes pace alone meanwhile, each at its share")
 	fs.StringVar(&o.only, "only", "", "run only the cells whose name contains one of these comma-separated words (e.g. w16-n80-apikit-blind,w64)")
 	fs.BoolVar(&o.timeline, "timeline", false, "print each cell's answers as nginx logged them, in seconds from the cell's first, 429s marked X")
 	fs.StringVar(&o.logs, "logs", "", "copy nginx's access log here (one line per answer: time, duration, status, connection, cell path), to study a run")
@@ -92,6 +94,10 @@ func run(args []string) int {
 	}
 	sectionSet := false
 	fs.Visit(func(f *flag.Flag) { sectionSet = sectionSet || f.Name == "section" })
+	if o.killRedis && !o.redis {
+		fmt.Fprintln(os.Stderr, "pacing: -kill-redis needs -redis")
+		return 2
+	}
 	if o.redis && o.procs < 2 {
 		fmt.Fprintln(os.Stderr, "pacing: -redis shares a pacer between processes: give -procs N (N ≥ 2) too")
 		return 2
@@ -297,8 +303,14 @@ func measure(ctx context.Context, o options) (outcome, error) {
 			}()
 		}
 		timer := time.AfterFunc(time.Until(startAt), func() { close(start) })
+		fault := fr.killDuring(ctx, o.killRedis, cells, batch, startAt)
 		wg.Wait()
 		timer.Stop()
+		if err := fault(); err != nil {
+			stopProbe()
+			probe.wait()
+			return outcome{}, err
+		}
 		if err := ctx.Err(); err != nil {
 			stopProbe()
 			probe.wait()
