@@ -73,6 +73,7 @@ type keyState struct {
 	slowStart bool      // learning has not yet been refused since its first 429: probe fast
 	floor     float64   // one request per hint of the latest 429: the least rate learning goes down to
 	cutGate   time.Time // the gate of the last cut: 429s answered before it opens are the same episode
+	lastOK    time.Time // when the latest accepted attempt left (its slot)
 
 	window time.Duration // the longest X-RateLimit-Reset seen: the quota's window
 
@@ -188,8 +189,12 @@ func (s *keyState) cancel(slot int64) {
 	}
 }
 
-func (s *keyState) report(now time.Time, a Answer) events {
+func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 	var evs events
+	slot := now // when the attempt left, as near as the pacer knows
+	if r.Slot > 0 {
+		slot = time.Unix(0, r.Slot)
+	}
 	hadRate := s.src == SourceKnown || s.src == SourceHeaders
 	wasFree := s.src == SourceNone
 	defer func() {
@@ -225,7 +230,11 @@ func (s *keyState) report(now time.Time, a Answer) events {
 			// Answered while the gate of the last cut is still closed:
 			// sent before it, the same episode.
 		case s.src == SourceNone || s.src == SourceLearned:
-			if ev, ok := s.cut(now); ok {
+			refused := 0.0 // the rate of the refused attempt after the last accepted one
+			if gap := slot.Sub(s.lastOK); !s.lastOK.IsZero() && gap > 0 {
+				refused = float64(time.Second) / float64(gap)
+			}
+			if ev, ok := s.cut(now, refused); ok {
 				evs.add(ev)
 			}
 			s.cutGate = now.Add(hint)
@@ -242,6 +251,9 @@ func (s *keyState) report(now time.Time, a Answer) events {
 		// Says nothing about the rate.
 	default:
 		s.recordSuccess(now)
+		if slot.After(s.lastOK) {
+			s.lastOK = slot
+		}
 		if a.Remaining == 0 && a.Reset > 0 && !hadRate {
 			// The quota is spent and the pacer had no rate that keeps
 			// under it (a burst before it knew): wait for the window to
@@ -317,10 +329,11 @@ func (s *keyState) recordSuccess(now time.Time) {
 }
 
 // observed is the rate at which successes came lately: one over the median
-// gap between the last few successes of the last successWindow. The median
-// ignores the odd long gap (a gate, a caller that woke late) that would
-// make a count or a span read low. With fewer than three successes, their
-// count over the window.
+// gap between the last few successes of the last successWindow. Gaps
+// longer than twice the pacing interval (a gate, an idle moment) say
+// nothing about the limit and are left out; the median ignores the odd
+// caller that woke late. With no such gap, the successes' count over the
+// window.
 func (s *keyState) observed(now time.Time) float64 {
 	from := now.Add(-successWindow).UnixNano()
 	var ts [len(s.succ)]int64
@@ -331,26 +344,22 @@ func (s *keyState) observed(now time.Time) float64 {
 			n++
 		}
 	}
-	if n < 3 {
-		return float64(n) / successWindow.Seconds()
-	}
 	recent := ts[:n]
 	slices.Sort(recent)
-	if len(recent) > medianOf+1 {
-		recent = recent[len(recent)-medianOf-1:]
+	var gaps [len(s.succ)]int64
+	g := gaps[:0]
+	for i := len(recent) - 1; i > 0 && len(g) < medianOf; i-- {
+		if d := recent[i] - recent[i-1]; d > 0 && (s.interval == 0 || d <= 2*int64(s.interval)) {
+			g = append(g, d)
+		}
 	}
-	var gaps [medianOf]int64
-	g := gaps[:len(recent)-1]
-	for i := range g {
-		g[i] = recent[i+1] - recent[i]
+	if len(g) == 0 {
+		return float64(n) / successWindow.Seconds()
 	}
 	slices.Sort(g)
 	med := g[len(g)/2]
 	if len(g)%2 == 0 {
 		med = (g[len(g)/2-1] + g[len(g)/2]) / 2
-	}
-	if med <= 0 {
-		return float64(n) / successWindow.Seconds()
 	}
 	return float64(time.Second) / float64(med)
 }
@@ -378,10 +387,11 @@ func (s *keyState) lastGapRate(now time.Time) float64 {
 
 // cut lowers the rate after a 429. The first 429 of a key starts learning
 // at the rate successes were observed (at least firstGuess), in slow start.
-// Later ones cut to the observed rate less cutMargin — in slow start, the
-// rate of the latest gap between successes, the highest accepted — and
+// Later ones cut to the observed rate less cutMargin — in slow start, to
+// the higher of the latest accepted gap's rate less cutMargin and 90% of the
+// refused attempt's — and
 // never by more than 30% nor by less than 10%.
-func (s *keyState) cut(now time.Time) (Event, bool) {
+func (s *keyState) cut(now time.Time, refused float64) (Event, bool) {
 	est := s.observed(now)
 	if s.src == SourceNone {
 		s.slowStart = true
@@ -389,13 +399,16 @@ func (s *keyState) cut(now time.Time) (Event, bool) {
 	}
 	prev := s.rate
 	if s.slowStart {
-		// The latest gap between successes was accepted at the highest
-		// rate yet: the limit lies just above it.
+		// The limit lies between the rate of the latest gap between
+		// successes (accepted) and that of the refused attempt after
+		// the last success: just under the refused one, unless that was
+		// far above.
 		s.slowStart = false
 		if last := s.lastGapRate(now); last > 0 {
 			est = last
 		}
-		nr := min(est*(1-cutMargin), prev*cutHigh)
+		nr := max(est*(1-cutMargin), refused*cutHigh)
+		nr = min(nr, prev*cutHigh)
 		return s.setRate(max(nr, s.floor), 1, SourceLearned, "429 in slow start")
 	}
 	return s.setRate(max(min(max(est*(1-cutMargin), prev*cutLow), prev*cutHigh), s.floor), 1, SourceLearned, "429")

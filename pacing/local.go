@@ -110,7 +110,7 @@ func (l *Local) Report(_ context.Context, r Reservation, a Answer) error {
 	now := l.clock()
 	s := l.state(r.Key)
 	s.mu.Lock()
-	evs := s.report(now, a)
+	evs := s.report(now, r, a)
 	s.mu.Unlock()
 	for _, ev := range evs.list() {
 		ev.Key = r.Key
