@@ -8,7 +8,9 @@ import (
 	"time"
 )
 
-// Tuning of the learned rate (see keyState.cut and keyState.probe).
+// The pacer's tuning: the learned rate (keyState.cut and keyState.probe),
+// the margin under a known or announced rate, and how far ahead slots are
+// booked. Measured against nginx by scripts/pacing (docs/PACING.md).
 const (
 	// firstGuess is the lowest first estimate after a key's first 429,
 	// requests a second: below it the gate does the spacing.
@@ -18,8 +20,9 @@ const (
 	// slowStartStep is what each success adds to the rate (requests a
 	// second) until the first cut: it grows e-fold twice a second.
 	slowStartStep = 2.0
-	// probeStep is what each success adds once the rate is back near its
-	// last peak: half a percent a second, whatever the rate.
+	// probeStep is what each success adds after slow start, to find out
+	// whether the limit has risen: half a percent a second, whatever the
+	// rate.
 	probeStep = 0.005
 	// cutLow and cutHigh bound a cut: to the rate at which successes were
 	// observed less cutMargin, but to no less than 70% and no more than
