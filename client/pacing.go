@@ -141,11 +141,7 @@ func (c *Client) pace(ctx context.Context, fp, method, path string, attempt int)
 			return pacing.Reservation{}, nil
 		}
 		if r.Delay > maxWait {
-			left := maxWait
-			if !byDeadline {
-				left = c.maxRetryAfter
-			}
-			return pacing.Reservation{}, &errPaced{wait: r.Delay, gated: r.Gated, byDeadline: byDeadline, left: left}
+			return pacing.Reservation{}, c.refusal(r.Delay, r.Gated, maxWait, byDeadline)
 		}
 		if r.Delay > 0 {
 			c.logPaceWait(ctx, PacingEvent{Method: method, Path: path, Attempt: attempt, Wait: r.Delay,
@@ -182,11 +178,7 @@ func (c *Client) depart(ctx context.Context, r pacing.Reservation, maxWait time.
 		}
 		if w > maxWait {
 			c.cancelSlot(ctx, r)
-			left := maxWait
-			if !byDeadline {
-				left = c.maxRetryAfter
-			}
-			return &errPaced{wait: w, gated: true, byDeadline: byDeadline, left: left}
+			return c.refusal(w, true, maxWait, byDeadline)
 		}
 		if err := c.sleep(ctx, w); err != nil {
 			c.cancelSlot(ctx, r)
@@ -195,6 +187,16 @@ func (c *Client) depart(ctx context.Context, r pacing.Reservation, maxWait time.
 		maxWait -= w
 	}
 	return nil
+}
+
+// refusal is the *errPaced of a wait longer than maxWait, which is what
+// remains of the context's deadline (byDeadline) or of the cap.
+func (c *Client) refusal(wait time.Duration, gated bool, maxWait time.Duration, byDeadline bool) *errPaced {
+	left := maxWait
+	if !byDeadline {
+		left = c.maxRetryAfter
+	}
+	return &errPaced{wait: wait, gated: gated, byDeadline: byDeadline, left: left}
 }
 
 func (c *Client) cancelSlot(ctx context.Context, r pacing.Reservation) {
