@@ -104,6 +104,7 @@ type errPaced struct {
 	gated      bool
 	byDeadline bool          // the context's deadline is what the wait passes
 	left       time.Duration // what remained of it, or the cap
+	waited     time.Duration // how long the attempt had already waited at the pacer
 }
 
 func (e *errPaced) Error() string { return e.reason() }
@@ -113,11 +114,15 @@ func (e *errPaced) reason() string {
 	if e.gated {
 		what = "the key's rate-limit gate (closed by a 429 or a spent quota) stays closed"
 	}
-	if e.byDeadline {
-		return fmt.Sprintf("%s %s away, past the context deadline, %s away",
-			what, e.wait.Round(time.Millisecond), e.left.Round(time.Millisecond))
+	already := ""
+	if e.waited > 0 {
+		already = fmt.Sprintf(" after %s already waited for it", e.waited.Round(time.Millisecond))
 	}
-	return fmt.Sprintf("%s %s away, over the %s cap (WithMaxRetryAfter)", what, e.wait.Round(time.Millisecond), e.left)
+	if e.byDeadline {
+		return fmt.Sprintf("%s %s away%s, past the context deadline, %s away",
+			what, e.wait.Round(time.Millisecond), already, e.left.Round(time.Millisecond))
+	}
+	return fmt.Sprintf("%s %s away%s, over the %s cap (WithMaxRetryAfter)", what, e.wait.Round(time.Millisecond), already, e.left)
 }
 
 // pace waits for the pacer to give one attempt with the key fp a slot, and
@@ -134,6 +139,7 @@ func (c *Client) pace(ctx context.Context, fp, method, path string, attempt int)
 			maxWait, byDeadline = max(left, 0), true
 		}
 	}
+	var waited time.Duration
 	for {
 		r, err := c.pacer.Reserve(ctx, fp, c.limit, maxWait)
 		if err != nil {
@@ -141,7 +147,7 @@ func (c *Client) pace(ctx context.Context, fp, method, path string, attempt int)
 			return pacing.Reservation{}, nil
 		}
 		if r.Delay > maxWait {
-			return pacing.Reservation{}, c.refusal(r.Delay, r.Gated, maxWait, byDeadline)
+			return pacing.Reservation{}, c.refusal(r.Delay, r.Gated, waited, maxWait, byDeadline)
 		}
 		if r.Delay > 0 {
 			c.logPaceWait(ctx, PacingEvent{Method: method, Path: path, Attempt: attempt, Wait: r.Delay,
@@ -157,8 +163,9 @@ func (c *Client) pace(ctx context.Context, fp, method, path string, attempt int)
 			return r, nil
 		}
 		maxWait -= r.Delay
+		waited += r.Delay
 		if r.OK {
-			return r, c.depart(ctx, r, maxWait, byDeadline)
+			return r, c.depart(ctx, r, waited, maxWait, byDeadline)
 		}
 	}
 }
@@ -166,7 +173,7 @@ func (c *Client) pace(ctx context.Context, fp, method, path string, attempt int)
 // depart waits, when the pacer can tell, until the booked attempt may
 // really leave: a late wake-up of the attempt before it, or a gate closed
 // since the booking, holds it back a little more.
-func (c *Client) depart(ctx context.Context, r pacing.Reservation, maxWait time.Duration, byDeadline bool) error {
+func (c *Client) depart(ctx context.Context, r pacing.Reservation, waited, maxWait time.Duration, byDeadline bool) error {
 	d, ok := c.pacer.(pacing.Departer)
 	if !ok {
 		return nil
@@ -178,25 +185,27 @@ func (c *Client) depart(ctx context.Context, r pacing.Reservation, maxWait time.
 		}
 		if w > maxWait {
 			c.cancelSlot(ctx, r)
-			return c.refusal(w, true, maxWait, byDeadline)
+			return c.refusal(w, true, waited, maxWait, byDeadline)
 		}
 		if err := c.sleep(ctx, w); err != nil {
 			c.cancelSlot(ctx, r)
 			return err
 		}
 		maxWait -= w
+		waited += w
 	}
 	return nil
 }
 
 // refusal is the *errPaced of a wait longer than maxWait, which is what
-// remains of the context's deadline (byDeadline) or of the cap.
-func (c *Client) refusal(wait time.Duration, gated bool, maxWait time.Duration, byDeadline bool) *errPaced {
+// remains of the context's deadline (byDeadline) or of the cap after
+// waited.
+func (c *Client) refusal(wait time.Duration, gated bool, waited, maxWait time.Duration, byDeadline bool) *errPaced {
 	left := maxWait
 	if !byDeadline {
 		left = c.maxRetryAfter
 	}
-	return &errPaced{wait: wait, gated: gated, byDeadline: byDeadline, left: left}
+	return &errPaced{wait: wait, gated: gated, byDeadline: byDeadline, left: left, waited: waited}
 }
 
 func (c *Client) cancelSlot(ctx context.Context, r pacing.Reservation) {
