@@ -3,9 +3,11 @@ package reliability
 import (
 	"context"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/Shopify/toxiproxy/v2"
 	"github.com/prometheus/client_golang/prometheus"
@@ -103,3 +105,28 @@ func (r *rig) toxic(t *testing.T, js string) {
 
 // clear removes every toxic.
 func (r *rig) clear() { r.proxy.Toxics.ResetToxics(context.Background()) }
+
+// clearAfterCut removes every toxic once the links of the connections a
+// toxic has cut have finished. Toxiproxy (v2.12) deadlocks when its toxics
+// are reset while a link is removing itself: ResetToxics holds the
+// collection's lock while it interrupts the dying link's toxics, and that
+// link's writer waits for the same lock in RemoveLink. The client has
+// closed the cut connection when this runs (it is called from the retry
+// hook, before the reconnection), so its links end promptly; the wait is
+// bounded all the same.
+func (r *rig) clearAfterCut() {
+	deadline := time.Now().Add(5 * time.Second)
+	for r.links() > 0 && time.Now().Before(deadline) {
+		time.Sleep(2 * time.Millisecond) // polling Toxiproxy's state: it has no notification
+	}
+	r.clear()
+}
+
+// links counts the proxy's live links (two per proxied connection), read
+// under the collection's own lock: Toxiproxy does not export the count.
+func (r *rig) links() int {
+	tc := r.proxy.Toxics
+	tc.Lock()
+	defer tc.Unlock()
+	return reflect.ValueOf(tc).Elem().FieldByName("links").Len()
+}

@@ -34,7 +34,7 @@ func streamCuts() []streamCut {
 	toxic := func(js string) func(*testing.T, *rig) {
 		return func(t *testing.T, r *rig) { r.toxic(t, js) }
 	}
-	clear := func(r *rig) { r.clear() }
+	clear := func(r *rig) { r.clearAfterCut() }
 	return []streamCut{
 		{name: "TCP reset, server to client (reset_peer downstream)",
 			cut: toxic(`{"name":"c","type":"reset_peer","stream":"downstream","attributes":{"timeout":0}}`), heal: clear},
