@@ -44,9 +44,11 @@ const (
 // use. Make one with New.
 //
 // When Redis does not answer within the timeout (WithTimeout), the Pacer
-// paces in this process with a pacing.Local, logs that once, and asks
-// Redis again every WithRetryInterval; once Redis answers, pacing is shared
-// again (and logged once). A call is never failed for Redis's sake.
+// paces in this process — on its own slots of the fleet's schedule when it
+// shared the key with others, else with a pacing.Local — logs that once,
+// and asks Redis again every WithRetryInterval; once Redis answers, pacing
+// is shared again (and logged once). A call is never failed for Redis's
+// sake.
 type Pacer struct {
 	rdb        redis.UniversalClient
 	prefix     string

@@ -70,7 +70,7 @@ func run(args []string) int {
 	fs.StringVar(&o.command, "command", "", "the command to print as this run's (default: this program's arguments)")
 	fs.IntVar(&o.parallel, "parallel", 0, "how many cells run at once (0: all the apikit cells, then all the reference ones; each cell has its own key, so its own bucket at nginx)")
 	fs.IntVar(&o.procs, "procs", 1, "N > 1: issue 13's matrix instead, N separate processes of W goroutines on one key (W 4 and 16, 80 calls, known and blind); its section of -doc is \"fleet\" unless -section says otherwise")
-	fs.BoolVar(&o.redis, "redis", false, "with -procs N: each cell's processes share one redispacing.Pacer on a redis-server started on a free loopback port (and stopped after), beside the same cell without it; the run reports Redis round trips per attempt (INFO commandstats); its section of -doc is \"fleet-redis\"")
+	fs.BoolVar(&o.redis, "redis", false, "with -procs N: each cell's processes share one redispacing.Pacer on a redis-server started on a free loopback port (and stopped after), beside the same cell without it; the run reports Redis round trips per attempt (INFO commandstats); its section of -doc is \"redis\"")
 	fs.BoolVar(&o.killRedis, "kill-redis", false, "with -redis: kill redis-server (SIGKILL) 4 s into each batch with a shared cell and restart it 3 s later; the processes pace alone meanwhile, each at its share")
 	fs.StringVar(&o.only, "only", "", "run only the cells whose name contains one of these comma-separated words (e.g. w16-n80-apikit-blind,w64)")
 	fs.BoolVar(&o.timeline, "timeline", false, "print each cell's answers as nginx logged them, in seconds from the cell's first, 429s marked X")
@@ -105,7 +105,7 @@ func run(args []string) int {
 	if o.procs > 1 && !sectionSet {
 		o.section = "fleet"
 		if o.redis {
-			o.section = "fleet-redis"
+			o.section = "redis"
 		}
 	}
 	if o.command == "" {
