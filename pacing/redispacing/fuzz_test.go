@@ -3,8 +3,6 @@ package redispacing
 import (
 	"strings"
 	"testing"
-
-	"github.com/apikit/apikit-go/pacing/redispacing/redistest"
 )
 
 // Whatever a script replies (another version's script under the same
@@ -41,13 +39,22 @@ func FuzzKey(f *testing.F) {
 	})
 }
 
-func FuzzParseCommandStats(f *testing.F) {
-	f.Add("# Commandstats\r\ncmdstat_evalsha:calls=12,usec=40,usec_per_call=3.33\r\ncmdstat_eval:calls=1\r\n")
-	f.Fuzz(func(t *testing.T, info string) {
-		for name, n := range redistest.ParseCommandStats(info) {
-			if n < 0 || strings.ContainsAny(name, ":\n") {
-				t.Fatalf("%q: %d", name, n)
+// The fleet list, whatever Redis holds under its keys: a process with an
+// ID and a fingerprint, or an error; never a panic.
+func FuzzParseProcesses(f *testing.F) {
+	f.Add("w01", "fp_0123456789ab 1798804800000000", "w02", "fp_x 1")
+	f.Add("", " ", "a", "hd_live_{x} -1")
+	f.Fuzz(func(t *testing.T, id1, v1, id2, v2 string) {
+		ps, err := parseProcesses([]any{id1, v1, id2, v2})
+		if err != nil {
+			return
+		}
+		for _, p := range ps {
+			if p.ID == "" || checkFingerprint(p.KeyFingerprint) != nil {
+				t.Fatalf("accepted %+v", p)
 			}
 		}
+		parseProcesses([]any{id1})
+		parseProcesses(v1)
 	})
 }
