@@ -10,13 +10,13 @@ import (
 
 // reserveReply is the reserve script's reply, read.
 type reserveReply struct {
-	ok, gated, widened, changed bool
-	delay, slot                 int64 // µs
-	src                         pacing.Source
-	rate, prev                  float64
-	reason                      string
-	procs                       int // processes on the key; 0 when this call did not register
-	index                       int // this process's place among them, from 0
+	ok, gated, changed bool
+	delay, slot        int64 // µs
+	src                pacing.Source
+	rate, prev         float64
+	reason             string
+	procs              int // processes on the key; 0 when this call did not register
+	index              int // this process's place among them, from 0
 }
 
 // reportReply is the report script's reply, read.
@@ -32,14 +32,14 @@ type reportReply struct {
 // parseReserve reads the reserve script's reply (see reserveScript).
 func parseReserve(v any) (reserveReply, error) {
 	var r reserveReply
-	a, err := fields(v, 12)
+	a, err := fields(v, 11)
 	if err != nil {
 		return r, err
 	}
-	r.reason, _ = a[9].(string)
-	procs, _ := intAt(a, 10)
+	r.reason, _ = a[8].(string)
+	procs, _ := intAt(a, 9)
 	r.procs = int(max(min(procs, 1<<20), 0))
-	index, _ := intAt(a, 11)
+	index, _ := intAt(a, 10)
 	if index < 0 || index >= max(procs, 1) {
 		index = 0
 	}
@@ -50,9 +50,8 @@ func parseReserve(v any) (reserveReply, error) {
 	r.slot, _ = intAt(a, 3)
 	src, e3 := intAt(a, 4)
 	r.rate, _ = floatAt(a, 5)
-	widened, _ := intAt(a, 6)
-	changed, _ := intAt(a, 7)
-	r.prev, _ = floatAt(a, 8)
+	changed, _ := intAt(a, 6)
+	r.prev, _ = floatAt(a, 7)
 	if err = firstErr(err, e1, e2, e3); err != nil {
 		return r, err
 	}
@@ -62,7 +61,7 @@ func parseReserve(v any) (reserveReply, error) {
 	if r.delay < 0 || r.slot < 0 {
 		return r, fmt.Errorf("reserve reply: a negative delay (%d µs) or slot (%d µs)", r.delay, r.slot)
 	}
-	r.ok, r.gated, r.widened, r.changed = ok == 1, gated == 1, widened == 1, changed == 1
+	r.ok, r.gated, r.changed = ok == 1, gated == 1, changed == 1
 	r.src = pacing.Source(src)
 	return r, nil
 }

@@ -139,8 +139,8 @@ end
 //	      successes, learned horizon µs, process ID ("": do not register),
 //	      process window µs, the latest slot this process booked (µs, 0:
 //	      none)
-//	reply: {ok, delay µs, gated, slot µs, src, rate as text, extra > 0,
-//	        changed, previous rate as text, reason, processes (0: not
+//	reply: {ok, delay µs, gated, slot µs, src, rate as text, changed,
+//	        previous rate as text, reason, processes (0: not
 //	        registered), this process's index among them (by ID)}
 var reserveScript = redis.NewScript(common + `
 now, margin = tonumber(ARGV[1]), tonumber(ARGV[5])
@@ -172,9 +172,7 @@ local floor = tonumber(ARGV[11])
 if floor > 0 and get('src') ~= 0 and get('tat') < floor + get('iv') then set('tat', floor + get('iv')) end
 local function reply(ok, d, gated, slot)
   if next(dirty) ~= nil then save(ttl) end
-  local ex = 0
-  if get('extra') > 0 then ex = 1 end
-  return {ok, d, gated, slot, get('src'), string.format('%.17g', get('rate')), ex, rchanged, string.format('%.17g', rprev), reason, procs, index}
+  return {ok, d, gated, slot, get('src'), string.format('%.17g', get('rate')), rchanged, string.format('%.17g', rprev), reason, procs, index}
 end
 local gate = get('gate')
 if get('src') == 0 and gate <= now then return reply(1, 0, 0, 0) end
