@@ -32,7 +32,7 @@ const maxResponseHeaderBytes = 1 << 20
 const defaultIdleConnsPerHost = 100
 
 // Version is the SDK's version, sent in the User-Agent.
-const Version = "0.1.0"
+const Version = "0.2.0"
 
 // Client sends requests to one API with one key source. It is safe for
 // concurrent use; build one per service and reuse it, so that connections

@@ -5,7 +5,7 @@ go 1.24.0
 replace github.com/apikit/apikit-go => ../..
 
 require (
-	github.com/apikit/apikit-go v0.0.0-00010101000000-000000000000
+	github.com/apikit/apikit-go v0.2.0
 	github.com/gofrs/flock v0.13.0
 	github.com/google/renameio/v2 v2.0.1
 	github.com/joho/godotenv v1.5.1

@@ -5,7 +5,7 @@ go 1.24
 replace github.com/apikit/apikit-go => ../..
 
 require (
-	github.com/apikit/apikit-go v0.0.0-00010101000000-000000000000
+	github.com/apikit/apikit-go v0.2.0
 	github.com/fsnotify/fsnotify v1.8.0
 	go.uber.org/goleak v1.3.0
 )

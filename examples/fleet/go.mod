@@ -9,7 +9,7 @@ replace (
 
 require (
 	github.com/alicebob/miniredis/v2 v2.40.0
-	github.com/apikit/apikit-go v0.0.0-00010101000000-000000000000
+	github.com/apikit/apikit-go v0.2.0
 	github.com/apikit/apikit-go/pacing/redispacing v0.0.0-00010101000000-000000000000
 	github.com/redis/go-redis/v9 v9.22.0
 )

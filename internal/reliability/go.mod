@@ -6,7 +6,7 @@ replace github.com/apikit/apikit-go => ../..
 
 require (
 	github.com/Shopify/toxiproxy/v2 v2.12.0
-	github.com/apikit/apikit-go v0.0.0-00010101000000-000000000000
+	github.com/apikit/apikit-go v0.2.0
 	github.com/prometheus/client_golang v1.21.1
 	github.com/rs/zerolog v1.33.0
 	go.uber.org/goleak v1.3.0

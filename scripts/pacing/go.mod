@@ -8,7 +8,7 @@ replace (
 )
 
 require (
-	github.com/apikit/apikit-go v0.0.0-00010101000000-000000000000
+	github.com/apikit/apikit-go v0.2.0
 	github.com/apikit/apikit-go/pacing/redispacing v0.0.0-00010101000000-000000000000
 	github.com/hashicorp/go-retryablehttp v0.7.8
 	github.com/redis/go-redis/v9 v9.22.0
