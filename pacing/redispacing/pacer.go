@@ -472,6 +472,11 @@ func (p *Pacer) Cancel(ctx context.Context, r pacing.Reservation) error {
 // Redis; an answer that teaches nothing (none, a 5xx) is dropped. So an
 // attempt costs one round trip, and two when it is refused.
 func (p *Pacer) Report(ctx context.Context, r pacing.Reservation, a pacing.Answer) error {
+	if a.Status == 429 && a.RetryAfter < 0 && fromRedis(r) {
+		// "Retry now" (Retry-After: 0): the server holds nobody back, so the
+		// fleet's gate and rate stay as they are, as pacing.Local's do.
+		return nil
+	}
 	if !fromRedis(r) {
 		p.shareOf(r.Key).report(p.now(), a)
 		return p.local.Load().Report(ctx, r, a)

@@ -134,7 +134,7 @@ func (s *share) reserve(now time.Time, lim pacing.Limit, margin float64, maxWait
 
 // report closes the schedule's gate on a 429.
 func (s *share) report(now time.Time, a pacing.Answer) {
-	if a.Status != 429 {
+	if a.Status != 429 || a.RetryAfter < 0 { // not a 429, or one that said "retry now"
 		return
 	}
 	hint := a.RetryAfter
