@@ -362,11 +362,8 @@ func quota(h http.Header, now func() time.Time) (limit, remaining int, reset tim
 		remaining = int(n)
 	}
 	if z, ok := headerInt(h, "X-Ratelimit-Reset"); ok {
-		if z >= resetEpochThreshold {
-			reset = max(time.Unix(z, 0).Sub(now()), 0)
-		} else {
-			reset = time.Duration(z) * time.Second
-		}
+		t := now()
+		reset = max(resetTime(z, t).Sub(t), 0)
 	}
 	return limit, remaining, reset
 }

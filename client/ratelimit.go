@@ -52,15 +52,21 @@ func (s *rateLimitState) observe(h http.Header, now func() time.Time) {
 		rl.Remaining = int(remaining)
 	}
 	if zok {
-		if reset >= resetEpochThreshold {
-			rl.Reset = time.Unix(reset, 0)
-		} else {
-			rl.Reset = t.Add(time.Duration(reset) * time.Second)
-		}
+		rl.Reset = resetTime(reset, t)
 	}
 	s.mu.Lock()
 	s.last, s.seen = rl, true
 	s.mu.Unlock()
+}
+
+// resetTime is when an X-RateLimit-Reset of z says the window resets,
+// whichever convention the server follows: seconds from now, or a Unix
+// time.
+func resetTime(z int64, now time.Time) time.Time {
+	if z >= resetEpochThreshold {
+		return time.Unix(z, 0)
+	}
+	return now.Add(time.Duration(z) * time.Second)
 }
 
 // headerInt reads a non-negative integer header; a value like "100;w=60"
