@@ -116,3 +116,16 @@ func TestLoginWithAKeyringPointsTheConfigFileAtIt(t *testing.T) {
 		t.Errorf("token after logout: exit %d", code)
 	}
 }
+
+// TestConfigShowsNoKeyInACommand: a hand-edited api_key_command that holds a
+// key as an argument (echo <key>) is shown redacted by config get and
+// config list, plain and --json, as the SDK's own messages show it.
+func TestConfigShowsNoKeyInACommand(t *testing.T) {
+	u := newUser(t)
+	u.writeFile(".config/apikit/config.yaml", "profiles:\n  default:\n    hypedata:\n      api_key_command: [echo, "+hdKey+"]\n", 0o600)
+	u.must(exitOK, "", "config", "get", "hypedata.api_key_command")
+	u.must(exitOK, "", "config", "get", "hypedata.api_key_command", "--json")
+	u.must(exitOK, "", "config", "list")
+	u.must(exitOK, "", "config", "list", "--json")
+	u.noLeak(hdKey)
+}

@@ -82,8 +82,11 @@ func parseSetting(s string) (service, field string, err error) {
 func shown(profile, service, field string, v configfile.Value) configSetting {
 	s := configSetting{Profile: profile, Service: service, Field: field}
 	switch {
-	case v.IsList:
-		s.List = v.List
+	case v.IsList: // api_key_command: a hand-written one may hold a key as an argument
+		s.List = make([]string, len(v.List))
+		for i, arg := range v.List {
+			s.List[i] = scrub(arg)
+		}
 	case field == fieldAPIKey:
 		k, err := keys.Parse(v.Scalar)
 		if err != nil {
