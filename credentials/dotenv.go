@@ -82,3 +82,30 @@ func (d dotEnv) Retrieve(ctx context.Context) (Credential, error) {
 	}
 	return Credential{}, &NotFoundError{Tried: tried}
 }
+
+// ReadDotEnv reads every variable of the .env file at path ("" means ".env"
+// in the working directory) exactly as DotEnv reads it: a bounded read,
+// UTF-8 with or without a byte-order mark or UTF-16 with one, godotenv's
+// parser, and errors (*SourceError) that quote nothing of the file. The
+// process environment is not modified. It is for tools that inspect a
+// .env file, such as apikit doctor, so that they see what the SDK sees; the
+// values it returns may be keys.
+func ReadDotEnv(path string) (map[string]string, error) {
+	if path == "" {
+		path = ".env"
+	}
+	p := absPath(path)
+	src := Source{Kind: KindDotEnv, Detail: p}
+	b, _, err := readFile(p)
+	if err != nil {
+		return nil, sourceError(src, err)
+	}
+	if b, err = dotEnvText(b); err != nil {
+		return nil, sourceError(src, err)
+	}
+	vars, err := parseDotEnv(b)
+	if err != nil {
+		return nil, sourceError(src, err)
+	}
+	return vars, nil
+}

@@ -274,3 +274,22 @@ func ExampleReport_String() {
 	// 1. env EXAMPLE_MISSING_KEY: not set
 	// no source holds a key — to fix: set EXAMPLE_MISSING_KEY
 }
+
+// ReadDotEnv sees a .env file as the SDK does: here one saved by Notepad,
+// with a UTF-8 byte-order mark.
+func ExampleReadDotEnv() {
+	dir, err := os.MkdirTemp("", "dotenv")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, ".env")
+	if err := os.WriteFile(path, []byte("\uFEFFREGION=eu\nHYPEDATA_API_KEY=hd_test_Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4z\n"), 0o600); err != nil {
+		fmt.Println(err)
+		return
+	}
+	vars, err := credentials.ReadDotEnv(path)
+	fmt.Println(len(vars), vars["REGION"], err)
+	// Output: 2 eu <nil>
+}

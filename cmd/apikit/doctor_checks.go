@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/joho/godotenv"
-
 	"github.com/apikit/apikit-go/client"
 	"github.com/apikit/apikit-go/cmd/apikit/internal/configfile"
 	"github.com/apikit/apikit-go/cmd/apikit/internal/secretstore"
@@ -309,11 +307,8 @@ func nearMissVar(svc client.Service, name string) bool {
 // malformed or expired one).
 func holdsKeyOf(svc client.Service, value string) bool {
 	f := formatOf(svc)
-	if _, err := keys.Parse(value, f); err == nil {
-		return true
-	}
 	var pe *keys.ParseError
-	if _, err := keys.Parse(value, f); errors.As(err, &pe) && pe.Expired {
+	if _, err := keys.Parse(value, f); err == nil || errors.As(err, &pe) && pe.Expired {
 		return true
 	}
 	for _, p := range f.Prefixes {
@@ -365,11 +360,7 @@ func (c *checkup) checkDotEnvs() {
 // keyVars returns the names in the .env file at path that hold a service's
 // key (its own variable, or with nearMiss, one named nearly like it).
 func (c *checkup) keyVars(path string, nearMiss bool) []string {
-	info, err := os.Stat(path)
-	if err != nil || !info.Mode().IsRegular() || info.Size() > 1<<20 {
-		return nil
-	}
-	m, err := godotenv.Read(path)
+	m, err := credentials.ReadDotEnv(path)
 	if err != nil {
 		return nil
 	}

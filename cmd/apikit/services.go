@@ -134,19 +134,7 @@ func (a *app) newClient(svc client.Service, profile string, p credentials.Provid
 // validated wraps the SDK's search for svc so that its key is checked
 // against the service's format, as a client would check it.
 func validated(svc client.Service, p credentials.Provider) credentials.Provider {
-	p = withLoginHint(svc, p)
-	return credentials.ProviderFunc(func(ctx context.Context) (credentials.Credential, error) {
-		cred, err := p.Retrieve(ctx)
-		if err != nil {
-			return cred, err
-		}
-		k, err := keys.Parse(cred.Key.Reveal(), formatOf(svc))
-		if err != nil {
-			return credentials.Credential{}, &credentials.SourceError{Source: cred.Source, Err: err}
-		}
-		cred.Key = k
-		return cred, nil
-	})
+	return credentials.Validated(withLoginHint(svc, p), formatOf(svc))
 }
 
 // withLoginHint adds apikit's own fix to the SDK's "no API key found" (which
