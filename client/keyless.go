@@ -21,7 +21,7 @@ func WithoutKey() Option {
 
 // keylessResolved is the credential of a WithoutKey client: nothing to
 // attach.
-var keylessResolved = &resolved{none: true, fp: "none (WithoutKey)"}
+var keylessResolved = &resolved{none: true, fp: "fp_keyless"}
 
 // setKeyless configures a WithoutKey client, or says why it cannot be one.
 func (c *Client) setKeyless(s *settings) error {

@@ -142,7 +142,11 @@ func checkName(what, s, extra string) error {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || strings.IndexByte(extra, c) >= 0) {
-			return fmt.Errorf("redispacing: a %s has only letters, digits, '_', '-' and %q; position %d is not one", what, extra, i)
+			allowed := "letters, digits, '_' and '-'"
+			if extra != "" {
+				allowed = fmt.Sprintf("letters, digits, '_', '-' and %q", extra)
+			}
+			return fmt.Errorf("redispacing: a %s has only %s; position %d is not one", what, allowed, i)
 		}
 	}
 	return nil

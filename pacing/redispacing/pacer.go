@@ -231,17 +231,16 @@ func (p *Pacer) Key(fp string) (string, error) {
 	return p.prefix + "{" + fp + "}", nil
 }
 
-// checkFingerprint accepts what keys.Key.Fingerprint returns and, so that
-// nothing but a fingerprint ever names a key in Redis, little else.
+// checkFingerprint accepts what keys.Key.Fingerprint returns: "fp_" and
+// letters, digits, '_' or '-', 64 characters at most. The prefix is what
+// keeps a key passed by mistake (k.Reveal() for k.Fingerprint()) out of
+// Redis: no key format starts with it.
 func checkFingerprint(fp string) error {
-	if fp == "" || len(fp) > 64 {
-		return fmt.Errorf("redispacing: a key fingerprint has 1 to 64 characters, not %d", len(fp))
+	if err := checkName("key fingerprint", fp, ""); err != nil {
+		return err
 	}
-	for i := 0; i < len(fp); i++ {
-		c := fp[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return fmt.Errorf("redispacing: a key fingerprint has only letters, digits, '_' and '-'; position %d is not one", i)
-		}
+	if !strings.HasPrefix(fp, "fp_") || len(fp) == len("fp_") {
+		return fmt.Errorf("redispacing: a key fingerprint starts with fp_ (keys.Key.Fingerprint); this one does not (a key passed for its fingerprint?)")
 	}
 	return nil
 }

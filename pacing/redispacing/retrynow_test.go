@@ -26,3 +26,22 @@ func TestRetryNowClosesNoGate(t *testing.T) {
 		t.Fatalf("state %+v %v, want nothing learned and no gate", st, err)
 	}
 }
+
+// A key passed where its fingerprint belongs (k.Reveal() instead of
+// k.Fingerprint()) is refused, so that it can never name a Redis key or sit
+// in the fleet's list.
+func TestRawKeyIsNoFingerprint(t *testing.T) {
+	_, ps := fleet(t, 1, newClock())
+	raw := "hd_live_8K2nB7q4XwY1pVzR9tL6mDfC0sJaE3gH"
+	if k, err := ps[0].Key(raw); err == nil {
+		t.Errorf("Key(raw key) = %q, want an error", k)
+	}
+	if _, err := ps[0].Reserve(ctx, raw, pacing.Limit{}, time.Minute); err == nil {
+		t.Error("Reserve with a raw key: want an error")
+	}
+	for _, fp := range []string{"fp_0123456789ab", "fp_keyless"} {
+		if _, err := ps[0].Key(fp); err != nil {
+			t.Errorf("Key(%q): %v", fp, err)
+		}
+	}
+}
