@@ -319,19 +319,19 @@ func (s *Stream) authError(ev sse.Event) *apierrors.Error {
 	}
 	h.Del("Retry-After")
 	h.Set("WWW-Authenticate", `Bearer error="`+strings.TrimPrefix(ev.Type, "auth_")+`"`)
-	var secret string
+	var red *apierrors.Redactor // nil (no key): nothing to scrub
 	if s.k.key != nil {
-		secret = s.k.key.cred.Key.Reveal()
+		red = s.k.key.red // prepared once per key, like every other scrub of it
 	}
 	var e *apierrors.Error
 	for _, status := range [...]int{http.StatusUnauthorized, http.StatusForbidden, http.StatusPaymentRequired} {
-		e = apierrors.DecodeRedacted(status, h, ev.Data, secret)
+		e = red.Decode(status, h, ev.Data)
 		if e.Code != apierrors.CodeUnauthenticated && e.Code != apierrors.CodePermissionDenied && e.Code != apierrors.CodePaymentRequired {
 			break
 		}
 	}
 	if e.Code == apierrors.CodePaymentRequired { // a code of no class: an authentication failure
-		e = apierrors.DecodeRedacted(http.StatusUnauthorized, h, ev.Data, secret)
+		e = red.Decode(http.StatusUnauthorized, h, ev.Data)
 	}
 	return e // Attempts stays 0: an event, not an answer to a request
 }
