@@ -94,8 +94,16 @@ func (f *File) Retrieve(context.Context) (credentials.Credential, error) {
 	return credentials.Credential{Key: k, Source: f.src}, nil
 }
 
-// read reads the file, following symlinks, bounded.
+// read reads the file, following symlinks, bounded. What the path names is
+// checked before it is opened: opening a named pipe would block until
+// something writes to it. It is checked again once open, in case it was
+// swapped in between.
 func (f *File) read() ([]byte, error) {
+	if info, err := os.Stat(f.path); err != nil {
+		return nil, err
+	} else if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", info.Mode().Type())
+	}
 	fh, err := os.Open(f.path)
 	if err != nil {
 		return nil, err
