@@ -203,13 +203,7 @@ func (r *scanRun) report(path, commit string, f scan.Finding) error {
 		_, err = fmt.Fprintf(r.out, "%s\n", b)
 		return err
 	}
-	line := fmt.Sprintf("%s:%d:%d: %s %s (%s)", path, f.Line, f.Column, f.Service, f.Redacted, f.Fingerprint)
-	if f.Encoding != scan.Raw {
-		line += " " + f.Encoding.String()
-	}
-	if f.Example {
-		line += " example"
-	}
+	line := path + ":" + f.String() // the finding's own line: position, service, redacted key, fingerprint
 	if commit != "" {
 		line += " in commit " + commit[:min(12, len(commit))]
 	}
