@@ -47,16 +47,3 @@ func Query(raw string) string {
 	}
 	return b.String()
 }
-
-// Secret returns s with secret removed as a Set removes it: whole, in its
-// URL-encoded and base64 forms (standard and URL alphabets, padded or not:
-// a server may echo a Basic credential or an encoded token), and any run of
-// MinRun bytes of its secret part, each replaced by Placeholder. It prepares
-// the forms on every call: code that scrubs more than one string with the
-// same secret keeps a Set instead. An empty secret leaves s unchanged.
-func Secret(s, secret string) string {
-	if secret == "" || s == "" {
-		return s
-	}
-	return NewSet([]string{secret}, nil).Redact(s)
-}

@@ -17,14 +17,14 @@ func TestURL(t *testing.T) {
 	}
 }
 
-func TestSecret(t *testing.T) {
+func TestSetRedactsEscapedForms(t *testing.T) {
 	const key = "hd_live_a+b/c=d"
 	in := "echo " + key + " and " + url.QueryEscape(key) + " and " + url.PathEscape(key)
-	out := Secret(in, key)
+	out := NewSet([]string{key}, nil).Redact(in)
 	if strings.Contains(out, "a+b") || strings.Contains(out, "a%2Bb") || strings.Count(out, Placeholder) != 3 {
-		t.Errorf("Secret = %q", out)
+		t.Errorf("Redact = %q", out)
 	}
-	if Secret("x", "") != "x" {
+	if NewSet([]string{""}, nil).Redact("x") != "x" {
 		t.Error("empty secret changed text")
 	}
 }

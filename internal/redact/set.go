@@ -155,11 +155,6 @@ func (s *Set) Redact(text string) string {
 	return b.String()
 }
 
-// Holds reports whether text holds a secret of s, whole or a run of one.
-func (s *Set) Holds(text string) bool {
-	return s.Redact(text) != text
-}
-
 // pack reads eight bytes as one number, first byte highest, as Redact's
 // rolling window does.
 func pack(w string) uint64 {
