@@ -38,7 +38,7 @@ func cleanCopy(s string, max int) string {
 	b.Grow(min(len(s), max+len("…")))
 	space := false
 	for _, r := range s {
-		if r == utf8.RuneError || r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 {
+		if unprintable(r) {
 			r = ' '
 		}
 		if r == ' ' {
@@ -58,6 +58,12 @@ func cleanCopy(s string, max int) string {
 	return strings.TrimSpace(b.String())
 }
 
+// unprintable reports a rune clean turns into a space: an invalid byte, a
+// control character (C0, DEL, C1) or a line or paragraph separator.
+func unprintable(r rune) bool {
+	return r == utf8.RuneError || r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029
+}
+
 // isClean reports whether clean would return s as it is: at most max bytes
 // of printable text, no run of spaces, no white space at either end.
 func isClean(s string, max int) bool {
@@ -68,7 +74,7 @@ func isClean(s string, max int) bool {
 	}
 	prevSpace := false
 	for _, r := range s {
-		if r == utf8.RuneError || r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 {
+		if unprintable(r) {
 			return false
 		}
 		if r == ' ' && prevSpace {
