@@ -108,7 +108,9 @@ func WithFleetClock(now func() time.Time) FleetOption {
 
 // NewFleet returns the registry of the fleet called name (the processes
 // that share a key's rotation: e.g. "billing-workers"): 1 to 64 letters,
-// digits, '_', '-' or '.'.
+// digits, '_', '-' or '.'. Each of its Redis calls is bounded by one second
+// (a heartbeat is not on any request's path, so it can afford more than the
+// Pacer's 100 ms).
 func NewFleet(rdb redis.UniversalClient, name string, opts ...FleetOption) (*Fleet, error) {
 	if rdb == nil {
 		return nil, errors.New("redispacing: NewFleet: the Redis client is nil")
@@ -223,6 +225,9 @@ func (f *Fleet) Beat(ctx context.Context, id, fp string) error {
 // Leave removes the process id from the fleet at once (on a clean
 // shutdown), instead of when its report expires.
 func (f *Fleet) Leave(ctx context.Context, id string) error {
+	if err := checkName("process ID", id, ".:"); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
 	pipe := f.rdb.TxPipeline()
