@@ -49,6 +49,11 @@ const (
 // and asks Redis again every WithRetryInterval; once Redis answers, pacing
 // is shared again (and logged once). A call is never failed for Redis's
 // sake.
+//
+// In the process, a Pacer keeps a few dozen bytes per key fingerprint it
+// has seen, for its life: make one per process, not one per key, and a
+// program that cycles through an unbounded number of keys should replace
+// its Pacer now and then.
 type Pacer struct {
 	rdb        redis.UniversalClient
 	prefix     string
