@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -24,7 +25,7 @@ func FuzzPatch(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, patch []byte) {
 		var out bytes.Buffer
-		r := &scanRun{s: s, out: &out, errw: io.Discard}
+		r := &scanRun{o: scanOptions{json: true}, s: s, out: &out, errw: io.Discard}
 		p := &patchScanner{r: r, ctx: context.Background()}
 		if err := p.read(bytes.NewReader(patch)); err != nil {
 			t.Fatal(err)
@@ -33,7 +34,16 @@ func FuzzPatch(f *testing.F) {
 			if line == "" {
 				continue
 			}
-			if strings.HasPrefix(line, ":") || strings.Contains(line, ":0:") || strings.Contains(line, ":-") {
+			// Read as --json prints it: a file may be named ":" (text
+			// output "::1:1: ..."), so the text form cannot tell.
+			var f struct {
+				Path string `json:"path"`
+				Line int    `json:"line"`
+			}
+			if err := json.Unmarshal([]byte(line), &f); err != nil {
+				t.Fatalf("finding %q: %v", line, err)
+			}
+			if f.Path == "" || f.Line < 1 {
 				t.Fatalf("a finding without a path or with a line below 1: %q", line)
 			}
 		}
