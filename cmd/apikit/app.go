@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/apikit/apikit-go/cmd/apikit/internal/secretstore"
+	"github.com/apikit/apikit-go/cmd/apikit/internal/termsafe"
 )
 
 // app is what every command works with: its streams, the keyring, the
@@ -91,7 +92,7 @@ func (a *app) printError(err error, code int) {
 		}})
 		return
 	}
-	fmt.Fprintf(a.stderr, "apikit: %s\n", msg)
+	fmt.Fprintf(a.stderr, "apikit: %s\n", termsafe.Text(msg)) // it may quote a path or a server's words
 }
 
 // readSecret reads a key from stdin: with a hidden prompt when stdin is a

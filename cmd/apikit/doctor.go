@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/apikit/apikit-go/client"
+	"github.com/apikit/apikit-go/cmd/apikit/internal/termsafe"
 )
 
 // problem is one misconfiguration doctor found, with its one-line fix.
@@ -128,17 +129,20 @@ func problemsFound(n int) string {
 	return fmt.Sprintf("%d problems found", n)
 }
 
+// print writes the text form. Every field is escaped for the terminal
+// (termsafe.Text): paths and the messages of servers and key commands may
+// hold escape sequences or line breaks that would forge or hide lines.
 func (c *checkup) print(w io.Writer) {
-	fmt.Fprintf(w, "Config file: %s\n", c.res.ConfigFile)
+	fmt.Fprintf(w, "Config file: %s\n", termsafe.Text(c.res.ConfigFile))
 	if len(c.res.Problems) == 0 {
 		fmt.Fprintln(w, "No problems found.")
 	} else {
 		fmt.Fprintf(w, "%s:\n", problemsFound(len(c.res.Problems)))
 	}
 	for i, p := range c.res.Problems {
-		fmt.Fprintf(w, "%2d. [%s] %s: %s\n      fix: %s\n", i+1, p.Check, p.Subject, p.Problem, p.Fix)
+		fmt.Fprintf(w, "%2d. [%s] %s: %s\n      fix: %s\n", i+1, p.Check, termsafe.Text(p.Subject), termsafe.Text(p.Problem), termsafe.Text(p.Fix))
 	}
 	for _, n := range c.res.Notes {
-		fmt.Fprintf(w, "note: %s\n", n)
+		fmt.Fprintf(w, "note: %s\n", termsafe.Text(n))
 	}
 }

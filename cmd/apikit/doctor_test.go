@@ -157,3 +157,21 @@ func TestDoctorIsQuietAboutAGoodSetup(t *testing.T) {
 	}
 	u.noLeak(hdKey)
 }
+
+// TestDoctorEscapesWhatItPrints: a config file whose path holds a terminal
+// escape sequence and a line break (another user named the directory) is
+// named by doctor, escaped: no escape byte reaches the terminal and no line
+// is forged.
+func TestDoctorEscapesWhatItPrints(t *testing.T) {
+	u := newUser(t)
+	evil := "d\x1b]0;pwned\x07\n 9. [forged] all fine"
+	cfg := u.writeFile(filepath.Join(evil, "config.yaml"), "profiles: {}\n", 0o666)
+	u.env["APIKIT_CONFIG_FILE"] = cfg
+	r := u.must(exitProblems, "", "doctor")
+	if strings.ContainsAny(r.stdout+r.stderr, "\x1b\x07") || strings.Contains(r.stdout, "\n 9. [forged]") {
+		t.Fatalf("doctor printed the path raw:\n%q", r.stdout)
+	}
+	if !strings.Contains(r.stdout, `d\x1b]0;pwned\a\n 9. [forged] all fine`) {
+		t.Errorf("doctor does not show the escaped path:\n%s", r.stdout)
+	}
+}
