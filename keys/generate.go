@@ -108,7 +108,8 @@ func randomString(r io.Reader, cs Charset, n int) (string, error) {
 }
 
 // testJWT makes a well-formed, unverifiable HS256 JWT for tests: iat in
-// milliseconds as web3.storage writes it, a random subject and signature.
+// milliseconds, iss and a did: subject as web3.storage writes them, a
+// random subject and signature.
 func testJWT(r io.Reader, now time.Time) (string, error) {
 	var sub, sig [32]byte
 	if _, err := io.ReadFull(r, sub[:]); err != nil {
@@ -120,7 +121,7 @@ func testJWT(r io.Reader, now time.Time) (string, error) {
 	enc := base64.RawURLEncoding
 	header := enc.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
 	payload, _ := json.Marshal(map[string]any{
-		"sub": "did:key:" + enc.EncodeToString(sub[:16]), "iss": "apikit-test", "iat": now.UnixMilli(),
+		"sub": "did:key:z" + enc.EncodeToString(sub[:16]), "iss": "web3-storage", "iat": now.UnixMilli(),
 	})
 	return header + "." + enc.EncodeToString(payload) + "." + enc.EncodeToString(sig[:]), nil
 }

@@ -122,7 +122,15 @@ func TestVendorExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"Hypedata 6:31", "HopX 14:3", "web3.storage 18:3", "HyperSync 21:19", "HyperSync 22:27"}
+	// jwt.io's sample is no web3.storage token (its claims do not say so):
+	// it is reported only as a generic JWT.
+	want := []string{"Hypedata 6:31", "HopX 14:3", "HyperSync 21:19", "HyperSync 22:27"}
+	if s, _ := New(WithExamples(), WithGenericJWTs()); s != nil {
+		all, _ := s.All(context.Background(), bytes.NewReader(docs))
+		if len(all) != len(want)+1 || all[2].Service != GenericJWT || !all[2].Example {
+			t.Errorf("WithExamples, WithGenericJWTs: %v; want jwt.io's sample as a generic JWT example", all)
+		}
+	}
 	var have []string
 	for _, f := range got {
 		have = append(have, f.Service+" "+strings.Split(f.String(), ": ")[0])

@@ -26,12 +26,15 @@ const (
 // Scanner finds keys in text. Make one with [New]; it is safe for
 // concurrent use, and reuses its read buffers from one scan to the next.
 type Scanner struct {
-	targets  []*target
-	groups   []anchorGroup
-	uuid     bool // HyperSync tokens, found near their context keywords
-	withKeys bool
-	examples bool
-	chunk    int
+	targets []*target
+	groups  []anchorGroup
+	uuid    bool // HyperSync tokens, found near their context keywords
+	// genericJWT reports JWTs whose claims do not name web3.storage, as
+	// Service "JWT".
+	genericJWT bool
+	withKeys   bool
+	examples   bool
+	chunk      int
 	// behind and ahead are how many bytes before and after the region a
 	// round owns the scanner keeps, so that every key starting in the
 	// region (and the words around a UUID) is whole in the buffer.
@@ -50,6 +53,7 @@ type config struct {
 	noBuiltins bool
 	withKeys   bool
 	examples   bool
+	genericJWT bool
 	chunk      int
 }
 
@@ -73,6 +77,17 @@ func WithKeys() Option { return func(c *config) { c.withKeys = true } }
 // WithExamples reports the keys that vendors publish in their documentation
 // as examples, marked [Finding.Example]; by default they are skipped.
 func WithExamples() Option { return func(c *config) { c.examples = true } }
+
+// WithGenericJWTs also reports JWTs that are not web3.storage tokens (any
+// well-formed, unexpired JWT whose claims do not say iss "web3-storage"
+// with a did: subject), with Service [GenericJWT]. By default they are not
+// reported: most JWTs in code are test fixtures and short-lived session
+// tokens of other services.
+func WithGenericJWTs() Option { return func(c *config) { c.genericJWT = true } }
+
+// GenericJWT is the Service of a finding for a JWT that is not a
+// web3.storage token, reported with [WithGenericJWTs].
+const GenericJWT = "JWT"
 
 // WithChunkSize sets how many bytes the scanner reads and scans per round
 // (default 256 KiB). Memory use is about this plus 7 KiB, whatever the
@@ -99,7 +114,7 @@ func New(opts ...Option) (*Scanner, error) {
 	if len(formats) == 0 {
 		return nil, errors.New("scan: no formats to look for: WithoutBuiltins needs WithFormats")
 	}
-	s := &Scanner{withKeys: c.withKeys, examples: c.examples, chunk: c.chunk}
+	s := &Scanner{withKeys: c.withKeys, examples: c.examples, chunk: c.chunk, genericJWT: c.genericJWT}
 	seen := map[*keys.Format]bool{}
 	maxPrefix := 0
 	for i, f := range formats {
@@ -281,6 +296,9 @@ func (st *state) round(b []byte, lo, hi int, fn func(Finding) error) error {
 			Line: st.line, Column: int(st.base + int64(h.off) - st.lastNL), Offset: st.base + int64(h.off),
 			Service: formatName(h.key.Spec()), Env: h.key.Env(), Encoding: h.enc,
 			Redacted: h.key.String(), Fingerprint: h.key.Fingerprint(),
+		}
+		if h.key.Spec() == keys.Web3Storage && !isWeb3(h.key) {
+			f.Service = GenericJWT
 		}
 		f.Example = isExample(f.Fingerprint)
 		if f.Example && !st.s.examples {

@@ -2,6 +2,9 @@ package scan
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
 
 	"github.com/apikit/apikit-go/keys"
 )
@@ -63,7 +66,7 @@ func (st *state) compare(b []byte, p int, refs []anchorRef, lo, hi int) {
 				st.b64Var(b, s, n, lo, hi)
 			}
 		case needleKeyword:
-			if equalFold(b[s:s+len(n.text)], n.text) {
+			if equalFold(b[s:s+len(n.text)], n.text) && wordAt(b, s, s+len(n.text)) {
 				st.kws = append(st.kws, s)
 				st.kwLen = append(st.kwLen, len(n.text))
 			}
@@ -80,6 +83,26 @@ func equalFold(b, w []byte) bool {
 	}
 	return true
 }
+
+// wordAt reports whether b[s:e] is a word of its own: no letter or digit
+// touches it on either side, except across a camel-case step
+// (HypersyncClient, myEnvio). "_", "-", "." and the like are boundaries,
+// so ENVIO_API_TOKEN names the service; "reenvio", "envios" and a random
+// token's "x9eNvIO3" do not.
+func wordAt(b []byte, s, e int) bool {
+	if s > 0 && alnum[b[s-1]] && !(lowerCase(b[s-1]) && upperCase(b[s])) {
+		return false
+	}
+	if e < len(b) && alnum[b[e]] && !(upperCase(b[e]) && lowerCase(b[e-1])) {
+		return false
+	}
+	return true
+}
+
+func lowerCase(c byte) bool { return c >= 'a' && c <= 'z' }
+func upperCase(c byte) bool { return c >= 'A' && c <= 'Z' }
+
+var alnum = tableOf(keys.Alphanumeric, false)
 
 // raw checks the key candidate whose prefix is at b[s:].
 func (st *state) raw(b []byte, s int, n *needle) {
@@ -105,14 +128,48 @@ func (st *state) parse(b []byte, s int, t *target) (keys.Key, bool) {
 	if err != nil {
 		return keys.Key{}, false
 	}
-	if !t.jwt {
-		secret := b[s+len(t.prefix)+t.idLen+len(t.sep) : end]
-		if placeholder(string(secret), t.alphabet) {
+	if t.jwt {
+		// A JWT is web3.storage's only when its claims say so; any other
+		// is reported (as a generic JWT) only when asked for.
+		if !web3Claims(b[s:end]) && !st.s.genericJWT {
 			return keys.Key{}, false
 		}
+		return k, true
+	}
+	secret := b[s+len(t.prefix)+t.idLen+len(t.sep) : end]
+	if placeholder(string(secret), t.alphabet) {
+		return keys.Key{}, false
 	}
 	return k, true
 }
+
+// web3Claims reports whether the JWT tok carries the claims web3.storage
+// writes into the API tokens it issues: iss "web3-storage" and a DID
+// (did:ethr:0x…, did:key:…) as the subject. Other services' JWTs (an
+// OAuth access token, a test fixture) are not web3.storage tokens, however
+// well-formed.
+func web3Claims(tok []byte) bool {
+	i := bytes.IndexByte(tok, '.')
+	j := bytes.LastIndexByte(tok, '.')
+	if i < 0 || j <= i {
+		return false
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(string(tok[i+1 : j]))
+	if err != nil {
+		return false
+	}
+	var c struct {
+		Iss string `json:"iss"`
+		Sub string `json:"sub"`
+	}
+	if json.Unmarshal(payload, &c) != nil {
+		return false
+	}
+	return c.Iss == "web3-storage" && strings.HasPrefix(c.Sub, "did:") && len(c.Sub) > len("did:x:")
+}
+
+// isWeb3 reports whether the JWT key k is web3.storage's by its claims.
+func isWeb3(k keys.Key) bool { return web3Claims([]byte(k.Reveal())) }
 
 // b64 checks the base64-encoded key candidate whose needle is at b[s:].
 func (st *state) b64(b []byte, s int, n *needle, lo, hi int) {

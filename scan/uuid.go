@@ -12,6 +12,9 @@ import (
 func (st *state) uuids(b []byte, lo, hi int) {
 	for i, kw := range st.kws {
 		kwEnd := kw + st.kwLen[i]
+		if st.kwLen[i] == len("envio") && !credentialNear(b, kw, kwEnd) {
+			continue // "envio" is also Portuguese and Spanish for a shipment
+		}
 		wlo := max(0, kw-contextWindow-uuidSpan)
 		whi := min(len(b), kwEnd+contextWindow+uuidSpan)
 		near := func(start, end int) bool {
@@ -72,6 +75,41 @@ func (st *state) uuids(b []byte, lo, hi int) {
 			p = q
 		}
 	}
+}
+
+// credentialWords are the words that, on the line of "envio" or the next,
+// make it the service's name rather than the Portuguese or Spanish word for
+// a shipment ("código de envio: <uuid>"): ENVIO_API_TOKEN, envio_key,
+// "# Envio indexer API", "Authorization: Bearer" all hold one.
+var credentialWords = [...][]byte{[]byte("token"), []byte("key"), []byte("secret"), []byte("api"),
+	[]byte("auth"), []byte("bearer"), []byte("password"), []byte("credential"), []byte("hypersync")}
+
+// credentialNear reports whether the line of the word at b[kw:kwEnd], or
+// the line after it, holds a credentialWord (any case), within the
+// context window.
+func credentialNear(b []byte, kw, kwEnd int) bool {
+	lo := kw
+	for lo > max(0, kw-contextWindow) && b[lo-1] != '\n' {
+		lo--
+	}
+	hi, lines := kwEnd, 0
+	for hi < min(len(b), kwEnd+contextWindow+uuidSpan) {
+		if b[hi] == '\n' {
+			if lines++; lines == 2 {
+				break
+			}
+		}
+		hi++
+	}
+	w := b[lo:hi]
+	for i := range w {
+		for _, word := range credentialWords {
+			if i+len(word) <= len(w) && w[i]|0x20 == word[0] && equalFold(w[i:i+len(word)], word) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // tokenVar is the variable Envio's documentation keeps its token in. A

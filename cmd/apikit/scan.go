@@ -68,6 +68,7 @@ cannot be read, not a Git repository).`,
 	f.BoolVar(&o.git, "git", false, "scan the history of the Git repository at PATH: every line every commit added")
 	f.BoolVar(&o.staged, "staged", false, "scan the lines staged for the next commit in the repository at PATH")
 	f.BoolVar(&o.sarif, "sarif", false, "print a SARIF 2.1.0 log (for GitHub code scanning) instead of lines")
+	f.BoolVar(&o.genericJWT, "generic-jwt", false, "also report JWTs that are not web3.storage tokens, as service \"JWT\"")
 	f.BoolVar(&o.examples, "examples", false, "also report vendors' published example keys, marked \"example\" (never exit 1)")
 	cmd.AddCommand(newInstallHookCmd())
 	return cmd
@@ -75,6 +76,7 @@ cannot be read, not a Git repository).`,
 
 type scanOptions struct {
 	git, staged, sarif, json, examples bool
+	genericJWT                         bool
 }
 
 // scanRun is one apikit scan: its scanner, its output and its tally.
@@ -103,6 +105,9 @@ func (o scanOptions) run(ctx context.Context, in io.Reader, out, errw io.Writer,
 	opts := []scan.Option{}
 	if o.examples {
 		opts = append(opts, scan.WithExamples())
+	}
+	if o.genericJWT {
+		opts = append(opts, scan.WithGenericJWTs())
 	}
 	s, err := scan.New(opts...)
 	if err != nil {
