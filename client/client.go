@@ -18,6 +18,7 @@ import (
 
 	"github.com/apikit/apikit-go/credentials"
 	apierrors "github.com/apikit/apikit-go/errors"
+	"github.com/apikit/apikit-go/internal/ratelimit"
 	"github.com/apikit/apikit-go/keys"
 	"github.com/apikit/apikit-go/pacing"
 )
@@ -38,10 +39,11 @@ const Version = "0.2.0"
 // concurrent use; build one per service and reuse it, so that connections
 // and the resolved key are shared.
 type Client struct {
-	svc     Service // BaseURL resolved
-	baseStr string  // base URL without a trailing slash
-	scheme  string  // the base URL's scheme, lower case
-	host    string  // the base URL's host[:port], lower case
+	svc     Service         // BaseURL resolved
+	rlNames ratelimit.Names // svc.RateLimitHeaders
+	baseStr string          // base URL without a trailing slash
+	scheme  string          // the base URL's scheme, lower case
+	host    string          // the base URL's host[:port], lower case
 
 	hc *http.Client // the caller's client (copied) over the auth transport
 
@@ -125,6 +127,7 @@ func New(opts ...Option) (*Client, error) {
 
 	c := &Client{
 		svc:            svc,
+		rlNames:        svc.RateLimitHeaders.names(),
 		baseStr:        svc.BaseURL,
 		scheme:         u.Scheme,
 		host:           strings.ToLower(u.Host),

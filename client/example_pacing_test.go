@@ -3,6 +3,8 @@ package client_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 
 	"github.com/apikit/apikit-go/client"
@@ -95,4 +97,27 @@ func ExampleWithPacingHook() {
 	}
 	fmt.Println("attempts held back:", held)
 	// Output: attempts held back: 2
+}
+
+// A service that announces its limit in headers of its own: name them on
+// its Service, and the client reads them (RateLimit, and the pacer's rate).
+func ExampleRateLimitHeaders() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("X-Quota-Limit", "50")
+		w.Header().Set("X-Quota-Left", "49")
+		w.Header().Set("X-Quota-Reset", "10s")
+		fmt.Fprint(w, `{}`)
+	}))
+	defer srv.Close()
+	svc := client.Service{Name: "quotas", Auth: client.AuthBearer,
+		RateLimitHeaders: client.RateLimitHeaders{Limit: "X-Quota-Limit", Remaining: "X-Quota-Left", Reset: "X-Quota-Reset"}}
+	c, _ := client.New(client.WithService(svc), client.WithBaseURL(srv.URL), client.WithAPIKey("sk-example-0123456789"),
+		client.WithInsecureHTTP())
+	defer c.CloseIdleConnections()
+
+	_ = c.Do(context.Background(), "GET", "/v1/items", nil, nil)
+	rl, _ := c.RateLimit()
+	st, _ := c.Pacing(context.Background())
+	fmt.Printf("limit %d, remaining %d; paced at %.2f/s (%s)\n", rl.Limit, rl.Remaining, st.Rate, st.Source)
+	// Output: limit 50, remaining 49; paced at 4.85/s (headers)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	apierrors "github.com/apikit/apikit-go/errors"
+	"github.com/apikit/apikit-go/internal/ratelimit"
 	"github.com/apikit/apikit-go/pacing"
 )
 
@@ -222,7 +223,7 @@ func (c *Client) report(ctx context.Context, r pacing.Reservation, status int, h
 	}
 	a := pacing.Answer{Status: status, RetryAfter: hint, Remaining: -1}
 	if h != nil {
-		a.Limit, a.Remaining, a.Reset = quota(h, c.now)
+		answerQuota(&a, h, c.rlNames, c.now())
 	}
 	if err := c.pacer.Report(ctx, r, a); err != nil {
 		c.logf(ctx, "apikit: the pacer could not take an answer", "key", r.Key, "error", err.Error())
@@ -348,22 +349,13 @@ func (k *call) settle(ctx context.Context, status int, hint time.Duration, h htt
 	k.c.report(ctx, r, status, hint, h)
 }
 
-// quota reads the X-RateLimit-Limit, -Remaining and -Reset headers as a
-// pacer takes them: limit 0 and remaining -1 when absent, the reset as a
-// duration from now (0 when absent; a Unix time is turned into one).
-func quota(h http.Header, now func() time.Time) (limit, remaining int, reset time.Duration) {
-	remaining = -1
-	l, lok := headerInt(h, "X-Ratelimit-Limit")
-	if !lok || l == 0 {
-		return 0, -1, 0 // no quota stated (a limit of 0 would allow nothing)
+// answerQuota fills a's quota from the answer's rate-limit headers, in
+// whichever dialect they come (internal/ratelimit).
+func answerQuota(a *pacing.Answer, h http.Header, names ratelimit.Names, now time.Time) {
+	q, ok := ratelimit.Parse(h, now, names)
+	if !ok {
+		return
 	}
-	limit = int(l)
-	if n, ok := headerInt(h, "X-Ratelimit-Remaining"); ok {
-		remaining = int(n)
-	}
-	if z, ok := headerInt(h, "X-Ratelimit-Reset"); ok {
-		t := now()
-		reset = max(resetTime(z, t).Sub(t), 0)
-	}
-	return limit, remaining, reset
+	a.Limit, a.Remaining, a.Reset = q.Limit, q.Remaining, q.Reset
+	a.ResetAt, a.ResetPrecision, a.Window = q.ResetAt, q.Precision, q.Window
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	apierrors "github.com/apikit/apikit-go/errors"
+	"github.com/apikit/apikit-go/internal/ratelimit"
 	"github.com/apikit/apikit-go/pacing"
 )
 
@@ -213,12 +214,13 @@ func FuzzQuota(f *testing.F) {
 		h.Set("X-RateLimit-Limit", limit)
 		h.Set("X-RateLimit-Remaining", remaining)
 		h.Set("X-RateLimit-Reset", reset)
-		l, r, z := quota(h, func() time.Time { return time.Unix(1_700_000_000, 0) })
-		if l < 0 || r < -1 || z < 0 {
-			t.Fatalf("quota(%q, %q, %q) = %d, %d, %s", limit, remaining, reset, l, r, z)
+		a := pacing.Answer{Remaining: -1}
+		answerQuota(&a, h, ratelimit.Names{}, time.Unix(1_700_000_000, 0))
+		if a.Limit < 0 || a.Remaining < -1 || a.Reset < 0 || a.ResetPrecision < 0 || a.Window < 0 {
+			t.Fatalf("answerQuota(%q, %q, %q) = %+v", limit, remaining, reset, a)
 		}
-		if l == 0 && (r != -1 || z != 0) {
-			t.Fatalf("no limit but remaining %d, reset %s", r, z)
+		if a.Limit == 0 && a.Remaining == -1 && a.Reset != 0 {
+			t.Fatalf("neither a limit nor a count, but reset %s", a.Reset)
 		}
 	})
 }

@@ -97,6 +97,23 @@ type Service struct {
 	// (HyperSync: indexers deployed on Envio Cloud). Only then does
 	// WithoutKey build a client; for every other service it is refused.
 	KeyOptional bool
+	// RateLimitHeaders names the headers in which the service announces
+	// its rate limit, when they are none of the dialects the client reads
+	// by itself (X-RateLimit-*, RateLimit-*, the IETF draft's RateLimit-Policy
+	// and RateLimit, OpenAI's x-ratelimit-*-requests, Anthropic's
+	// anthropic-ratelimit-requests-*). The zero value reads those dialects.
+	RateLimitHeaders RateLimitHeaders
+}
+
+// RateLimitHeaders names a service's own rate-limit headers. The reset may
+// be seconds from now, a Unix time (seconds or milliseconds), an HTTP-date,
+// an RFC 3339 time or a Go duration ("1s", "6m0s"); the client tells them
+// apart. A name left empty is not read; when none of them is in an answer,
+// the default dialects are.
+type RateLimitHeaders struct {
+	Limit     string // requests allowed per window, e.g. "X-Quota-Limit"
+	Remaining string // requests left in the window
+	Reset     string // when the window resets
 }
 
 // The built-in service profiles. Their paths are the vendors' documented

@@ -67,7 +67,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 	}
 	if own {
-		c.rate.observe(resp.Header, c.now)
+		c.rate.observe(resp.Header, c.rlNames, c.now)
 	}
 	return resp, nil
 }

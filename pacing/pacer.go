@@ -92,13 +92,25 @@ type Answer struct {
 	// rate.
 	RetryAfter time.Duration
 	// Limit, Remaining and Reset are the quota the answer announced
-	// (X-RateLimit-Limit, -Remaining, -Reset): requests per window,
-	// requests left in it, and the time until it resets. Limit is 0 when
-	// the answer carried no limit, Remaining -1 when it carried no count,
-	// Reset 0 when it carried no reset.
+	// (X-RateLimit-Limit, -Remaining, -Reset, or the same in another
+	// dialect): requests per window, requests left in it, and the time
+	// until it resets. Limit is 0 when the answer carried no limit,
+	// Remaining -1 when it carried no count, Reset 0 when it carried no
+	// reset.
 	Limit     int
 	Remaining int
 	Reset     time.Duration
+	// ResetAt is when the window resets when the answer gave a point in
+	// time (a Unix time, an HTTP-date): successive answers then show the
+	// window's length. Zero when it gave seconds from now.
+	ResetAt time.Time
+	// ResetPrecision is how coarse Reset is: time.Second when it came in
+	// whole seconds, so that the window may end up to a second later; 0
+	// when exact. A gate never opens before Reset + ResetPrecision.
+	ResetPrecision time.Duration
+	// Window is the quota's window when the answer states it (the IETF
+	// draft's w=); 0 when not.
+	Window time.Duration
 }
 
 // Source says where a key's pacing rate comes from.
