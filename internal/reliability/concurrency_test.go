@@ -13,11 +13,18 @@ import (
 	"github.com/apikit/apikit-go/client/clienttest"
 	"github.com/apikit/apikit-go/credentials"
 	apierrors "github.com/apikit/apikit-go/errors"
+	"github.com/apikit/apikit-go/internal/longtest"
 )
 
 // concurrentCalls is how many Do calls TestConcurrentCallsWhileRotating
-// makes at once through one client.
-const concurrentCalls = 3000
+// makes at once through one client: 3,000 in the long suite
+// (APIKIT_LONG_TESTS=1), 300 in the default run.
+func concurrentCalls() int64 {
+	if longtest.Enabled() {
+		return 3000
+	}
+	return 300
+}
 
 // TestConcurrentCallsWhileRotating sends thousands of concurrent calls
 // through one client while its key is rotated, a rate limit bites and the
@@ -60,11 +67,12 @@ func TestConcurrentCallsWhileRotating(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
+	calls := concurrentCalls()
 	var ok, typed, untyped atomic.Int64
 	var firstUntyped atomic.Value
 	start := make(chan struct{})
 	var wg sync.WaitGroup
-	for i := 0; i < concurrentCalls; i++ {
+	for range calls {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -105,15 +113,15 @@ func TestConcurrentCallsWhileRotating(t *testing.T) {
 	}
 
 	t.Logf("%d calls: %d ok, %d typed failures, %d untyped; %d retries; %d connections; key rotated",
-		concurrentCalls, ok.Load(), typed.Load(), untyped.Load(), retries.Load(), srv.Connections())
+		calls, ok.Load(), typed.Load(), untyped.Load(), retries.Load(), srv.Connections())
 	if untyped.Load() != 0 {
 		t.Errorf("%d calls failed with an untyped error, e.g. %v", untyped.Load(), firstUntyped.Load())
 	}
-	if ok.Load() != concurrentCalls {
-		t.Errorf("%d of %d calls failed (typed)", concurrentCalls-ok.Load(), concurrentCalls)
+	if ok.Load() != calls {
+		t.Errorf("%d of %d calls failed (typed)", calls-ok.Load(), calls)
 	}
 	if n := srv.Connections(); n > 2*maxConns {
-		t.Errorf("%d connections opened for %d calls: bodies not drained or connections not reused", n, concurrentCalls)
+		t.Errorf("%d connections opened for %d calls: bodies not drained or connections not reused", n, calls)
 	}
 	cred, _ := worker.Credential(ctx)
 	if cred.Key.Reveal() == oldKey.Reveal() {

@@ -21,11 +21,16 @@ func healOnRetry(heal func()) client.Option {
 	return client.WithRetryHook(func(client.RetryEvent) { once.Do(heal) })
 }
 
-// deadlineSlack is how far past its deadline a call may end: the time to
-// notice the deadline and unwind, with -race on a loaded 2-core machine.
-// A call that outlives its deadline by more is a bug (an attempt detached
-// from the caller's context, a wait that ignores it).
-const deadlineSlack = 300 * time.Millisecond
+// deadlineSlack is how far past its deadline a call may end. It is a
+// hang detector, not a speed test: generous enough that a busy machine
+// (-race, other builds beside it) never trips it, and still far shorter
+// than the faults it is checked against (5 s of latency, a connection
+// stalled for good), so a call that outlives its deadline because an
+// attempt was detached from the caller's context, or a wait ignored it,
+// still fails the test. (A body read past its attempt deadline shows
+// differently: the call succeeds instead of failing with
+// context.DeadlineExceeded.)
+const deadlineSlack = 2 * time.Second
 
 type fault struct {
 	name   string
@@ -65,6 +70,11 @@ func faults() []fault {
 	}
 }
 
+// faultSample is the matrix a test tries: in the default run, a reset on
+// the way in, one on the way back (after the server acted) and the upstream
+// down; in the long suite, every fault.
+func faultSample() []fault { return sample(faults(), 0, 1, 5) }
+
 func (f fault) apply(t *testing.T, r *rig) {
 	if f.toxic != "" {
 		r.toxic(t, f.toxic)
@@ -86,7 +96,7 @@ func (f fault) healer(r *rig) func() {
 // carries the same key on every attempt (when the fault struck after the
 // server processed it, the server saw it twice and replayed the answer).
 func TestTransientFaultsRecover(t *testing.T) {
-	for _, f := range faults() {
+	for _, f := range faultSample() {
 		t.Run(f.name, func(t *testing.T) {
 			r := newRig(t)
 			f.apply(t, r)
@@ -123,7 +133,7 @@ func TestTransientFaultsRecover(t *testing.T) {
 // idempotency key is never processed twice (exactly once when the fault
 // strikes after the server processed it), and says why it was not retried.
 func TestPersistentFaultsFailTyped(t *testing.T) {
-	for _, f := range faults() {
+	for _, f := range faultSample() {
 		t.Run(f.name, func(t *testing.T) {
 			r := newRig(t)
 			f.apply(t, r)

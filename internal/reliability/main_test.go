@@ -8,7 +8,22 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/apikit/apikit-go/client"
+	"github.com/apikit/apikit-go/internal/longtest"
 )
+
+// sample is the part of a fault matrix the default test run tries: the
+// entries at idx, a few seconds' worth. The long suite
+// (APIKIT_LONG_TESTS=1, as CI runs it) tries every entry.
+func sample[T any](all []T, idx ...int) []T {
+	if longtest.Enabled() {
+		return all
+	}
+	out := make([]T, 0, len(idx))
+	for _, i := range idx {
+		out = append(out, all[i])
+	}
+	return out
+}
 
 // TestMain runs the package in an environment of its own (see isolate) and
 // fails it if any test leaves a goroutine behind (the client's retries, the

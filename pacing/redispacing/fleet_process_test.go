@@ -19,6 +19,7 @@ import (
 
 	"github.com/apikit/apikit-go/client"
 	"github.com/apikit/apikit-go/client/clienttest"
+	"github.com/apikit/apikit-go/internal/longtest"
 	"github.com/apikit/apikit-go/keys"
 )
 
@@ -201,9 +202,7 @@ func (ft *fleetTest) fleet(ttl time.Duration) *recordingFleet {
 // the old key only after every one has moved to the new key, and no call
 // fails or runs twice.
 func TestFleetRotation32Processes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short")
-	}
+	longtest.Skip(t) // 32 processes; TestFleetRotationProcessKilled is the default run's fleet rotation
 	ft := newFleetTest(t)
 	fleet := ft.fleet(5 * time.Second)
 	var ws []*worker

@@ -16,6 +16,7 @@ import (
 
 	"github.com/apikit/apikit-go/client"
 	"github.com/apikit/apikit-go/client/clienttest"
+	"github.com/apikit/apikit-go/internal/longtest"
 	"github.com/apikit/apikit-go/pacing"
 	"github.com/apikit/apikit-go/pacing/redispacing/redistest"
 )
@@ -81,9 +82,7 @@ func TestRealRedisSharesGateAndSlots(t *testing.T) {
 // clients, each with its own Pacer and Redis connection, as four processes
 // would have, call a clienttest server over loopback HTTP.
 func TestRealRedisKilledMidRun(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short")
-	}
+	longtest.Skip(t) // 4 processes' worth of clients through a killed and restarted redis-server: seconds
 	srv := realRedis(t)
 	api := clienttest.NewServer(client.Hypedata)
 	defer api.Close()
