@@ -99,6 +99,9 @@ func newBenchServer(b *testing.B, flaky bool, limited []byte) *benchServer {
 func benchTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 256
+	// As the SDK's own transport bounds the wait for headers
+	// (DefaultAttemptTimeout), so does the one both sides use here.
+	t.ResponseHeaderTimeout = client.DefaultAttemptTimeout
 	return t
 }
 
@@ -341,6 +344,12 @@ func BenchmarkOverhead(b *testing.B) {
 		{"apikit", nil},
 		{"apikit-query", []client.Option{client.WithQueryAuth("api_key")}},
 		{"apikit-attempt-timeout", []client.Option{client.WithAttemptTimeout(time.Minute)}},
+		// The in-memory transport bounds nothing, so "apikit" above pays
+		// DefaultAttemptTimeout's context per attempt; without it, what
+		// remains is the SDK's own machinery.
+		{"apikit-no-attempt-timeout", []client.Option{client.WithAttemptTimeout(0)}},
+		{"apikit-middleware", []client.Option{client.WithAttemptTimeout(0), client.WithMiddleware(
+			func(ctx context.Context, _ *client.Call, next func(context.Context) error) error { return next(ctx) })}},
 	} {
 		b.Run(mode.name, func(b *testing.B) {
 			opts := append([]client.Option{client.WithService(client.Hypedata), client.WithBaseURL(url),

@@ -77,6 +77,17 @@ type Client struct {
 	limit      pacing.Limit // the key's known limit (WithRateLimit), or zero
 	pacingHook func(PacingEvent)
 	budget     *retryBudget // retries of server errors, client-wide
+
+	timeout    time.Duration // WithTimeout: each call's whole duration
+	header     http.Header   // WithHeader given to New
+	middleware []Middleware
+	// headerTimeout is the ResponseHeaderTimeout of the SDK's own
+	// transport, which is how DefaultAttemptTimeout is kept without a
+	// context per request; 0 when the transport is the caller's or
+	// WithAttemptTimeout was given. hcLong is the same client without it,
+	// for calls whose own attempt timeout is longer (or none).
+	headerTimeout time.Duration
+	hcLong        *http.Client
 }
 
 // resolved is a validated credential with its ready-made header value.
@@ -145,6 +156,9 @@ func New(opts ...Option) (*Client, error) {
 		limit:          s.limit,
 		pacingHook:     s.pacingHook,
 		budget:         newRetryBudget(s.retryBudget),
+		timeout:        s.timeout,
+		header:         s.header,
+		middleware:     s.middleware,
 	}
 	c.pacer = c.pacerFor(&s)
 	if c.format == nil {
@@ -160,7 +174,7 @@ func New(opts ...Option) (*Client, error) {
 	} else if err := c.setCredentials(&s); err != nil {
 		return nil, err
 	}
-	c.hc = c.httpClient(s.httpClient)
+	c.hc, c.hcLong = c.httpClient(s.httpClient, !s.attemptTimeoutSet)
 	c.userAgent = fmt.Sprintf("apikit-go/%s (%s/%s; %s)", Version, runtime.GOOS, runtime.GOARCH, runtime.Version())
 	if s.userAgent != "" {
 		c.userAgent += " " + s.userAgent
@@ -190,8 +204,13 @@ func (c *Client) Credential(ctx context.Context) (credentials.Credential, error)
 // CloseIdleConnections closes the idle connections of the underlying
 // transport.
 func (c *Client) CloseIdleConnections() {
-	if t, ok := c.hc.Transport.(*authTransport).base.(interface{ CloseIdleConnections() }); ok {
-		t.CloseIdleConnections()
+	for _, hc := range [...]*http.Client{c.hc, c.hcLong} {
+		if hc == nil {
+			continue
+		}
+		if t, ok := hc.Transport.(*authTransport).base.(interface{ CloseIdleConnections() }); ok {
+			t.CloseIdleConnections()
+		}
 	}
 }
 
@@ -268,13 +287,22 @@ func (c *Client) setCredentials(s *settings) error {
 }
 
 // httpClient copies the caller's client (or a default one) and puts the auth
-// transport over its transport.
-func (c *Client) httpClient(user *http.Client) *http.Client {
-	var hc http.Client
+// transport over its transport. With the SDK's own transport and the
+// default attempt timeout, the timeout is the transport's
+// ResponseHeaderTimeout, which costs a request nothing; long is then the
+// same client over a transport without it (its connections are made only
+// if a call asks for a longer attempt timeout, or none).
+func (c *Client) httpClient(user *http.Client, defaultTimeout bool) (hc, long *http.Client) {
+	var h http.Client
 	if user != nil {
-		hc = *user
+		h = *user
+		if t, ok := h.Transport.(*http.Transport); defaultTimeout && (h.Timeout > 0 || ok && t.ResponseHeaderTimeout > 0) {
+			// The caller's client bounds its requests already: the
+			// default does not stack another bound over it.
+			c.attemptTimeout = 0
+		}
 	}
-	base := hc.Transport
+	base := h.Transport
 	if base == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
@@ -282,10 +310,17 @@ func (c *Client) httpClient(user *http.Client) *http.Client {
 		// One client serves many goroutines: keep a connection for each
 		// (net/http keeps 2 per host, so the others would dial on every call).
 		t.MaxIdleConnsPerHost = defaultIdleConnsPerHost
+		if defaultTimeout && c.attemptTimeout > 0 {
+			l := h
+			l.Transport = &authTransport{c: c, base: t.Clone()}
+			long = &l
+			t.ResponseHeaderTimeout = c.attemptTimeout
+			c.headerTimeout = c.attemptTimeout
+		}
 		base = t
 	}
-	hc.Transport = &authTransport{c: c, base: base}
-	return &hc
+	h.Transport = &authTransport{c: c, base: base, headerTimeout: c.headerTimeout}
+	return &h, long
 }
 
 // resolveBaseURL applies the precedence WithBaseURL > env > config > default.

@@ -26,8 +26,11 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 	return c.DoWith(ctx, method, path, in, out)
 }
 
-// DoWith is Do with per-request options: WithIdempotencyKey, WithHeader,
-// WithoutRetry.
+// DoWith is Do with options for this call: the per-call ones (see Option)
+// such as WithIdempotencyKey, WithHeader, WithoutRetry, WithMaxRetries,
+// WithAttemptTimeout, WithTimeout, WithResponseInto and WithMiddleware. A
+// per-call value overrides the client's. An invalid option fails the call
+// before anything is sent.
 func (c *Client) DoWith(ctx context.Context, method, path string, in, out any, opts ...RequestOption) error {
 	if ctx == nil {
 		return errors.New("client: nil context")
@@ -36,8 +39,16 @@ func (c *Client) DoWith(ctx context.Context, method, path string, in, out any, o
 	if !validHeaderName(method) {
 		return fmt.Errorf("client: method %q is not a valid HTTP method", method)
 	}
+	rs, err := callSettings(opts)
+	if err != nil {
+		return fmt.Errorf("client: %s %s: %w; nothing was sent", method, shown, err)
+	}
+	base, err := c.baseFor(&rs)
+	if err != nil {
+		return fmt.Errorf("client: %s %s: %w; nothing was sent", method, shown, err)
+	}
 	if !strings.HasPrefix(path, "/") {
-		return fmt.Errorf("client: %s %q: the path must start with / (it is joined to the base URL %s)", method, shown, c.baseStr)
+		return fmt.Errorf("client: %s %q: the path must start with / (it is joined to the base URL %s)", method, shown, base)
 	}
 	if err := checkOut(out); err != nil {
 		return fmt.Errorf("client: %s %s: %w", method, shown, err)
@@ -59,7 +70,7 @@ func (c *Client) DoWith(ctx context.Context, method, path string, in, out any, o
 			body = b
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.baseStr+path, nil)
+	req, err := http.NewRequestWithContext(ctx, method, base+path, nil)
 	if err != nil {
 		return fmt.Errorf("client: %s %s: %w", method, shown, stripURL(err))
 	}
@@ -75,7 +86,7 @@ func (c *Client) DoWith(ctx context.Context, method, path string, in, out any, o
 		}
 	}
 	k := &call{c: c, method: method, path: shown, buffer: true, maxBody: c.maxBody}
-	resp, err := c.run(ctx, rreq, k, opts)
+	resp, err := c.run(ctx, rreq, k, &rs)
 	if err != nil {
 		return err
 	}
@@ -92,17 +103,26 @@ func (c *Client) DoWith(ctx context.Context, method, path string, in, out any, o
 // (its body read and closed). A relative URL (no host) is joined to the base
 // URL; an absolute URL to another host is sent without the key. On success
 // the caller owns resp.Body and must close it. A body without GetBody (not
-// replayable) is sent once, never retried.
+// replayable) is sent once, never retried. The attempt timeout ends at the
+// response headers: reading the body is bounded by ctx alone.
 func (c *Client) Send(ctx context.Context, req *http.Request, opts ...RequestOption) (*http.Response, error) {
 	if ctx == nil || req == nil || req.URL == nil {
 		return nil, errors.New("client: Send needs a context and a request with a URL")
+	}
+	rs, err := callSettings(opts)
+	if err != nil {
+		return nil, fmt.Errorf("client: %s %s: %w; nothing was sent", req.Method, req.URL.Path, err)
+	}
+	base, err := c.baseFor(&rs)
+	if err != nil {
+		return nil, fmt.Errorf("client: %s %s: %w; nothing was sent", req.Method, req.URL.Path, err)
 	}
 	req = req.Clone(ctx)
 	if req.URL.Host == "" {
 		if !strings.HasPrefix(req.URL.Path, "/") {
 			return nil, fmt.Errorf("client: %s %q: a relative URL must start with /", req.Method, req.URL.Path)
 		}
-		u, err := req.URL.Parse(c.baseStr + req.URL.RequestURI())
+		u, err := req.URL.Parse(base + req.URL.RequestURI())
 		if err != nil {
 			return nil, fmt.Errorf("client: %s %s: %w", req.Method, req.URL.Path, stripURL(err))
 		}
@@ -128,26 +148,17 @@ func (c *Client) Send(ctx context.Context, req *http.Request, opts ...RequestOpt
 			rreq.ContentLength = length
 		}
 	}
-	resp, err := c.run(ctx, rreq, k, opts)
+	resp, err := c.run(ctx, rreq, k, &rs)
 	if err != nil {
 		return nil, err
 	}
 	return resp, nil
 }
 
-// run resolves the key, sends the request with retries and, when a 401 says
-// the key is unknown, revoked or expired, asks the key's source once more
-// and sends again if the key changed (a deployed rotation).
-func (c *Client) run(ctx context.Context, rreq *retryablehttp.Request, k *call, opts []RequestOption) (*http.Response, error) {
-	var rs requestSettings
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&rs)
-		}
-	}
-	if err := rs.check(); err != nil {
-		return nil, fmt.Errorf("client: %s %s: %w; nothing was sent", k.method, k.path, err)
-	}
+// send resolves the key, sends the request with retries and, when a 401
+// says the key is unknown, revoked or expired, asks the key's source once
+// more and sends again if the key changed (a deployed rotation).
+func (c *Client) send(ctx context.Context, rreq *retryablehttp.Request, k *call, rs *requestSettings) (*http.Response, error) {
 	r := rs.key
 	if r == nil {
 		var err error
@@ -156,7 +167,7 @@ func (c *Client) run(ctx context.Context, rreq *retryablehttp.Request, k *call, 
 		}
 	}
 	k.noRetry = rs.noRetry
-	c.prepare(rreq, r, &rs)
+	c.prepare(rreq, r, rs)
 	k.key = r
 	k.idempotent = idempotentMethod(rreq.Method) || rreq.Header.Get("Idempotency-Key") != ""
 	resp, err := c.loop(ctx, rreq, k)
@@ -199,6 +210,15 @@ func (c *Client) prepare(rreq *retryablehttp.Request, r *resolved, rs *requestSe
 		h.Set("User-Agent", c.userAgent)
 	}
 	if rs != nil {
+		for name, vs := range c.header { // the client's own WithHeader, which a call's replaces
+			if strings.EqualFold(name, c.authHeader) {
+				continue
+			}
+			h.Del(name)
+			for _, v := range vs {
+				h.Add(name, v)
+			}
+		}
 		for name, vs := range rs.header {
 			if strings.EqualFold(name, c.authHeader) {
 				continue
@@ -228,16 +248,18 @@ func (c *Client) loop(ctx context.Context, rreq *retryablehttp.Request, k *call)
 		return nil, err
 	}
 	k.traceSent(rreq)
+	k.rreq = rreq
+	k.startAttempt(rreq)
 	if k.oneShot {
 		// A one-shot body: one attempt, outside retryablehttp, which would
 		// buffer the whole body to make it replayable.
-		resp, err := c.hc.Do(rreq.Request)
+		resp, err := k.httpClient().Do(rreq.Request)
 		_, _ = k.checkRetry(ctx, resp, err)
 		return k.outcome(rreq, resp, err)
 	}
 	rc := &retryablehttp.Client{
-		HTTPClient:   c.hc,
-		RetryMax:     c.maxRetries,
+		HTTPClient:   k.httpClient(),
+		RetryMax:     k.maxRetries,
 		CheckRetry:   k.checkRetry,
 		Backoff:      zeroBackoff,
 		ErrorHandler: passError,

@@ -15,9 +15,19 @@ import (
 	"github.com/apikit/apikit-go/pacing"
 )
 
-// Option configures a Client. Options check their input; New reports the
-// first invalid one, so a mistake surfaces when the client is built, not on
-// the first request.
+// Option configures a Client when given to New, or one call when given to
+// DoWith, Send or Stream (as a RequestOption, the same type). Options check
+// their input; New reports the first invalid one, so a mistake surfaces when
+// the client is built, not on the first request, and a call given an invalid
+// one sends nothing.
+//
+// The options with a per-call meaning work in both places under the same
+// name, a per-call value overriding the client's: WithMaxRetries,
+// WithAttemptTimeout, WithTimeout, WithHeader, WithBaseURL (same scheme and
+// host only) and WithMiddleware. Some are per call only (WithIdempotencyKey,
+// WithoutRetry, WithResponseInto, WithStreamIdleTimeout, WithMaxEventBytes)
+// and New refuses them; the others configure the client only, and a call
+// given one fails before anything is sent.
 type Option func(*settings) error
 
 // Defaults of the retry policy (the README's "Retries" section).
@@ -29,6 +39,11 @@ const (
 	// DefaultMaxResponseBytes bounds the success body Do reads (use Send to
 	// stream larger ones).
 	DefaultMaxResponseBytes = 64 << 20
+	// DefaultAttemptTimeout bounds each attempt when WithAttemptTimeout is
+	// not given, so that a server that accepts a connection and never
+	// answers cannot hold a call made with context.Background() forever
+	// (Stripe's Go SDK bounds a request at 80 s for the same reason).
+	DefaultAttemptTimeout = 60 * time.Second
 )
 
 // maxRetriesLimit bounds WithMaxRetries: beyond it a typo is likelier than
@@ -37,34 +52,44 @@ const maxRetriesLimit = 100
 
 // settings is what the options fill in; New turns it into a Client.
 type settings struct {
-	service        Service
-	serviceSet     bool
-	apiKey         string
-	apiKeySet      bool
-	provider       credentials.Provider
-	baseURL        string
-	httpClient     *http.Client
-	maxRetries     int
-	waitMin        time.Duration
-	waitMax        time.Duration
-	maxRetryAfter  time.Duration
-	attemptTimeout time.Duration
-	logger         *slog.Logger
-	userAgent      string
-	auth           AuthStyle
-	authSet        bool
-	headerName     string
-	queryParam     string
-	queryAuth      bool
-	insecureHTTP   bool
-	requireEnv     keys.Env
-	retryHook      func(RetryEvent)
-	maxBody        int64
-	pacer          pacing.Pacer
-	limit          pacing.Limit
-	pacingHook     func(PacingEvent)
-	withoutKey     bool
-	retryBudget    int
+	service           Service
+	serviceSet        bool
+	apiKey            string
+	apiKeySet         bool
+	provider          credentials.Provider
+	baseURL           string
+	httpClient        *http.Client
+	maxRetries        int
+	waitMin           time.Duration
+	waitMax           time.Duration
+	maxRetryAfter     time.Duration
+	attemptTimeout    time.Duration
+	attemptTimeoutSet bool
+	logger            *slog.Logger
+	userAgent         string
+	auth              AuthStyle
+	authSet           bool
+	headerName        string
+	queryParam        string
+	queryAuth         bool
+	insecureHTTP      bool
+	requireEnv        keys.Env
+	retryHook         func(RetryEvent)
+	maxBody           int64
+	pacer             pacing.Pacer
+	limit             pacing.Limit
+	pacingHook        func(PacingEvent)
+	withoutKey        bool
+	retryBudget       int
+	timeout           time.Duration // WithTimeout: each call's whole duration
+	header            http.Header   // WithHeader given to New: sent on every call
+	middleware        []Middleware
+
+	// call is set while the options of one call are applied: the options
+	// with a per-call meaning write there, and those without one leave
+	// the rest of settings as it was (zero), which is how a misplaced
+	// client option is told apart (see callSettings).
+	call *requestSettings
 
 	// Test seams: how the client waits and what time it is.
 	sleep func(ctx context.Context, d time.Duration) error
@@ -76,15 +101,16 @@ type settings struct {
 
 func defaultSettings() settings {
 	return settings{
-		maxRetries:    DefaultMaxRetries,
-		waitMin:       DefaultRetryWaitMin,
-		waitMax:       DefaultRetryWaitMax,
-		maxRetryAfter: DefaultMaxRetryAfter,
-		maxBody:       DefaultMaxResponseBytes,
-		retryBudget:   DefaultRetryBudget,
-		sleep:         sleepContext,
-		now:           time.Now,
-		paceNow:       time.Now,
+		maxRetries:     DefaultMaxRetries,
+		waitMin:        DefaultRetryWaitMin,
+		waitMax:        DefaultRetryWaitMax,
+		maxRetryAfter:  DefaultMaxRetryAfter,
+		maxBody:        DefaultMaxResponseBytes,
+		retryBudget:    DefaultRetryBudget,
+		attemptTimeout: DefaultAttemptTimeout,
+		sleep:          sleepContext,
+		now:            time.Now,
+		paceNow:        time.Now,
 	}
 }
 
@@ -130,10 +156,21 @@ func WithCredentials(p credentials.Provider) Option {
 // WithBaseURL overrides the API's root URL, for example to reach a staging
 // server or a clienttest server. It wins over the service's base URL
 // environment variable and the config file.
+//
+// Given to one call, it changes the root that call's path is joined to, for
+// example to reach "/v2" of the same API; it must keep the client's scheme
+// and host, because the key is only ever sent to the host the client was
+// built for: a call to another host fails before anything is sent (build
+// another Client for it, or use Send with an absolute URL, which goes
+// without the key).
 func WithBaseURL(u string) Option {
 	return func(o *settings) error {
 		if _, err := parseBaseURL(u); err != nil {
 			return fmt.Errorf("WithBaseURL: %w", err)
+		}
+		if o.call != nil {
+			o.call.baseURL = u
+			return nil
 		}
 		o.baseURL = u
 		return nil
@@ -155,11 +192,15 @@ func WithHTTPClient(hc *http.Client) Option {
 }
 
 // WithMaxRetries sets how many times a failed request is sent again
-// (default 3; 0 disables retries).
+// (default 3; 0 disables retries). Given to one call, it sets that call's.
 func WithMaxRetries(n int) Option {
 	return func(o *settings) error {
 		if n < 0 || n > maxRetriesLimit {
 			return fmt.Errorf("WithMaxRetries: %d is out of range; use 0 (no retries) to %d", n, maxRetriesLimit)
+		}
+		if o.call != nil {
+			o.call.maxRetries, o.call.maxRetriesSet = n, true
+			return nil
 		}
 		o.maxRetries = n
 		return nil
@@ -192,16 +233,26 @@ func WithMaxRetryAfter(d time.Duration) Option {
 	}
 }
 
-// WithAttemptTimeout bounds each attempt (connect, send, and the response
-// headers and body) separately from the whole call's context, so that one
-// stalled connection is retried instead of eating the caller's deadline.
-// Zero, the default, sets no per-attempt bound.
+// WithAttemptTimeout bounds each attempt separately from the whole call's
+// context, so that one stalled connection is retried instead of eating the
+// caller's deadline (default DefaultAttemptTimeout, 60 s; 0 sets no
+// bound). For Do it covers the whole attempt: connect, send, the response
+// headers and the body. For Send and Stream it covers the wait for the
+// response headers only: the body is the caller's to read, for as long as
+// its context allows, so a long download or a long-lived event stream is
+// never cut by it. The error of an attempt it ended says so, with its
+// value, and matches ErrAttemptTimeout and context.DeadlineExceeded. Given
+// to one call, it sets that call's.
 func WithAttemptTimeout(d time.Duration) Option {
 	return func(o *settings) error {
 		if d < 0 {
 			return fmt.Errorf("WithAttemptTimeout: %s is negative", d)
 		}
-		o.attemptTimeout = d
+		if o.call != nil {
+			o.call.attemptTimeout, o.call.attemptTimeoutSet = d, true
+			return nil
+		}
+		o.attemptTimeout, o.attemptTimeoutSet = d, true
 		return nil
 	}
 }

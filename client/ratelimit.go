@@ -38,10 +38,22 @@ func (n RateLimitHeaders) names() ratelimit.Names {
 }
 
 func (s *rateLimitState) observe(h http.Header, names ratelimit.Names, now func() time.Time) {
+	rl, ok := readRateLimit(h, names, now)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	s.last, s.seen = rl, true
+	s.mu.Unlock()
+}
+
+// readRateLimit reads the rate-limit headers of one answer; false when it
+// carries none.
+func readRateLimit(h http.Header, names ratelimit.Names, now func() time.Time) (RateLimit, bool) {
 	t := now()
 	q, ok := ratelimit.Parse(h, t, names)
 	if !ok {
-		return
+		return RateLimit{}, false
 	}
 	rl := RateLimit{Limit: -1, Remaining: q.Remaining, Observed: t}
 	if q.Limit > 0 {
@@ -50,7 +62,5 @@ func (s *rateLimitState) observe(h http.Header, names ratelimit.Names, now func(
 	if q.Reset > 0 || !q.ResetAt.IsZero() {
 		rl.Reset = t.Add(q.Reset)
 	}
-	s.mu.Lock()
-	s.last, s.seen = rl, true
-	s.mu.Unlock()
+	return rl, true
 }

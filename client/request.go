@@ -8,21 +8,45 @@ import (
 	"time"
 )
 
-// RequestOption adjusts one call made with DoWith or Send.
-type RequestOption func(*requestSettings)
+// RequestOption adjusts one call made with DoWith, Send or Stream. It is
+// the same type as Option: the options with a per-call meaning are given
+// to New for every call and to a call for that call alone (see Option).
+type RequestOption = Option
 
+// requestSettings is what the options given to one call fill in.
 type requestSettings struct {
-	idempotencyKey string
-	header         http.Header
-	noRetry        bool
-	key            *resolved // send with this key, not the client's (Rotate)
-	streamIdle     time.Duration
-	maxEvent       int
+	idempotencyKey    string
+	header            http.Header
+	noRetry           bool
+	key               *resolved // send with this key, not the client's (Rotate)
+	streamIdle        time.Duration
+	maxEvent          int
+	maxRetries        int
+	maxRetriesSet     bool
+	attemptTimeout    time.Duration
+	attemptTimeoutSet bool
+	timeout           time.Duration
+	timeoutSet        bool
+	baseURL           string
+	into              *Response
+	middleware        []Middleware
+}
+
+// perCallOnly is the error of an option that means something for one call
+// only, given to New.
+func perCallOnly(name string) error {
+	return fmt.Errorf("%s is an option of one call: give it to DoWith, Send or Stream, not to New", name)
 }
 
 // usingKey sends the request with r instead of the client's own key.
 func usingKey(r *resolved) RequestOption {
-	return func(s *requestSettings) { s.key = r }
+	return func(o *settings) error {
+		if o.call == nil {
+			return perCallOnly("usingKey")
+		}
+		o.call.key = r
+		return nil
+	}
 }
 
 // WithIdempotencyKey sends an Idempotency-Key header, the same on every
@@ -30,12 +54,16 @@ func usingKey(r *resolved) RequestOption {
 // once. Pass "" to have the client generate a random key for each call the
 // option is given to (one per logical request, reused by its retries).
 func WithIdempotencyKey(key string) RequestOption {
-	return func(r *requestSettings) {
+	return func(o *settings) error {
+		if o.call == nil {
+			return perCallOnly("WithIdempotencyKey")
+		}
 		k := key // a fresh key per call: the option value may be reused, even concurrently
 		if k == "" {
 			k = newIdempotencyKey()
 		}
-		r.idempotencyKey = k
+		o.call.idempotencyKey = k
+		return nil
 	}
 }
 
@@ -44,19 +72,34 @@ func WithIdempotencyKey(key string) RequestOption {
 // the same name to send several values. It cannot replace the header that
 // carries the key. A name that is not a valid header name, or a value with a
 // line break or other control character, fails the call before anything is
-// sent.
+// sent. Given to New, the header goes with every call (a call's own
+// WithHeader of the same name replaces it); New refuses a bad name or
+// value.
 func WithHeader(name, value string) RequestOption {
-	return func(r *requestSettings) {
-		if r.header == nil {
-			r.header = make(http.Header)
+	return func(o *settings) error {
+		h := &o.header
+		if o.call != nil {
+			h = &o.call.header
+		} else if err := checkHeader(name, []string{value}); err != nil {
+			return err
 		}
-		r.header.Add(name, value)
+		if *h == nil {
+			*h = make(http.Header)
+		}
+		h.Add(name, value)
+		return nil
 	}
 }
 
 // WithoutRetry sends the request once, whatever the failure.
 func WithoutRetry() RequestOption {
-	return func(r *requestSettings) { r.noRetry = true }
+	return func(o *settings) error {
+		if o.call == nil {
+			return perCallOnly("WithoutRetry (the client-wide form is WithMaxRetries(0))")
+		}
+		o.call.noRetry = true
+		return nil
+	}
 }
 
 // WithStreamIdleTimeout makes a Stream treat a connection that brings no
@@ -69,7 +112,13 @@ func WithoutRetry() RequestOption {
 // connection a proxy holds open but silent is waited on for as long as the
 // stream's context allows. Only Stream reads it.
 func WithStreamIdleTimeout(d time.Duration) RequestOption {
-	return func(r *requestSettings) { r.streamIdle = d }
+	return func(o *settings) error {
+		if o.call == nil {
+			return perCallOnly("WithStreamIdleTimeout")
+		}
+		o.call.streamIdle = d
+		return nil
+	}
 }
 
 // WithMaxEventBytes bounds the data of one event of a Stream (default
@@ -77,7 +126,13 @@ func WithStreamIdleTimeout(d time.Duration) RequestOption {
 // make the client buffer without end; a larger event ends the stream with an
 // error. Only Stream reads it.
 func WithMaxEventBytes(n int) RequestOption {
-	return func(r *requestSettings) { r.maxEvent = n }
+	return func(o *settings) error {
+		if o.call == nil {
+			return perCallOnly("WithMaxEventBytes")
+		}
+		o.call.maxEvent = n
+		return nil
+	}
 }
 
 // newIdempotencyKey returns a random UUIDv4.
@@ -108,13 +163,21 @@ func (r *requestSettings) check() error {
 		return fmt.Errorf("WithMaxEventBytes(%d): the bound is negative", r.maxEvent)
 	}
 	for name, vs := range r.header {
-		if !validHeaderName(name) {
-			return fmt.Errorf("WithHeader(%q, …): not a valid header name", name)
+		if err := checkHeader(name, vs); err != nil {
+			return err
 		}
-		for _, v := range vs {
-			if !validHeaderValue(v) {
-				return fmt.Errorf("WithHeader(%q, …): the value holds a line break or another control character", name)
-			}
+	}
+	return nil
+}
+
+// checkHeader refuses what WithHeader cannot send.
+func checkHeader(name string, vs []string) error {
+	if !validHeaderName(name) {
+		return fmt.Errorf("WithHeader(%q, …): not a valid header name", name)
+	}
+	for _, v := range vs {
+		if !validHeaderValue(v) {
+			return fmt.Errorf("WithHeader(%q, …): the value holds a line break or another control character", name)
 		}
 	}
 	return nil

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
+	"github.com/hashicorp/go-retryablehttp"
 
 	apierrors "github.com/apikit/apikit-go/errors"
 	"github.com/apikit/apikit-go/internal/redact"
@@ -63,6 +64,19 @@ type call struct {
 	spent      int64              // retry-budget tokens this call's retries spent
 	sentSlot   atomic.Int64       // res.Slot, for the trace of the attempt on the wire (traceSent)
 	traced     bool               // traceSent attached its trace
+
+	stream     bool          // a Stream's connection
+	maxRetries int           // the client's WithMaxRetries, or the call's
+	attempt    attemptSpec   // the call's own attempt timeout, when it has one (run)
+	long       bool          // it is longer than the transport's header timeout: use hcLong
+	measure    bool          // time the pacer waits (WithResponseInto, middleware)
+	paced      time.Duration // the pacer waits, when measured
+	status     int           // the last answer's status, 0 before one
+	header     http.Header   // the last answer's headers
+	rreq       *retryablehttp.Request
+	hook       func(context.Context, int) (context.Context, func(Attempt)) // Call.AttemptHook
+	base       context.Context                                             // the context attempts derive theirs from (hook)
+	done       func(Attempt)                                               // the attempt in flight's end (hook)
 }
 
 // retryableStatus lists the statuses the policy retries (README, "Retries").
@@ -81,7 +95,11 @@ func retryableStatus(code int) bool {
 // retryablehttp backoff is then zero.
 func (k *call) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	k.attempts++
+	if resp != nil {
+		k.status, k.header = resp.StatusCode, resp.Header
+	}
 	if err != nil {
+		k.endAttempt(0, "", err)
 		k.settle(ctx, 0, 0, nil)
 		k.netErr = err
 		k.c.logAttempt(ctx, k, 0, "", "", err)
@@ -102,6 +120,7 @@ func (k *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 			resp.Body.Close()
 			if rerr != nil {
 				k.netErr = rerr
+				k.endAttempt(resp.StatusCode, "", rerr)
 				k.c.logAttempt(ctx, k, resp.StatusCode, "", "", rerr)
 				if ctx.Err() != nil || errors.Is(rerr, ErrResponseTooLarge) {
 					return false, nil
@@ -115,6 +134,7 @@ func (k *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 			k.body = body
 			resp.Body = http.NoBody
 		}
+		k.endAttempt(resp.StatusCode, "", nil)
 		k.c.budget.give(successTopUp + k.spent)
 		k.spent = 0
 		k.apiErr = nil
@@ -122,6 +142,7 @@ func (k *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 		return false, nil
 	}
 	e := k.decode(resp)
+	k.endAttempt(e.StatusCode, e.RequestID, nil)
 	k.settle(ctx, e.StatusCode, k.gateHint(e.StatusCode, e.RetryAfter, resp.Header), resp.Header)
 	k.apiErr = e
 	k.c.logAttempt(ctx, k, e.StatusCode, e.Code, e.RequestID, nil)
@@ -155,12 +176,12 @@ func (k *call) wait(ctx context.Context, hint time.Duration, ev RetryEvent) (boo
 	case k.noRetry:
 		k.notRetried = "the request was sent WithoutRetry"
 		return false, nil
-	case c.maxRetries == 0:
+	case k.maxRetries == 0:
 		k.notRetried = "retries are off (WithMaxRetries(0))"
 		return false, nil
-	case k.attempts-k.retryBase > c.maxRetries:
-		k.notRetried = fmt.Sprintf("all %d retries used (WithMaxRetries)", c.maxRetries)
-		if c.maxRetries == 1 {
+	case k.attempts-k.retryBase > k.maxRetries:
+		k.notRetried = fmt.Sprintf("all %d retries used (WithMaxRetries)", k.maxRetries)
+		if k.maxRetries == 1 {
 			k.notRetried = "its one retry was used (WithMaxRetries)"
 		}
 		return false, nil
@@ -209,6 +230,9 @@ func (k *call) wait(ctx context.Context, hint time.Duration, ev RetryEvent) (boo
 		c.budget.give(cost) // the pacer held the retry back: it was not sent
 		k.spent -= cost
 		return false, nil
+	}
+	if k.rreq != nil {
+		k.startAttempt(k.rreq)
 	}
 	return true, nil
 }

@@ -58,9 +58,9 @@ type Event struct {
 // goroutine, and ends a Next that is waiting.
 type Stream struct {
 	c       *Client
-	target  string // the URL, base joined with the path and query
-	path    string // for errors and logs: no query
-	opts    []RequestOption
+	target  string          // the URL, base joined with the path and query
+	path    string          // for errors and logs: no query
+	rs      requestSettings // the call's options; Last-Event-ID is the stream's own
 	idle    time.Duration
 	ctx     context.Context // the caller's, ended by Close too
 	cancel  context.CancelFunc
@@ -87,8 +87,12 @@ type Stream struct {
 // false and Err nil.
 //
 // Options: WithHeader (WithHeader("Last-Event-ID", id) resumes from an ID
-// you kept), WithoutRetry (no reconnection either), WithStreamIdleTimeout,
-// WithMaxEventBytes.
+// you kept), WithoutRetry (no reconnection either), WithMaxRetries,
+// WithStreamIdleTimeout, WithMaxEventBytes, WithAttemptTimeout (the wait
+// for each connection's response headers, never the stream itself),
+// WithTimeout (the stream's whole life; the client-wide WithTimeout does
+// not apply to streams), WithBaseURL, WithResponseInto (filled at each
+// connection) and WithMiddleware (run around each connection).
 func (c *Client) Stream(ctx context.Context, path string, opts ...RequestOption) (*Stream, error) {
 	if ctx == nil {
 		return nil, errors.New("client: nil context")
@@ -97,13 +101,12 @@ func (c *Client) Stream(ctx context.Context, path string, opts ...RequestOption)
 	if !strings.HasPrefix(path, "/") {
 		return nil, fmt.Errorf("client: GET %q: the path must start with / (it is joined to the base URL %s)", shown, c.baseStr)
 	}
-	var rs requestSettings
-	for _, opt := range opts {
-		if opt != nil {
-			opt(&rs)
-		}
+	rs, err := callSettings(opts)
+	if err != nil {
+		return nil, fmt.Errorf("client: GET %s: %w; nothing was sent", shown, err)
 	}
-	if err := rs.check(); err != nil {
+	base, err := c.baseFor(&rs)
+	if err != nil {
 		return nil, fmt.Errorf("client: GET %s: %w; nothing was sent", shown, err)
 	}
 	maxEvent := rs.maxEvent
@@ -111,15 +114,23 @@ func (c *Client) Stream(ctx context.Context, path string, opts ...RequestOption)
 		maxEvent = DefaultMaxEventBytes
 	}
 	sctx, cancel := context.WithCancel(ctx)
+	if rs.timeout > 0 {
+		sctx, cancel = context.WithTimeout(ctx, rs.timeout)
+	}
 	s := &Stream{
-		c: c, target: c.baseStr + path, path: shown, idle: rs.streamIdle, ctx: sctx, cancel: cancel,
-		k:   &call{c: c, method: http.MethodGet, path: shown, maxBody: c.maxBody},
+		c: c, target: base + path, path: shown, idle: rs.streamIdle, ctx: sctx, cancel: cancel,
+		k:   &call{c: c, method: http.MethodGet, path: shown, maxBody: c.maxBody, stream: true},
 		dec: sse.NewDecoder(http.NoBody, maxEvent),
+		rs:  rs,
+	}
+	lastID := rs.header.Get("Last-Event-ID")
+	if lastID != "" {
 		// The stream sends Last-Event-ID itself; a caller's value only
 		// says where the first connection starts.
-		opts: append(append([]RequestOption(nil), opts...), func(r *requestSettings) { r.header.Del("Last-Event-ID") }),
+		s.rs.header = rs.header.Clone()
+		s.rs.header.Del("Last-Event-ID")
 	}
-	s.dec.SetLastEventID(rs.header.Get("Last-Event-ID"))
+	s.dec.SetLastEventID(lastID)
 	if err := s.connect(s.dec.LastEventID()); err != nil {
 		cancel()
 		return nil, err
@@ -194,7 +205,7 @@ func (s *Stream) Close() error {
 // pipeline (the key, the pinning to the API's host, retries and their
 // waits, a rotated key after a 401), and makes it the stream's.
 func (s *Stream) connect(lastID string) error {
-	cctx, ccancel := context.WithCancel(context.WithValue(s.ctx, streamRequest{}, true))
+	cctx, ccancel := context.WithCancel(s.ctx)
 	req, err := http.NewRequestWithContext(cctx, http.MethodGet, s.target, nil)
 	if err != nil {
 		ccancel()
@@ -212,7 +223,7 @@ func (s *Stream) connect(lastID string) error {
 	}
 	k := s.k
 	k.apiErr, k.netErr, k.stopErr, k.notRetried = nil, nil, nil, ""
-	resp, err := s.c.run(cctx, rreq, k, s.opts)
+	resp, err := s.c.run(cctx, rreq, k, &s.rs)
 	if err != nil {
 		ccancel()
 		return err
@@ -378,10 +389,6 @@ func (s *Stream) isClosed() bool {
 	defer s.mu.Unlock()
 	return s.closed
 }
-
-// streamRequest marks a stream's request context: the attempt timeout then
-// bounds the wait for the response headers, not the stream.
-type streamRequest struct{}
 
 // streamConn is one connection of a stream: its body, the cancel of its
 // request, and the idle timer, which every read that brings bytes resets.

@@ -2,11 +2,11 @@ package client
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	apierrors "github.com/apikit/apikit-go/errors"
@@ -21,6 +21,9 @@ import (
 type authTransport struct {
 	c    *Client
 	base http.RoundTripper
+	// headerTimeout is base's ResponseHeaderTimeout when the client set
+	// it (the default attempt timeout on the SDK's own transport).
+	headerTimeout time.Duration
 }
 
 // resolvedKey carries the credential to the transport in query mode.
@@ -38,34 +41,46 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	} else {
 		req = c.withoutKey(req)
 	}
-	var cancel context.CancelFunc
-	var headers *time.Timer // a stream's attempt timeout: until the headers only
-	if c.attemptTimeout > 0 {
-		var ctx context.Context
-		if req.Context().Value(streamRequest{}) != nil {
-			ctx, cancel = context.WithCancel(req.Context())
-			headers = time.AfterFunc(c.attemptTimeout, cancel)
-		} else {
-			ctx, cancel = context.WithTimeout(req.Context(), c.attemptTimeout)
-		}
-		req = req.WithContext(ctx)
+	d, headersOnly, spec := c.attemptTimeout, false, false
+	if a, ok := req.Context().Value(attemptKey{}).(*attemptSpec); ok {
+		d, headersOnly, spec = a.d, a.headersOnly, true
 	}
+	if d <= 0 || d == t.headerTimeout && (!spec || headersOnly) {
+		// No bound, or the transport's own ResponseHeaderTimeout is it.
+		resp, err := t.base.RoundTrip(req)
+		if err != nil {
+			if t.headerTimeout > 0 && strings.HasSuffix(err.Error(), "timeout awaiting response headers") {
+				err = &attemptTimeoutError{d: t.headerTimeout, headers: true, def: true}
+			}
+			return nil, err
+		}
+		if own {
+			c.rate.observe(resp.Header, c.rlNames, c.now)
+		}
+		return resp, nil
+	}
+	a := &attempt{parent: req.Context(), d: d}
+	var ctx context.Context
+	ctx, a.cancel = context.WithCancel(a.parent)
+	req = req.WithContext(ctx)
+	a.timer = time.AfterFunc(d, a.fire)
 	resp, err := t.base.RoundTrip(req)
-	if headers != nil && !headers.Stop() { // the timer fired: the headers came too late, if at all
+	if (err != nil || headersOnly) && !a.timer.Stop() && a.timedOut() {
 		if err == nil {
 			resp.Body.Close()
 		}
-		err = fmt.Errorf("no response headers within the attempt timeout of %s (WithAttemptTimeout): %w", c.attemptTimeout, context.DeadlineExceeded)
+		a.cancel()
+		return nil, &attemptTimeoutError{d: d, headers: true}
 	}
 	if err != nil {
-		if cancel != nil {
-			cancel()
-		}
+		a.cancel()
 		return nil, err
 	}
-	if cancel != nil {
-		resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
-	}
+	// Closing the body ends the attempt. For Do the timer still runs while
+	// the body is read; for Send and Stream it has stopped, and the body
+	// is the caller's to read for as long as its context allows.
+	a.body = resp.Body
+	resp.Body = a
 	if own {
 		c.rate.observe(resp.Header, c.rlNames, c.now)
 	}
@@ -162,6 +177,42 @@ func withQueryKey(req *http.Request, param, secret string) *http.Request {
 		u.RawQuery = q.Encode()
 	}
 	return &r
+}
+
+// attempt is one attempt bounded by its own timeout: the timer that ends
+// its context, and then the body of its answer, whose reads say when the
+// timeout cut them and whose Close ends the attempt. One allocation holds
+// it all, as it is paid on every request.
+type attempt struct {
+	parent context.Context
+	cancel context.CancelFunc
+	timer  *time.Timer
+	fired  atomic.Bool
+	d      time.Duration
+	body   io.ReadCloser
+}
+
+func (a *attempt) fire() {
+	a.fired.Store(true)
+	a.cancel()
+}
+
+// timedOut reports whether the timer, not the caller, ended the attempt.
+func (a *attempt) timedOut() bool { return a.fired.Load() && a.parent.Err() == nil }
+
+func (a *attempt) Read(p []byte) (int, error) {
+	n, err := a.body.Read(p)
+	if err != nil && err != io.EOF && a.timedOut() {
+		err = &attemptTimeoutError{d: a.d}
+	}
+	return n, err
+}
+
+func (a *attempt) Close() error {
+	a.timer.Stop()
+	err := a.body.Close()
+	a.cancel()
+	return err
 }
 
 // cancelOnClose ends an attempt's context when its body is closed.

@@ -1,0 +1,407 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// Response is what the server's answer to a call said, beyond its body;
+// see WithResponseInto. It never holds the key.
+type Response struct {
+	// StatusCode is the status of the last answer (the success, or the
+	// final error); 0 when no attempt was answered.
+	StatusCode int
+	// Header holds the last answer's headers, the key's own header
+	// dropped and any value that echoes the key redacted.
+	Header http.Header
+	// RequestID is the server's id of the last answer (X-Request-Id,
+	// Request-Id, the error body's request_id, …), "" if it gave none.
+	RequestID string
+	// Attempts is how many requests the call sent (1 + its retries).
+	Attempts int
+	// PacerWait is how long the call's attempts waited, in total, for the
+	// key's pacer (the key's rate limit) before they were sent.
+	PacerWait time.Duration
+	// RateLimit is what the last answer announced of the key's quota
+	// (X-RateLimit-*), and HasRateLimit whether it announced anything.
+	RateLimit    RateLimit
+	HasRateLimit bool
+}
+
+// WithResponseInto fills *r when the call ends: on success, on a server
+// error (the last answer's status and headers) and on a transport error
+// (Attempts and PacerWait, StatusCode 0, or the last answer before the
+// connection failed). It is a per-call option; r must not be nil.
+func WithResponseInto(r *Response) RequestOption {
+	return func(o *settings) error {
+		if o.call == nil {
+			return perCallOnly("WithResponseInto")
+		}
+		if r == nil {
+			return errors.New("WithResponseInto: the *Response is nil")
+		}
+		o.call.into = r
+		return nil
+	}
+}
+
+// Call describes one logical call to a Middleware: what it asks for, and,
+// once next has returned, how it went. It never holds the key: only its
+// fingerprint.
+type Call struct {
+	Method  string
+	Path    string // the request path, without its query
+	Service string // the client's Service.Name
+	BaseURL string // the root the path is joined to (no credentials: New refuses them)
+	// KeyFingerprint names the key the call uses (keys.Key.Fingerprint);
+	// "" while it is not resolved yet, and for a WithoutKey client.
+	KeyFingerprint string
+
+	// Filled when next returns:
+	Attempts   int           // requests sent, retries included
+	StatusCode int           // the last answer's status; 0 if none
+	RequestID  string        // the last answer's request id
+	PacerWait  time.Duration // time the attempts waited for the key's pacer
+
+	// AttemptHook, when a middleware sets it before calling next, is
+	// called as each attempt leaves (after its pacer wait), with the
+	// call's context and the attempt's number from 1. The context it
+	// returns becomes the attempt's request context (an OpenTelemetry
+	// child span, say), and done, when not nil, is called once the
+	// attempt's answer (or failure) is in. It runs on the caller's
+	// goroutine and must not block.
+	AttemptHook func(ctx context.Context, attempt int) (attemptCtx context.Context, done func(Attempt))
+}
+
+// Attempt is the outcome of one attempt, for Call.AttemptHook.
+type Attempt struct {
+	Number     int
+	StatusCode int    // 0 when no answer came
+	RequestID  string // of a failed answer
+	Err        error  // the transport failure, the key scrubbed from it; nil when answered
+}
+
+// Middleware runs around a whole call: once per call made with Do, DoWith
+// or Send (once per connection of a Stream), around its key lookup, every
+// attempt, every retry wait and every pacer wait. It calls next to go on
+// (with ctx or a context derived from it) and returns next's error, or its
+// own; call describes the call, and is filled in when next returns. It
+// never sees the key (the per-attempt view stays with a RoundTripper,
+// WithRetryHook and WithPacingHook).
+type Middleware func(ctx context.Context, call *Call, next func(context.Context) error) error
+
+// WithMiddleware adds middleware that runs around every call; the first
+// given is the outermost. Given to New, it applies to every call; given to a
+// call, it runs inside the client's.
+func WithMiddleware(m ...Middleware) Option {
+	return func(o *settings) error {
+		for i, f := range m {
+			if f == nil {
+				return fmt.Errorf("WithMiddleware: middleware %d of %d is nil", i+1, len(m))
+			}
+		}
+		if o.call != nil {
+			o.call.middleware = append(o.call.middleware, m...)
+			return nil
+		}
+		o.middleware = append(o.middleware, m...)
+		return nil
+	}
+}
+
+// WithTimeout bounds each call as a whole (its attempts, retry waits and
+// pacer waits), as a context deadline would; 0, the default, sets none.
+// Given to New it applies to every call made with Do, DoWith and Send (not
+// to streams, which live as long as their reader wants); given to a call it
+// bounds that call, and given to Stream, that stream's whole life.
+func WithTimeout(d time.Duration) Option {
+	return func(o *settings) error {
+		if d < 0 {
+			return fmt.Errorf("WithTimeout: %s is negative", d)
+		}
+		if o.call != nil {
+			o.call.timeout, o.call.timeoutSet = d, true
+			return nil
+		}
+		o.timeout = d
+		return nil
+	}
+}
+
+// ErrAttemptTimeout matches (errors.Is) the failure of an attempt that
+// WithAttemptTimeout, or DefaultAttemptTimeout, ended.
+var ErrAttemptTimeout = errors.New("attempt timeout")
+
+// attemptTimeoutError is why an attempt ended at its timeout. It matches
+// ErrAttemptTimeout and context.DeadlineExceeded.
+type attemptTimeoutError struct {
+	d       time.Duration
+	headers bool // it fired before the response headers came
+	def     bool // d is DefaultAttemptTimeout, not the caller's choice
+}
+
+func (e *attemptTimeoutError) Error() string {
+	what := "no response headers"
+	if !e.headers {
+		what = "the response body was not read"
+	}
+	if e.def {
+		return fmt.Sprintf("%s within the default attempt timeout of %s (DefaultAttemptTimeout; WithAttemptTimeout changes it)", what, e.d)
+	}
+	return fmt.Sprintf("%s within the attempt timeout of %s (WithAttemptTimeout)", what, e.d)
+}
+
+func (e *attemptTimeoutError) Unwrap() []error {
+	return []error{ErrAttemptTimeout, context.DeadlineExceeded}
+}
+
+func (e *attemptTimeoutError) Timeout() bool { return true }
+
+// attemptSpec is a call's own attempt timeout, carried to the transport in
+// the request's context when it differs from the client's (a per-call
+// WithAttemptTimeout, or a Send or Stream, whose timeout ends at the
+// response headers).
+type attemptSpec struct {
+	d           time.Duration
+	headersOnly bool
+}
+
+type attemptKey struct{}
+
+// callSettings applies the options of one call. An option that configures
+// the client only (it wrote to settings rather than to settings.call) is
+// refused, naming its place in the list.
+func callSettings(opts []Option) (requestSettings, error) {
+	if len(opts) == 0 {
+		return requestSettings{}, nil
+	}
+	rs := new(requestSettings)
+	s := new(settings)
+	for i, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		s.call = rs
+		if err := opt(s); err != nil {
+			return requestSettings{}, err
+		}
+		s.call = nil
+		if !reflect.ValueOf(s).Elem().IsZero() {
+			return requestSettings{}, fmt.Errorf("option %d of %d configures the client, not one call: give it to client.New (the per-call options are listed at client.Option)", i+1, len(opts))
+		}
+	}
+	if err := rs.check(); err != nil {
+		return requestSettings{}, err
+	}
+	return *rs, nil
+}
+
+// baseFor is the root of a call's path: the client's, or the call's own
+// WithBaseURL, which must keep the client's scheme and host (the key goes
+// to that host only).
+func (c *Client) baseFor(rs *requestSettings) (string, error) {
+	if rs.baseURL == "" {
+		return c.baseStr, nil
+	}
+	u, err := parseBaseURL(rs.baseURL)
+	if err != nil {
+		return "", err
+	}
+	if !strings.EqualFold(u.Scheme, c.scheme) || !strings.EqualFold(u.Host, c.host) {
+		return "", fmt.Errorf("WithBaseURL(%s) for one call leaves the client's %s://%s, and the key is only sent there: build a Client for that host, or use Send with an absolute URL (sent without the key)",
+			u.Redacted(), c.scheme, c.host)
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// run sends one call: the whole-call timeout, the call's attempt timeout,
+// then the middleware around the sending, and *Response filled in.
+func (c *Client) run(ctx context.Context, rreq *retryablehttp.Request, k *call, rs *requestSettings) (*http.Response, error) {
+	timeout := c.timeout
+	if rs.timeoutSet {
+		timeout = rs.timeout
+	}
+	var cancel context.CancelFunc
+	if timeout > 0 && !k.stream { // a stream's timeout bounds the stream (Client.Stream)
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		rreq.Request = rreq.Request.WithContext(ctx)
+	}
+	at := c.attemptTimeout
+	if rs.attemptTimeoutSet {
+		at = rs.attemptTimeout
+	}
+	if at != c.attemptTimeout || !k.buffer {
+		k.attempt = attemptSpec{d: at, headersOnly: !k.buffer}
+		ctx = context.WithValue(ctx, attemptKey{}, &k.attempt)
+		rreq.Request = rreq.Request.WithContext(ctx)
+	}
+	k.long = c.headerTimeout > 0 && (at <= 0 || at > c.headerTimeout)
+	k.maxRetries = c.maxRetries
+	if rs.maxRetriesSet {
+		k.maxRetries = rs.maxRetries
+	}
+	var resp *http.Response
+	var err error
+	if len(c.middleware) == 0 && len(rs.middleware) == 0 {
+		k.measure = rs.into != nil
+		resp, err = c.send(ctx, rreq, k, rs)
+	} else {
+		resp, err = c.around(ctx, rreq, k, *rs)
+	}
+	if rs.into != nil {
+		c.fill(rs.into, k)
+	}
+	if cancel != nil {
+		if err != nil || k.buffer {
+			cancel()
+		} else {
+			resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+		}
+	}
+	return resp, err
+}
+
+// around runs the call inside its middleware. rs is a copy: the closures
+// keep it, and run's own stays on the stack.
+func (c *Client) around(ctx context.Context, rreq *retryablehttp.Request, k *call, rs requestSettings) (*http.Response, error) {
+	mws := c.middleware
+	if len(rs.middleware) > 0 {
+		mws = append(mws[:len(mws):len(mws)], rs.middleware...)
+	}
+	call := &Call{Method: k.method, Path: k.path, Service: c.svc.Name, BaseURL: c.baseStr}
+	if rs.baseURL != "" {
+		call.BaseURL, _ = c.baseFor(&rs) // checked by the caller
+	}
+	switch r := rs.key; {
+	case r != nil:
+		call.KeyFingerprint = r.fp
+	default:
+		if r := c.cur.Load(); r != nil {
+			call.KeyFingerprint = r.fp
+		}
+	}
+	k.measure = true
+	var resp *http.Response
+	sent := 0
+	next := func(ctx context.Context) error {
+		if resp != nil { // a middleware sends the call again: the first answer goes
+			resp.Body.Close()
+			resp = nil
+		}
+		if sent > 0 {
+			k.apiErr, k.netErr, k.stopErr, k.notRetried = nil, nil, nil, ""
+			k.retryBase = k.attempts
+		}
+		sent++
+		if ctx != rreq.Context() {
+			rreq.Request = rreq.Request.WithContext(ctx)
+		}
+		k.hook = call.AttemptHook
+		var err error
+		resp, err = c.send(ctx, rreq, k, &rs)
+		call.Attempts, call.StatusCode, call.PacerWait = k.attempts, k.status, k.paced
+		if k.key != nil && !k.key.none {
+			call.KeyFingerprint = k.key.fp
+		}
+		call.RequestID = k.requestID()
+		return err
+	}
+	h := next
+	for i := len(mws) - 1; i >= 0; i-- {
+		m, inner := mws[i], h
+		h = func(ctx context.Context) error { return m(ctx, call, inner) }
+	}
+	err := h(ctx)
+	if err != nil {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		return nil, err
+	}
+	if resp == nil {
+		return nil, fmt.Errorf("client: %s %s: a middleware returned no error without calling next, so there is no answer", k.method, k.path)
+	}
+	return resp, nil
+}
+
+// requestID is the server's id of the call's last answer.
+func (k *call) requestID() string {
+	switch {
+	case k.status == 0:
+		return ""
+	case k.apiErr != nil && k.apiErr.StatusCode == k.status:
+		return k.apiErr.RequestID
+	case k.key != nil:
+		return k.key.red.Decode(k.status, k.header, nil).RequestID
+	}
+	return ""
+}
+
+// fill writes what the call's last answer said into r.
+func (c *Client) fill(r *Response, k *call) {
+	*r = Response{StatusCode: k.status, Attempts: k.attempts, PacerWait: k.paced, RequestID: k.requestID()}
+	if k.header == nil {
+		return
+	}
+	h := make(http.Header, len(k.header))
+	for name, vs := range k.header {
+		if strings.EqualFold(name, c.authHeader) || strings.EqualFold(name, "Authorization") || strings.EqualFold(name, "Proxy-Authorization") {
+			continue
+		}
+		out := make([]string, len(vs))
+		for i, v := range vs {
+			if k.key != nil {
+				v = k.key.red.Redact(v)
+			}
+			out[i] = v
+		}
+		h[name] = out
+	}
+	r.Header = h
+	r.RateLimit, r.HasRateLimit = readRateLimit(h, c.rlNames, c.now)
+}
+
+// httpClient is the client the call's attempts go through: the one without
+// the transport's ResponseHeaderTimeout when the call's own attempt
+// timeout is longer.
+func (k *call) httpClient() *http.Client {
+	if k.long {
+		return k.c.hcLong
+	}
+	return k.c.hc
+}
+
+// startAttempt calls the middleware's attempt hook as an attempt leaves.
+func (k *call) startAttempt(rreq *retryablehttp.Request) {
+	if k.hook == nil {
+		return
+	}
+	if k.base == nil {
+		k.base = rreq.Context()
+	}
+	ctx, done := k.hook(k.base, k.attempts+1)
+	if ctx != nil && ctx != rreq.Context() {
+		rreq.Request = rreq.Request.WithContext(ctx)
+	}
+	k.done = done
+}
+
+// endAttempt tells the attempt hook how the attempt went.
+func (k *call) endAttempt(status int, requestID string, err error) {
+	if k.done == nil {
+		return
+	}
+	done := k.done
+	k.done = nil
+	if err != nil {
+		err = k.scrubErr(stripURL(err))
+	}
+	done(Attempt{Number: k.attempts, StatusCode: status, RequestID: requestID, Err: err})
+}
