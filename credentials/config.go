@@ -35,8 +35,15 @@ type ServiceConfig struct {
 // LoadConfig reads and strictly parses the config file at path ("" means
 // DefaultConfigPath). Unknown fields, wrong types, bad YAML and a second
 // YAML document are errors with the file and line; an empty file is an
-// empty Config. A file that holds a literal api_key and that its group or
-// others may read or write is refused, with the chmod 600 fix.
+// empty Config.
+//
+// The file can name a command to run and where to send a key, so it is
+// trusted as ssh trusts its config: a file, or a symbolic link to it, that
+// another user owns (root aside) or that its group or others may write, or
+// that sits in a directory like that, is refused whatever it holds, with the
+// path at fault and the chmod go-w or chown that fixes it. A file that holds
+// a literal api_key must also be private: readable by its group or others,
+// it is refused with the chmod 600 fix.
 //
 // Every error is a *SourceError naming the file. A missing file is one that
 // matches fs.ErrNotExist; one that cannot be read (permission denied, a
@@ -50,7 +57,7 @@ func LoadConfig(path string) (*Config, error) {
 		path = p
 	}
 	path = absPath(path)
-	cfg, err := loadConfig(path, readFile)
+	cfg, err := loadConfig(path, readConfigFile)
 	if err != nil {
 		return nil, &SourceError{Source: Source{Kind: KindConfig, Detail: path}, Err: err}
 	}
@@ -72,7 +79,7 @@ func loadConfig(path string, read readFunc) (*Config, error) {
 		return nil, err
 	}
 	if runtime.GOOS != "windows" && info != nil && info.Mode().Perm()&0o077 != 0 && cfg.hasLiteralKey() {
-		return nil, fmt.Errorf("holds a literal api_key and is %s (mode %04o); make it private: chmod 600 %s (or use api_key_command)",
+		return nil, fmt.Errorf("holds a literal api_key and is %s (mode %04o); make it private: chmod 600 %s",
 			modeExposure(info.Mode()), info.Mode().Perm(), path)
 	}
 	return cfg, nil

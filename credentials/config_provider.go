@@ -13,11 +13,12 @@ import (
 // api_key_command (run as Command runs it, with DefaultCommandTimeout).
 //
 // A missing file, profile or section is a place with no key. A file that
-// cannot be read or parsed, is too open for the literal key it holds, or
-// whose key or command is bad is a *SourceError naming the file, profile
-// and service.
+// cannot be read or parsed, that other users can change (see LoadConfig:
+// whatever it holds, before any command in it runs), that is too open for
+// the literal key it holds, or whose key or command is bad is a
+// *SourceError naming the file, profile and service.
 func ConfigFile(path, profile, service string) Provider {
-	return configFile{path: path, profile: profile, service: service, read: readFile}
+	return configFile{path: path, profile: profile, service: service, read: readConfigFile}
 }
 
 // configFile is the Provider ConfigFile returns; read is a seam for tests.

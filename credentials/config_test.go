@@ -84,8 +84,10 @@ func TestConfigSecondDocument(t *testing.T) {
 	}
 }
 
-// The permission rule says what the mode allows, and applies to the group
-// bits as to the others'.
+// The permission rules say what the mode allows, and apply to the group
+// bits as to the others': a file others can write is refused whatever it
+// holds (chmod go-w); one holding a literal key must also be unreadable to
+// them (chmod 600). Neither message suggests api_key_command.
 func TestConfigModes(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("no POSIX permissions")
@@ -96,8 +98,8 @@ func TestConfigModes(t *testing.T) {
 		0o620: "is writable by its group (mode 0620)",
 		0o604: "is readable by others (mode 0604)",
 		0o644: "is readable by its group and by others (mode 0644)",
-		0o660: "is readable and writable by its group (mode 0660)",
-		0o642: "is readable by its group, and writable by others (mode 0642)",
+		0o660: "is writable by its group (mode 0660)",
+		0o642: "is writable by others (mode 0642)",
 		0o600: "",
 		0o400: "",
 	} {
@@ -109,8 +111,12 @@ func TestConfigModes(t *testing.T) {
 			}
 			continue
 		}
-		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "chmod 600 "+p) {
-			t.Errorf("mode %04o: err = %v, want %q", mode, err, want)
+		fix := "chmod 600 " + p
+		if mode&0o022 != 0 {
+			fix = "chmod go-w " + p
+		}
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), fix) || strings.Contains(err.Error(), "api_key_command") {
+			t.Errorf("mode %04o: err = %v, want %q and %q", mode, err, want, fix)
 		}
 	}
 }

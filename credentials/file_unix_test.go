@@ -45,29 +45,3 @@ func TestFileNamedPipe(t *testing.T) {
 		}
 	}
 }
-
-// A named pipe swapped in between the check of the path and the open (the
-// open step alone, given a pipe) is refused without blocking too.
-func TestFileOpenDoesNotBlockOnPipe(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "fifo")
-	if err := syscall.Mkfifo(p, 0o600); err != nil {
-		t.Skipf("mkfifo: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() {
-		_, _, err := readOpened(p)
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if err == nil || !strings.Contains(err.Error(), "named pipe") {
-			t.Fatalf("err = %v", err)
-		}
-	case <-time.After(5 * time.Second): // a bound on the bug, not a wait for success
-		if w, werr := os.OpenFile(p, os.O_WRONLY, 0); werr == nil {
-			w.Close()
-		}
-		<-done
-		t.Fatal("opening a named pipe blocked")
-	}
-}

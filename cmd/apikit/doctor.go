@@ -55,7 +55,8 @@ func newDoctorCmd(a *app) *cobra.Command {
 		Long: `Find every misconfiguration apikit can see, for every service (or one), each
 with its one-line fix:
 
-  - the config file or its directory open to other users; a config file the SDK
+  - the config file, a link to it, or its directory, owned by another user or
+    writable by others (the SDK refuses it); a config file the SDK
     cannot parse; a section named like a misspelt service; a profile that
     APIKIT_PROFILE (or HOPX_PROFILE) names but the file lacks; a base_url (or
     <SERVICE>_BASE_URL) on plain HTTP to another host, or not a URL

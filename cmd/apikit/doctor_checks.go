@@ -17,6 +17,7 @@ import (
 	"github.com/apikit/apikit-go/cmd/apikit/internal/configfile"
 	"github.com/apikit/apikit-go/cmd/apikit/internal/secretstore"
 	"github.com/apikit/apikit-go/credentials"
+	"github.com/apikit/apikit-go/internal/safefile"
 	"github.com/apikit/apikit-go/internal/suggest"
 	"github.com/apikit/apikit-go/keys"
 )
@@ -31,6 +32,9 @@ type configState struct {
 	path   string
 	doc    *configfile.Doc // nil when absent or unparseable
 	broken bool            // a file-level problem was reported: the SDK refuses the file
+	// untrusted: another user can change the file, so doctor runs none of
+	// its commands (it would run theirs, as the user).
+	untrusted bool
 }
 
 // checkConfig checks the config file and its directory.
@@ -55,22 +59,26 @@ func (c *checkup) checkConfig() configState {
 		st.broken = true
 		return st
 	}
-	if dir, err := os.Stat(filepath.Dir(path)); err == nil && dir.Mode().Perm()&0o022 != 0 {
-		c.add("config-dir-mode", filepath.Dir(path), fmt.Sprintf("the config directory is writable by other users (mode %04o): they can replace the config file", dir.Mode().Perm()),
-			"chmod 700 "+filepath.Dir(path))
-	}
-	doc, _, derr := configfile.Load(path)
+	doc, _, derr := configfile.Inspect(path)
 	if derr == nil {
 		st.doc = doc
 	}
-	literal := doc != nil && hasLiteralKey(doc)
-	perm := info.Mode().Perm()
-	switch {
-	case perm&0o077 != 0 && literal:
-		c.add("config-mode", path, fmt.Sprintf("holds a literal api_key and other users can read it (mode %04o); the SDK refuses it", perm), "chmod 600 "+path)
+	// A literal key others can read: chmod 600, which also takes away
+	// their write, so the write problem below is not named twice.
+	exposed := doc != nil && hasLiteralKey(doc) && info.Mode().IsRegular() && info.Mode().Perm()&0o077 != 0
+	if exposed {
+		c.add("config-mode", path, fmt.Sprintf("holds a literal api_key and other users can read it (mode %04o); the SDK refuses it", info.Mode().Perm()), "chmod 600 "+path)
 		st.broken = true
-	case perm&0o022 != 0:
-		c.add("config-mode", path, fmt.Sprintf("other users can write it (mode %04o), and so change the command that yields your key", perm), "chmod 600 "+path)
+	}
+	// Who else can change the file, a link to it, or their directories:
+	// the SDK refuses the file for any of these, whatever it holds.
+	for _, p := range safefile.Audit(path) {
+		check := trustCheck(p)
+		if exposed && check == "config-mode" {
+			continue
+		}
+		c.add(check, p.Path, p.Kind+" "+p.What+": another user can change what the config file says (a command it runs, where your key goes); the SDK refuses it", p.Fix)
+		st.broken, st.untrusted = true, true
 	}
 	if !st.broken {
 		if _, err := credentials.LoadConfig(path); err != nil {
@@ -88,6 +96,21 @@ func (c *checkup) checkConfig() configState {
 	}
 	c.checkProfiles(doc)
 	return st
+}
+
+// trustCheck names the doctor check of a problem safefile.Audit found:
+// config-dir-mode for a directory, config-symlink for a link, config-owner
+// for a file another user owns, config-mode for one others can write.
+func trustCheck(p safefile.Problem) string {
+	switch {
+	case p.Kind == "directory":
+		return "config-dir-mode"
+	case p.Kind == "symbolic link":
+		return "config-symlink"
+	case strings.Contains(p.What, "owned by"):
+		return "config-owner"
+	}
+	return "config-mode"
 }
 
 // innerError drops the source a *credentials.SourceError prefixes, when the
@@ -230,7 +253,7 @@ func (c *checkup) checkKeyring(st configState) {
 // checkKeyCommands runs the api_key_command of each service's profile (not
 // the keyring ones, checked above), as the SDK will.
 func (c *checkup) checkKeyCommands(st configState) {
-	if st.doc == nil {
+	if st.doc == nil || st.untrusted {
 		return
 	}
 	for _, svc := range c.services {

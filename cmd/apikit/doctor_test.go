@@ -41,7 +41,7 @@ func skewedProxy(t *testing.T, target string, skew time.Duration) *httptest.Serv
 	return p
 }
 
-// TestDoctorNamesEveryPlantedMisconfiguration plants seventeen problems in
+// TestDoctorNamesEveryPlantedMisconfiguration plants sixteen problems in
 // one user's setup and checks that doctor names each, with a fix, and
 // prints no secret.
 func TestDoctorNamesEveryPlantedMisconfiguration(t *testing.T) {
@@ -75,7 +75,8 @@ profiles:
     hopx:
       api_key_command: [`+apikitBinary(t)+`, token, --from-keyring, hopx, --profile, prod]
 `, 0o644)
-	// 2: the config directory writable by everyone.
+	// 2: the config directory writable by everyone (so doctor runs none of
+	// the file's commands: see TestDoctorRunsCommandsOfATrustedFileOnly).
 	if err := os.Chmod(filepath.Dir(cfg), 0o777); err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +107,6 @@ profiles:
 		{"config-service-name", "hypedat"},
 		{"base-url", "hypersave.base_url"},
 		{"keyring", "OS keyring"},
-		{"key-command", "hypersync.api_key_command"},
 		{"profile-missing", "HOPX_PROFILE"},
 		{"key-shadowed", ".env file"},
 		{"key-malformed", "env HYPERSAVE_API_KEY"},
@@ -173,5 +173,35 @@ func TestDoctorEscapesWhatItPrints(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, `d\x1b]0;pwned\a\n 9. [forged] all fine`) {
 		t.Errorf("doctor does not show the escaped path:\n%s", r.stdout)
+	}
+}
+
+// TestDoctorRunsCommandsOfATrustedFileOnly: doctor tries each key command
+// of the user's own file and names one that fails; once others can change
+// the file, it runs none of them (they would be another user's commands).
+func TestDoctorRunsCommandsOfATrustedFileOnly(t *testing.T) {
+	u := newUser(t)
+	mark := filepath.Join(u.home, "ran")
+	cfg := u.writeFile(".config/apikit/config.yaml", "profiles:\n  default:\n    hypersync:\n      api_key_command: [sh, -c, \"touch "+mark+"; exit 3\"]\n", 0o600)
+	r := u.must(exitProblems, "", "doctor", "--json")
+	var res doctorResult
+	decode(t, r, &res)
+	if len(res.Problems) != 1 || res.Problems[0].Check != "key-command" {
+		t.Errorf("own file: %s", r.stdout)
+	}
+	if err := os.Remove(mark); err != nil {
+		t.Fatalf("the command did not run: %v", err)
+	}
+	if err := os.Chmod(filepath.Dir(cfg), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	r = u.must(exitProblems, "", "doctor", "--json")
+	res = doctorResult{}
+	decode(t, r, &res)
+	if len(res.Problems) != 1 || res.Problems[0].Check != "config-dir-mode" {
+		t.Errorf("open directory: %s", r.stdout)
+	}
+	if _, err := os.Stat(mark); err == nil {
+		t.Error("doctor ran a command of a file others can change")
 	}
 }

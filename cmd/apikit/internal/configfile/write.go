@@ -8,12 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gofrs/flock"
 	"github.com/google/renameio/v2"
 
 	"github.com/apikit/apikit-go/credentials"
+	"github.com/apikit/apikit-go/internal/safefile"
 )
 
 // Mode is the mode every write leaves the file with: it may hold a key.
@@ -26,15 +28,34 @@ const dirMode fs.FileMode = 0o700
 // holds.
 const lockRetry = 2 * time.Millisecond
 
+// maxBytes bounds a config file read: nothing that large is one (the SDK's
+// bound too).
+const maxBytes = 1 << 20
+
 // Load reads and parses the file at path. A missing file is an empty
-// document (and exists is false).
+// document (and exists is false). Like the SDK it refuses a file that
+// another user owns or can change, or that a link another user owns leads
+// to (safefile.Check, with the chmod or chown that fixes it), and it reads
+// bounded and without blocking: a named pipe or a device in the file's
+// place is an error at once.
 func Load(path string) (d *Doc, exists bool, err error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if err := safefile.Check(path); err != nil {
+		return nil, true, fmt.Errorf("config file %s: %w", path, err)
+	}
+	d, exists, err = Inspect(path)
+	return d, exists, err
+}
+
+// Inspect is Load without the check of who may change the file, for doctor,
+// which reports that itself and still looks inside. It is as bounded and
+// non-blocking as Load.
+func Inspect(path string) (d *Doc, exists bool, err error) {
+	b, _, err := safefile.Read(path, maxBytes)
+	if errors.Is(err, safefile.ErrNoFile) {
 		return newEmpty(nil), false, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("reading the config file %s: %w", path, err)
+		return nil, true, fmt.Errorf("reading the config file %s: %w", path, err)
 	}
 	d, err = Parse(b)
 	if err != nil {
@@ -54,9 +75,16 @@ func Load(path string) (d *Doc, exists bool, err error) {
 // Before anything is replaced, the new contents are parsed with the SDK's
 // own strict reader (credentials.LoadConfig), so Update never writes a file
 // the SDK would refuse. A path that is a symbolic link (dotfiles managers)
-// is followed: the link stays, its target is replaced. ctx bounds the wait
-// for the lock.
+// is followed only when the user owns (or root owns) every link on the way
+// and the file it leads to, and no one else can write their directories
+// (safefile.Audit): a link another user planted is refused, and what it
+// points to stays untouched. The lock file is opened without following a
+// link and must be the user's own regular file. ctx bounds the wait for
+// the lock.
 func Update(ctx context.Context, path string, edit func(*Doc) error) error {
+	if err := safefile.Check(path); err != nil {
+		return fmt.Errorf("not writing the config file %s: %w", path, err)
+	}
 	target := path
 	if t, err := filepath.EvalSymlinks(path); err == nil {
 		target = t
@@ -65,15 +93,24 @@ func Update(ctx context.Context, path string, edit func(*Doc) error) error {
 	if err := os.MkdirAll(dir, dirMode); err != nil {
 		return fmt.Errorf("creating the config directory: %w", err)
 	}
-	lock := flock.New(target + ".lock")
+	if ps := safefile.AuditDir(dir); len(ps) > 0 {
+		return fmt.Errorf("not writing the config file %s: %w", path, &safefile.UntrustedError{Problems: ps})
+	}
+	lock := flock.New(target+".lock", flock.SetFlag(lockFlags), flock.SetPermissions(Mode))
 	ok, err := lock.TryLockContext(ctx, lockRetry)
 	if err != nil || !ok {
 		if err == nil {
 			err = ctx.Err()
 		}
+		if errors.Is(err, syscall.ELOOP) {
+			err = errors.New("the lock file is a symbolic link; remove it")
+		}
 		return fmt.Errorf("locking the config file %s (another apikit may be writing it; its lock is %s.lock): %w", path, target, err)
 	}
 	defer lock.Unlock() //nolint:errcheck // closing the descriptor releases the lock
+	if err := ownLock(lock); err != nil {
+		return fmt.Errorf("locking the config file %s: the lock %s.lock %w", path, target, err)
+	}
 
 	removeStale(target)
 	d, _, err := Load(target)
@@ -88,6 +125,22 @@ func Update(ctx context.Context, path string, edit func(*Doc) error) error {
 		return err
 	}
 	return writeAtomic(target, path, b)
+}
+
+// ownLock refuses a lock file that is not the user's own regular file: one
+// another user made could be a device, or be theirs to hold forever.
+func ownLock(lock *flock.Flock) error {
+	info, err := lock.Stat()
+	if err != nil {
+		return fmt.Errorf("cannot be examined: %w", err)
+	}
+	if !info.Mode().IsRegular() {
+		return fmt.Errorf("is not a regular file (%s); remove it", info.Mode().Type())
+	}
+	if err := safefile.TrustedInfo(lock.Path(), info); err != nil {
+		return fmt.Errorf("is not yours alone: %w", err)
+	}
+	return nil
 }
 
 // writeAtomic replaces target with b (shown as path in messages), checking

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package credentials
+package safefile
 
 import "os"
 
