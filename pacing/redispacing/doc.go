@@ -37,31 +37,59 @@
 // itself is never sent to Redis, nor any part of it: only its fingerprint
 // (keys.Key.Fingerprint), a truncated SHA-256.
 //
-// # When Redis is down
+// # Time
+//
+// The scripts read Redis's clock (TIME): slots and gates are stamped with
+// it, so a process whose clock is off books the same slots as the others.
+// The wait a reservation returns counts from when Redis's answer arrived
+// (half the round trip after the script ran), so Redis's latency and its
+// jitter do not become lateness in sending.
+//
+// # When Redis is down, slow or refuses
+//
+// New asks Redis once whether its user may run the Pacer's scripts and
+// the commands inside them on the Pacer's keys; a wrong password
+// (WRONGPASS), none (NOAUTH) or an ACL user without them (NOPERM) is an
+// error from New. A Redis that does not answer is not: pacing falls back
+// as below until it does.
 //
 // Every call to Redis is bounded by WithTimeout (100 ms by default;
 // go-redis's own timeouts take seconds to fail against a host that is
-// gone). A call that fails or times out makes the Pacer pace in process
-// (a pacing.Local) and log it once; one attempt a second (WithRetryInterval)
-// asks Redis again, and once Redis answers the fleet shares pacing again.
-// No API call ever fails because Redis is down. While it is, a process
-// that shared a known (or announced, or learned) rate with others keeps to
-// its own slots of the fleet's schedule — slot j of the fleet's rate,
-// counted from the Unix epoch, belongs to the process whose place among
-// the key's processes is j mod n — which every process computes without
-// talking to the others; a process that shared nothing paces alone. When
-// Redis comes back empty (restarted without persistence) it books after
-// the slots the processes still hold. go-redis itself logs each failed
-// dial through its package-wide logger (once a second here, beside the
-// Pacer's one warning); redis.SetLogger quiets or redirects it.
+// gone), stretched to four times the round trip measured, at most 1 s: so
+// Redis may be up to about 250 ms away (round trip) before calls time out.
+// A call that fails or times out makes the Pacer pace that key in process
+// and log it once; one attempt a second (WithRetryInterval) asks Redis
+// again, and once Redis answers the key is shared again. Health is per key
+// (so per Redis Cluster slot): one shard down costs only its keys. On a
+// failed call a *redis.ClusterClient is told to reload the cluster's
+// layout, so a replica promoted after its master died is used at the next
+// retry, not after go-redis's periodic reload (a minute). No API call ever
+// fails because Redis is down. While it is, a process that shared a rate
+// with others keeps to its own slots of the fleet's schedule — the fleet's
+// last shared rate (or the known limit less the margin, if lower), rounded
+// down to a 16th of an octave so that processes whose learned rates
+// drifted apart agree; slot j, counted from the Unix epoch on Redis's
+// clock, belongs to the process whose place among the key's processes is
+// j mod n — which every process computes without talking to the others; a
+// process that shared nothing paces alone. State (and so
+// client.Client.Pacing) reports the shared rate meanwhile.
+//
+// Each key's hash carries an epoch, drawn when Redis makes it. A process
+// that finds another epoch than it knew (Redis restarted empty, or a
+// replica that had not caught up took over), or that comes back from
+// pacing a key alone, books after the latest slot it knows to be held plus
+// one round of the fleet's schedule (the others' slots lie about there),
+// and a learned or announced rate that Redis lost is taken back from what
+// the process knew, not learned again from 429s. go-redis itself logs each
+// failed dial through its package-wide logger; redis.SetLogger quiets or
+// redirects it.
 //
 // # Rotating a fleet's key
 //
 // Fleet is a client.FleetRegistry: each process reports, with Heartbeat,
 // which key its client uses (by fingerprint, with a TTL), and a rotation
 // given it in client.RotateOptions.Fleet revokes the old key only once
-// every live process reports the new one.
-//
-// Processes sharing a key stamp slots with their own clocks: keep them in
-// sync (NTP).
+// every live process reports the new one. A registry younger than its TTL
+// (Redis lost it, or the fleet just started) is not trusted: the rotation
+// waits until every live process has had a TTL to report again.
 package redispacing

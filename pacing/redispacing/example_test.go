@@ -25,6 +25,7 @@ func ExampleNew() {
 	defer mr.Close()
 	now := time.Date(2027, 1, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
+	mr.SetTime(now) // the scripts read Redis's clock (TIME)
 
 	var conns []*redis.Client
 	defer func() {
@@ -130,11 +131,22 @@ func ExampleNewFleet() {
 	ctx := context.Background()
 	_ = fleet.Beat(ctx, "worker-1", "fp_newkeynewkey") // moved to the new key
 	_ = fleet.Beat(ctx, "worker-2", "fp_oldkeyoldkey") // not yet
+	// A registry younger than its TTL may miss a live process (Redis may
+	// have lost what it reported): it answers only once every live
+	// process has had a TTL to report.
+	_, err = fleet.Processes(ctx)
+	fmt.Println("at once:", err != nil)
+	for range 2 {
+		now = now.Add(redispacing.DefaultFleetTTL / 2)
+		_ = fleet.Beat(ctx, "worker-1", "fp_newkeynewkey")
+		_ = fleet.Beat(ctx, "worker-2", "fp_oldkeyoldkey")
+	}
 	procs, _ := fleet.Processes(ctx)
 	for _, p := range procs {
 		fmt.Println(p.ID, p.KeyFingerprint)
 	}
 	// Output:
+	// at once: true
 	// worker-1 fp_newkeynewkey
 	// worker-2 fp_oldkeyoldkey
 }

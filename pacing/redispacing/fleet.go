@@ -25,7 +25,15 @@ import (
 //
 // Stored: a sorted set <prefix>fleet:{<name>} of process IDs by expiry, and
 // a hash <prefix>fleet:{<name>}:keys of process ID → "<fingerprint> <seen
-// µs>"; both in one cluster slot. No key is ever stored.
+// µs>", and "~born" → when the first report made it (µs); both in one
+// cluster slot. No key is ever stored.
+//
+// A registry younger than the TTL may not list every live process: Redis
+// lost its state (a restart without persistence, a failover to a replica
+// that had not caught up) or the fleet just started, and a process that
+// reported just before is not in it yet. Processes then answers an error,
+// so a rotation waits (and asks again) instead of revoking a key a live
+// process still uses.
 type Fleet struct {
 	rdb      redis.UniversalClient
 	set, ids string
@@ -184,19 +192,22 @@ if #gone > 0 then
 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[3])
 redis.call('HSET', KEYS[2], ARGV[3], ARGV[4])
+redis.call('HSETNX', KEYS[2], '~born', ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 redis.call('PEXPIRE', KEYS[2], ARGV[5])
 return #gone
 `)
 
-// listScript returns the live processes: id, "<fp> <seen µs>", ….
+// listScript returns when the registry was made (µs, "0": it is not) and
+// the live processes: born, id, "<fp> <seen µs>", ….
 //
 //	KEYS: the set, the hash; ARGV: now µs
 var listScript = redis.NewScript(`
+local born = redis.call('HGET', KEYS[2], '~born') or '0'
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf')
-if #ids == 0 then return {} end
+if #ids == 0 then return {born} end
 local vals = redis.call('HMGET', KEYS[2], unpack(ids))
-local out = {}
+local out = {born}
 for i, id in ipairs(ids) do
   if vals[i] then out[#out+1] = id; out[#out+1] = vals[i] end
 end
@@ -285,15 +296,31 @@ func (f *Fleet) beatClient(ctx context.Context, id string, c *client.Client) err
 }
 
 // Processes lists the live processes of the fleet and the key each
-// reported last; see client.FleetRegistry.
+// reported last; see client.FleetRegistry. It fails while the registry is
+// younger than the TTL (see Fleet): a process may have reported to a Redis
+// that lost its state since.
 func (f *Fleet) Processes(ctx context.Context) ([]client.FleetProcess, error) {
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
-	v, err := listScript.Run(ctx, f.rdb, []string{f.set, f.ids}, f.now().UnixMicro()).Result()
+	now := f.now()
+	v, err := listScript.Run(ctx, f.rdb, []string{f.set, f.ids}, now.UnixMicro()).Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("redispacing: listing the fleet: %w", err)
 	}
-	return parseProcesses(v)
+	a, _ := v.([]any)
+	if len(a) == 0 {
+		return nil, fmt.Errorf("redispacing: fleet list: %T, want an array", v)
+	}
+	born, _ := a[0].(string)
+	us, err := strconv.ParseInt(born, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("redispacing: fleet list: the registry's birth %q is not µs", born)
+	}
+	if age := now.Sub(time.UnixMicro(us)); us != 0 && age < f.ttl {
+		return nil, fmt.Errorf("redispacing: the fleet registry is %s old, younger than its TTL (%s): Redis lost its state, or the fleet just started, and a live process may not have reported yet; ask again in %s",
+			age.Round(time.Millisecond), f.ttl, (f.ttl - age).Round(time.Millisecond))
+	}
+	return parseProcesses(a[1:])
 }
 
 // parseProcesses reads listScript's reply.

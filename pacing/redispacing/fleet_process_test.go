@@ -23,9 +23,13 @@ import (
 	"github.com/apikit/apikit-go/keys"
 )
 
+// workerDir holds the fleetworker binary, removed by TestMain after the
+// tests.
+var workerDir = sync.OnceValues(func() (string, error) { return os.MkdirTemp("", "fleetworker") })
+
 // buildWorker builds internal/fleetworker once per test binary run.
 var buildWorker = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "fleetworker")
+	dir, err := workerDir()
 	if err != nil {
 		return "", err
 	}

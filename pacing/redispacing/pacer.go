@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	mrand "math/rand/v2"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,12 @@ import (
 // learnedHorizon is how far ahead of the gate (or now) a slot is booked
 // under a learned rate, which a 429 may cut at any moment.
 const learnedHorizon = 200 * time.Millisecond
+
+// lostGuard is added to one round of the fleet's schedule after the
+// latest slot a process knows to be held, when Redis lost a key's state or
+// the process comes back from pacing it alone: the slots the others booked
+// meanwhile lie about there.
+const lostGuard = 100 * time.Millisecond
 
 // Defaults of the options.
 const (
@@ -43,17 +50,24 @@ const (
 // pacing.Inspector; give it to client.WithPacer. It is safe for concurrent
 // use. Make one with New.
 //
-// When Redis does not answer within the timeout (WithTimeout), the Pacer
-// paces in this process — on its own slots of the fleet's schedule when it
-// shared the key with others, else with a pacing.Local — logs that once,
-// and asks Redis again every WithRetryInterval; once Redis answers, pacing
-// is shared again (and logged once). A call is never failed for Redis's
-// sake.
+// Time is Redis's: the scripts read TIME, so a process whose clock is off
+// books the same slots as the others, and the wait a reservation returns
+// counts from when Redis's answer arrived, not from before the round trip.
 //
-// In the process, a Pacer keeps a few dozen bytes per key fingerprint it
-// has seen, for its life: make one per process, not one per key, and a
-// program that cycles through an unbounded number of keys should replace
-// its Pacer now and then.
+// When Redis does not answer for a key within the timeout (WithTimeout,
+// stretched to the round trips measured), the Pacer paces that key in this
+// process — on its own slots of the fleet's schedule, at the fleet's last
+// shared rate divided among its processes, when it shared the key with
+// others; else with a pacing.Local — logs that once, and asks Redis again
+// every WithRetryInterval; once Redis answers, pacing is shared again (and
+// logged once). Health is kept per key, so one Redis Cluster shard that is
+// down costs only its keys; on a failed call a *redis.ClusterClient is
+// told to reload the cluster's layout, so a failover is seen at the next
+// retry. A call is never failed for Redis's sake.
+//
+// In the process, a Pacer keeps about 350 bytes per key fingerprint it is
+// asked about (BenchmarkKeyMemory measures 342 B on amd64), dropped once
+// the key is unused for WithTTL, as the key's state in Redis is.
 type Pacer struct {
 	rdb        redis.UniversalClient
 	prefix     string
@@ -67,20 +81,17 @@ type Pacer struct {
 
 	local atomic.Pointer[pacing.Local] // the fallback; a new one per outage
 
-	mu      sync.Mutex // guards the outage state below
-	down    bool       // pacing in process
-	nextTry time.Time  // when to ask Redis again
-	probing bool       // one call is asking Redis now
+	downKeys  atomic.Int64 // keys paced in process now
+	offset    atomic.Int64 // Redis's clock less this process's, µs, from the last good round trip
+	rtt       atomic.Int64 // the smoothed round trip of a call, µs; 0 before the first
+	reloadAt  atomic.Int64 // when a cluster reload was last asked for, Unix ns
+	nextSweep atomic.Int64 // when keys may next be swept, Unix ns
 
-	// pending counts, per fingerprint, the successes this process saw and
-	// has not told Redis yet: they ride on its next call, so a success
-	// costs no round trip of its own.
-	pending sync.Map // fingerprint → *atomic.Int64
+	keys sync.Map // fingerprint → *keyState
 
-	reserve, cancel, report *script
+	reserve, cancel, report, state *script
 
-	id     string   // this Pacer's random ID among the processes on a key
-	shares sync.Map // fingerprint → *share
+	id string // this Pacer's random ID among the processes on a key
 }
 
 var (
@@ -181,9 +192,9 @@ func WithObserver(f func(pacing.Event)) Option {
 }
 
 // WithClock sets the Pacer's clock (time.Now by default); tests pass a
-// fake one. Every process sharing a key stamps the shared slots with its
-// own clock, so their clocks must agree (NTP keeps them within a
-// millisecond or so).
+// fake one. It times the Pacer's retries and round trips; the shared
+// slots and gates are stamped with Redis's clock (TIME), so the processes'
+// clocks need not agree.
 func WithClock(now func() time.Time) Option {
 	return func(p *Pacer) error {
 		if now == nil {
@@ -195,8 +206,13 @@ func WithClock(now func() time.Time) Option {
 }
 
 // New returns a Pacer that keeps its state in rdb (a *redis.Client,
-// *redis.ClusterClient or *redis.Ring). It does not contact Redis: a Redis
-// that is down when the process starts is a fallback like any other.
+// *redis.ClusterClient or *redis.Ring). It asks Redis once, within
+// max(WithTimeout, 500 ms), whether its user may run what the Pacer needs
+// (EVAL, EVALSHA and the commands inside the scripts, on the Pacer's keys):
+// when Redis answers and refuses — a wrong password (WRONGPASS), no
+// password (NOAUTH), an ACL user without those commands or keys (NOPERM) —
+// New returns an error that says so. A Redis that does not answer is no
+// error: the Pacer paces in process until it does, like any other outage.
 func New(rdb redis.UniversalClient, opts ...Option) (*Pacer, error) {
 	if rdb == nil {
 		return nil, errors.New("redispacing: New: the Redis client is nil")
@@ -213,12 +229,64 @@ func New(rdb redis.UniversalClient, opts ...Option) (*Pacer, error) {
 			return nil, err
 		}
 	}
-	p.reserve, p.cancel, p.report = newScript(reserveScript), newScript(cancelScript), newScript(reportScript)
+	p.reserve, p.cancel, p.report, p.state = newScript(reserveScript), newScript(cancelScript), newScript(reportScript), newScript(stateScript)
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	p.id = hex.EncodeToString(b[:])
 	p.local.Store(p.newLocal())
+	if err := p.check(context.Background()); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// check asks Redis whether the Pacer's user may run its scripts; see New.
+// Only a refusal is an error; no answer is not.
+func (p *Pacer) check(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, max(p.timeout, 500*time.Millisecond))
+	defer cancel()
+	k := p.prefix + "{fp_check}"
+	var took time.Duration
+	v, err := bounded(ctx, func(cctx context.Context) (any, error) {
+		v, err := checkScript.Eval(cctx, p.rdb, []string{k, k + ":procs"}).Result()
+		if err != nil {
+			return v, err
+		}
+		// EVAL worked; the Pacer sends its scripts by SHA1 after.
+		start := time.Now()
+		err = checkScript.EvalSha(cctx, p.rdb, []string{k, k + ":procs"}).Err()
+		took = time.Since(start)
+		return v, err
+	})
+	if err != nil {
+		if refused(err) {
+			return fmt.Errorf("redispacing: New: Redis refuses this client (%w); give the right user and password in redis.Options, or grant the user +eval +evalsha +time +hgetall +hset +hmget +pexpire +zadd +zrange +zremrangebyscore on keys %s*", err, p.prefix)
+		}
+		return nil // no answer: an outage like any other
+	}
+	p.measure(took)
+	if denied, _ := v.(string); denied != "" {
+		return fmt.Errorf("redispacing: New: the Redis user may not run %s on the Pacer's keys (%s*); grant it (ACL SETUSER <user> +%s ~%s*)", strings.ToUpper(denied), p.prefix, strings.ToLower(denied), p.prefix)
+	}
+	return nil
+}
+
+// refused reports whether err is Redis answering no: a wrong or missing
+// password, or an ACL user without a command or key.
+func refused(err error) bool {
+	if redis.IsAuthError(err) || redis.IsPermissionError(err) {
+		return true
+	}
+	var rerr redis.Error
+	if errors.As(err, &rerr) {
+		msg := rerr.Error()
+		for _, p := range []string{"WRONGPASS", "NOAUTH", "NOPERM", "ERR unknown command", "ERR AUTH", "ERR Client sent AUTH"} {
+			if strings.HasPrefix(msg, p) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (p *Pacer) newLocal() *pacing.Local {
@@ -250,53 +318,139 @@ func checkFingerprint(fp string) error {
 	return nil
 }
 
-// errFallback marks a call not sent to Redis because the Pacer is pacing
-// in process.
+// errFallback marks a call not sent to Redis because the key is paced in
+// process.
 var errFallback = errors.New("redispacing: pacing in process")
 
-// useRedis reports whether this call should go to Redis: always while it
-// answers; during an outage, one call per retry interval.
-func (p *Pacer) useRedis() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !p.down {
+// Bounds of the timeout stretched to the measured round trip: a call may
+// take up to roundTrips times the smoothed round trip, never more than
+// maxTimeout (so Redis may be up to about 250 ms away).
+const (
+	roundTrips = 4
+	maxTimeout = time.Second
+)
+
+// callTimeout is the bound of a call now: WithTimeout, or roundTrips times
+// the smoothed round trip when that is longer, at most maxTimeout (or
+// WithTimeout when that is longer still).
+func (p *Pacer) callTimeout() time.Duration {
+	d := time.Duration(roundTrips*p.rtt.Load()) * time.Microsecond
+	return max(p.timeout, min(d, maxTimeout))
+}
+
+// measure takes a call's round trip into the smoothed one, which
+// stretches the timeout.
+func (p *Pacer) measure(rtt time.Duration) {
+	us := max(micros(rtt), 1)
+	for {
+		old := p.rtt.Load()
+		nu := us
+		if old > 0 {
+			nu = old + (us-old)/8
+		}
+		if p.rtt.CompareAndSwap(old, nu) {
+			return
+		}
+	}
+}
+
+// clockOffset takes Redis's clock when a script ran (server, Unix µs),
+// this process's clock when its answer arrived and how long the call
+// took: Redis's clock less this one, for pacing without Redis. The script
+// ran about half the call before its answer arrived.
+func (p *Pacer) clockOffset(server int64, arrived time.Time, took time.Duration) {
+	if server > 0 {
+		p.offset.Store(server - arrived.Add(-took/2).UnixMicro())
+	}
+}
+
+// serverNow is Redis's clock, as this process reckons it from its own and
+// the offset last measured.
+func (p *Pacer) serverNow() time.Time {
+	return p.now().Add(time.Duration(p.offset.Load()) * time.Microsecond)
+}
+
+// useRedis reports whether this call for the key should go to Redis:
+// always while it answers; while it does not, one call per retry
+// interval.
+func (p *Pacer) useRedis(ks *keyState) bool {
+	if ks == nil {
 		return true
 	}
-	if p.probing || p.now().Before(p.nextTry) {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	if !ks.down {
+		return true
+	}
+	if ks.probing || p.now().Before(ks.nextTry) {
 		return false
 	}
-	p.probing = true
+	ks.probing = true
 	return true
 }
 
-// answered records the outcome of a call to Redis: err nil means it
-// answered. A call that ended because its caller gave up says nothing about
-// Redis.
-func (p *Pacer) answered(ctx context.Context, err error) {
+// answered records the outcome of a call to Redis for the key: err nil
+// means it answered. A call that ended because its caller gave up says
+// nothing about Redis.
+func (p *Pacer) answered(ctx context.Context, ks *keyState, err error) {
 	if err != nil && ctx.Err() != nil {
-		p.mu.Lock()
-		p.probing = false
-		p.mu.Unlock()
+		if ks != nil {
+			ks.mu.Lock()
+			ks.probing = false
+			ks.mu.Unlock()
+		}
 		return
 	}
-	p.mu.Lock()
-	was := p.down
-	p.probing = false
-	if err == nil {
-		p.down = false
-	} else {
-		p.down = true
-		p.nextTry = p.now().Add(p.retryEvery)
+	if err != nil {
+		p.reloadCluster()
 	}
-	p.mu.Unlock()
+	if ks == nil {
+		return
+	}
+	ks.mu.Lock()
+	was := ks.down
+	ks.probing = false
+	if err == nil {
+		ks.down = false
+	} else {
+		ks.down = true
+		ks.nextTry = p.now().Add(p.retryEvery)
+	}
+	ks.mu.Unlock()
 	switch {
 	case err != nil && !was:
-		p.local.Store(p.newLocal())
-		p.log(slog.LevelWarn, "redispacing: Redis did not answer; pacing in this process until it does (this process no longer shares its keys' limits with the fleet)",
-			slog.Duration("timeout", p.timeout), slog.Duration("retry_every", p.retryEvery), slog.String("error", err.Error()))
+		if p.downKeys.Add(1) == 1 {
+			p.local.Store(p.newLocal())
+			p.log(slog.LevelWarn, "redispacing: Redis did not answer; pacing in this process until it does (this process no longer shares its keys' limits with the fleet)",
+				slog.Duration("timeout", p.callTimeout()), slog.Duration("retry_every", p.retryEvery), slog.String("error", err.Error()))
+		}
 	case err == nil && was:
+		p.healed()
+	}
+}
+
+// healed counts one key back to Redis (or forgotten while down).
+func (p *Pacer) healed() {
+	if p.downKeys.Add(-1) == 0 {
 		p.log(slog.LevelInfo, "redispacing: Redis answers again; pacing is shared with the fleet again")
 	}
+}
+
+// reloadCluster asks a Redis Cluster client, at most every 200 ms, to
+// reload the cluster's layout: after a master fails, its replica takes
+// over, and go-redis would otherwise go on calling the dead master until
+// its periodic reload (a minute).
+func (p *Pacer) reloadCluster() {
+	cc, ok := p.rdb.(*redis.ClusterClient)
+	if !ok {
+		return
+	}
+	now := time.Now().UnixNano()
+	last := p.reloadAt.Load()
+	if now-last < int64(200*time.Millisecond) || !p.reloadAt.CompareAndSwap(last, now) {
+		return
+	}
+	cc.ReloadState(context.Background())
 }
 
 func (p *Pacer) log(level slog.Level, msg string, attrs ...slog.Attr) {
@@ -305,19 +459,15 @@ func (p *Pacer) log(level slog.Level, msg string, attrs ...slog.Attr) {
 	}
 }
 
-// run runs script on the Redis key; see call. The first call of a script
-// in this Pacer sends it whole (EVAL), which loads it into Redis's cache,
-// while the calls that come meanwhile wait for it (within their timeout);
-// then every call sends its SHA1 (EVALSHA), and the script whole again only
-// when Redis has lost it (a restart). So the first attempts of a process,
-// all at once, do not each cost a failed EVALSHA and an EVAL.
-func (p *Pacer) run(ctx context.Context, s *script, key string, args ...any) (any, error) {
-	return p.runKeys(ctx, s, []string{key}, args...)
-}
-
-// runKeys is run with several Redis keys (all in one cluster slot).
-func (p *Pacer) runKeys(ctx context.Context, s *script, keys []string, args ...any) (any, error) {
-	return p.call(ctx, func(cctx context.Context) (any, error) {
+// runKeys runs script on the Redis keys (all in one cluster slot) for the
+// key ks; see call. The first call of a script in this Pacer sends it
+// whole (EVAL), which loads it into Redis's cache, while the calls that
+// come meanwhile wait for it (within their timeout); then every call sends
+// its SHA1 (EVALSHA), and the script whole again only when Redis has lost
+// it (a restart). So the first attempts of a process, all at once, do not
+// each cost a failed EVALSHA and an EVAL.
+func (p *Pacer) runKeys(ctx context.Context, ks *keyState, s *script, keys []string, args ...any) (any, time.Duration, error) {
+	return p.call(ctx, ks, func(cctx context.Context) (any, error) {
 		if !s.loaded.Load() {
 			if s.loading.CompareAndSwap(false, true) {
 				v, err := s.Eval(cctx, p.rdb, keys, args...).Result()
@@ -348,37 +498,60 @@ type script struct {
 
 func newScript(s *redis.Script) *script { return &script{Script: s, ready: make(chan struct{})} }
 
-// call makes one call to Redis within the Pacer's timeout, whatever the
-// client's own settings: go-redis honours a context's deadline while it
-// dials and waits for a connection, but by default not while it reads, so
-// the call is made on a goroutine that is abandoned at the deadline (it
-// ends with the client's own read timeout). During an outage it returns
-// errFallback at once, but for one call per retry interval.
-func (p *Pacer) call(ctx context.Context, f func(context.Context) (any, error)) (any, error) {
-	if !p.useRedis() {
-		return nil, errFallback
+// call makes one call to Redis for the key ks within the Pacer's timeout,
+// whatever the client's own settings: go-redis honours a context's
+// deadline while it dials and waits for a connection, but by default not
+// while it reads, so the call is made on a goroutine that is abandoned at
+// the deadline (it ends with the client's own read timeout; its round
+// trip still counts for the next timeout). While the key is paced in
+// process it returns errFallback at once, but for one call per retry
+// interval. It returns how long the call took.
+func (p *Pacer) call(ctx context.Context, ks *keyState, f func(context.Context) (any, error)) (any, time.Duration, error) {
+	if !p.useRedis(ks) {
+		return nil, 0, errFallback
 	}
-	cctx, cancel := context.WithTimeout(ctx, p.timeout)
+	timeout := p.callTimeout()
+	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	start := p.now()
+	began := time.Now()
+	v, err := bounded(cctx, func(cctx context.Context) (any, error) {
+		v, err := f(cctx)
+		if err == nil || errors.Is(err, redis.Nil) {
+			p.measure(time.Since(began))
+		}
+		return v, err
+	})
+	if err != nil && cctx.Err() != nil && ctx.Err() == nil {
+		err = fmt.Errorf("no answer within %s: %w", timeout, err)
+	}
+	p.answered(ctx, ks, err)
+	return v, p.now().Sub(start), err
+}
+
+// bounded runs f on a goroutine of its own and returns at ctx's end if f
+// has not: go-redis honours a context's deadline while it dials and waits
+// for a connection, but by default not while it reads. A redis.Nil is no
+// error here.
+func bounded(ctx context.Context, f func(context.Context) (any, error)) (any, error) {
 	type result struct {
 		v   any
 		err error
 	}
 	ch := make(chan result, 1)
 	go func() {
-		v, err := f(cctx)
+		v, err := f(ctx)
 		ch <- result{v, err}
 	}()
 	var r result
 	select {
 	case r = <-ch:
-	case <-cctx.Done():
-		r.err = fmt.Errorf("no answer within %s: %w", p.timeout, cctx.Err())
+	case <-ctx.Done():
+		r.err = ctx.Err()
 	}
 	if r.err != nil && errors.Is(r.err, redis.Nil) {
 		r.err = nil
 	}
-	p.answered(ctx, r.err)
 	return r.v, r.err
 }
 
@@ -393,7 +566,8 @@ func fromRedis(r pacing.Reservation) bool { return r.Slot < 0 }
 
 // Reserve books the next slot for an attempt with the key fp, in one Redis
 // round trip (one Lua script: the gate, GCRA, the known limit); see
-// pacing.Pacer. When Redis does not answer it books in process.
+// pacing.Pacer. The delay counts from when Redis's answer arrived. When
+// Redis does not answer it books in process.
 func (p *Pacer) Reserve(ctx context.Context, fp string, lim pacing.Limit, maxWait time.Duration) (pacing.Reservation, error) {
 	if err := lim.Validate(); err != nil {
 		return pacing.Reservation{}, err
@@ -406,17 +580,25 @@ func (p *Pacer) Reserve(ctx context.Context, fp string, lim pacing.Limit, maxWai
 	if lim.Known() {
 		kb = max(lim.Burst, 1)
 	}
-	now := p.now()
-	succ := p.successes(fp)
-	sh := p.shareOf(fp)
+	ks := p.keyOf(fp)
 	pid := ""
-	if sh.registerDue(now) {
+	if ks.registerDue(p.now()) {
 		pid = p.id
 	}
-	v, err := p.runKeys(ctx, p.reserve, []string{key, key + ":procs"}, now.UnixMicro(), lim.PerSecond, kb, micros(max(maxWait, 0)),
-		p.margin, p.ttl.Milliseconds(), succ.Swap(0), micros(learnedHorizon), pid, micros(procWindow), sh.floor())
+	epoch, held, src, rate, guard, back := ks.lost(lostGuard)
+	lostArg := int64(0)
+	if back {
+		lostArg = 1
+	}
+	succ := ks.succ.Swap(0)
+	v, took, err := p.runKeys(ctx, ks, p.reserve, []string{key, key + ":procs"}, 0, lim.PerSecond, kb, micros(max(maxWait, 0)),
+		p.margin, p.ttl.Milliseconds(), succ, micros(learnedHorizon), pid, micros(procWindow),
+		epoch, held, int(src), rate, guard, lostArg, mrand.Int64N(1<<52)+1)
 	if err != nil {
-		return p.alone(ctx, sh, fp, lim, maxWait)
+		if !errors.Is(err, errFallback) {
+			ks.succ.Add(succ) // not told: they ride on the next call
+		}
+		return p.alone(ctx, ks, fp, lim, maxWait)
 	}
 	rep, err := parseReserve(v)
 	if err != nil {
@@ -425,11 +607,15 @@ func (p *Pacer) Reserve(ctx context.Context, fp string, lim pacing.Limit, maxWai
 		p.log(slog.LevelWarn, "redispacing: unreadable reply from Redis; pacing this attempt in process", slog.String("error", err.Error()))
 		return p.local.Load().Reserve(ctx, fp, lim, maxWait)
 	}
-	sh.update(rep)
+	p.clockOffset(rep.now, p.now(), took)
+	ks.update(rep)
 	if rep.changed {
 		p.emit(pacing.Event{Kind: pacing.RateChanged, Key: fp, Source: rep.src, Rate: rep.rate, Previous: rep.prev, Reason: rep.reason})
 	}
-	r := pacing.Reservation{OK: rep.ok, Delay: time.Duration(rep.delay) * time.Microsecond, Gated: rep.gated, Key: fp}
+	// The script measured the delay from when it ran, about half a round
+	// trip before its answer arrived.
+	d := max(time.Duration(rep.delay)*time.Microsecond-took/2, 0)
+	r := pacing.Reservation{OK: rep.ok, Delay: d, Gated: rep.gated, Key: fp}
 	if rep.ok {
 		r.Slot = redisSlot(rep.slot)
 	}
@@ -437,10 +623,10 @@ func (p *Pacer) Reserve(ctx context.Context, fp string, lim pacing.Limit, maxWai
 }
 
 // alone books a slot without Redis: this process's own slots of the
-// fleet's schedule when it shared the key with others at a known rate (see
-// share), else the in-process pacer's.
-func (p *Pacer) alone(ctx context.Context, sh *share, fp string, lim pacing.Limit, maxWait time.Duration) (pacing.Reservation, error) {
-	if r, ok := sh.reserve(p.now(), lim, p.margin, maxWait); ok {
+// fleet's schedule when it shared the key (see keyState), else the
+// in-process pacer's.
+func (p *Pacer) alone(ctx context.Context, ks *keyState, fp string, lim pacing.Limit, maxWait time.Duration) (pacing.Reservation, error) {
+	if r, ok := ks.reserve(p.serverNow(), lim, p.margin, maxWait); ok {
 		r.Key = fp
 		return r, nil
 	}
@@ -464,8 +650,9 @@ func (p *Pacer) Cancel(ctx context.Context, r pacing.Reservation) error {
 	if err != nil {
 		return err
 	}
-	p.shareOf(r.Key).cancel(us)
-	_, _ = p.run(ctx, p.cancel, key, us, p.ttl.Milliseconds()) // a slot not given back costs one interval
+	ks := p.keyOf(r.Key)
+	ks.cancel(us)
+	_, _, _ = p.runKeys(ctx, ks, p.cancel, []string{key}, us, p.ttl.Milliseconds()) // a slot not given back costs one interval
 	return nil
 }
 
@@ -481,28 +668,34 @@ func (p *Pacer) Report(ctx context.Context, r pacing.Reservation, a pacing.Answe
 		// fleet's gate and rate stay as they are, as pacing.Local's do.
 		return nil
 	}
+	if err := checkFingerprint(r.Key); err != nil {
+		return err
+	}
+	ks := p.keyOf(r.Key)
 	if !fromRedis(r) {
-		p.shareOf(r.Key).report(p.now(), a)
+		ks.report(p.serverNow(), a)
 		return p.local.Load().Report(ctx, r, a)
 	}
 	if a.Status != 429 && (a.Status == 0 || a.Status >= 500) {
 		return nil
 	}
-	succ := p.successes(r.Key)
 	if a.Status != 429 && a.Limit == 0 && a.Remaining != 0 {
-		succ.Add(1)
+		ks.succ.Add(1)
 		return nil
 	}
 	key, err := p.Key(r.Key)
 	if err != nil {
 		return err
 	}
-	now := p.now()
-	v, err := p.run(ctx, p.report, key, now.UnixMicro(), slotMicros(r.Slot), a.Status, micros(a.RetryAfter),
-		a.Limit, a.Remaining, micros(a.Reset), p.margin, p.ttl.Milliseconds(), succ.Swap(0))
+	succ := ks.succ.Swap(0)
+	v, _, err := p.runKeys(ctx, ks, p.report, []string{key}, 0, slotMicros(r.Slot), a.Status, micros(a.RetryAfter),
+		a.Limit, a.Remaining, micros(a.Reset), p.margin, p.ttl.Milliseconds(), succ)
 	if err != nil {
+		if !errors.Is(err, errFallback) {
+			ks.succ.Add(succ)
+		}
 		// Keep at least this process behind the 429.
-		p.shareOf(r.Key).report(now, a)
+		ks.report(p.serverNow(), a)
 		return p.local.Load().Report(ctx, pacing.Reservation{OK: true, Key: r.Key}, a)
 	}
 	rep, err := parseReport(v)
@@ -511,7 +704,7 @@ func (p *Pacer) Report(ctx context.Context, r pacing.Reservation, a pacing.Answe
 	}
 	if rep.gateClosed {
 		p.emit(pacing.Event{Kind: pacing.GateClosed, Key: r.Key, Source: rep.src, Rate: rep.rate,
-			GateOpens: time.UnixMicro(rep.gate), Reason: gateReason(a)})
+			GateOpens: p.localTime(rep.gate), Reason: gateReason(a)})
 	}
 	if rep.changed {
 		p.emit(pacing.Event{Kind: pacing.RateChanged, Key: r.Key, Source: rep.src, Rate: rep.rate,
@@ -520,13 +713,9 @@ func (p *Pacer) Report(ctx context.Context, r pacing.Reservation, a pacing.Answe
 	return nil
 }
 
-// successes is the count of successes with the key fp not yet told.
-func (p *Pacer) successes(fp string) *atomic.Int64 {
-	if v, ok := p.pending.Load(fp); ok {
-		return v.(*atomic.Int64)
-	}
-	v, _ := p.pending.LoadOrStore(fp, new(atomic.Int64))
-	return v.(*atomic.Int64)
+// localTime converts a time on Redis's clock (Unix µs) to this process's.
+func (p *Pacer) localTime(us int64) time.Time {
+	return time.UnixMicro(us - p.offset.Load())
 }
 
 func gateReason(a pacing.Answer) string {
@@ -537,29 +726,39 @@ func gateReason(a pacing.Answer) string {
 }
 
 // State reports how the key fp is paced now, as the fleet shares it (or,
-// while Redis does not answer, as this process paces it).
+// while Redis does not answer, as this process last saw it shared, or as
+// it paces the key alone when it saw nothing shared). Times are this
+// process's clock.
 func (p *Pacer) State(ctx context.Context, fp string) (pacing.State, error) {
 	key, err := p.Key(fp)
 	if err != nil {
 		return pacing.State{}, err
 	}
-	v, err := p.call(ctx, func(cctx context.Context) (any, error) {
-		return p.rdb.HMGet(cctx, key, "src", "rate", "burst", "gate").Result()
-	})
+	ks := p.keyOf(fp)
+	v, _, err := p.runKeys(ctx, ks, p.state, []string{key})
 	if err != nil {
+		if st, ok := ks.state(fp, p.serverNow()); ok {
+			if !st.GateOpens.IsZero() {
+				st.GateOpens = p.localTime(st.GateOpens.UnixMicro())
+			}
+			return st, nil
+		}
 		return p.local.Load().State(ctx, fp)
 	}
 	vals, _ := v.([]any)
-	return parseState(fp, vals, p.now())
+	st, err := parseState(fp, vals)
+	if err != nil {
+		return st, err
+	}
+	if !st.GateOpens.IsZero() {
+		st.GateOpens = p.localTime(st.GateOpens.UnixMicro())
+	}
+	return st, nil
 }
 
-// Shared reports whether the Pacer is pacing through Redis now (false while
-// it paces in process because Redis did not answer).
-func (p *Pacer) Shared() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return !p.down
-}
+// Shared reports whether the Pacer paces every key it knows through Redis
+// now (false while it paces any in process because Redis did not answer).
+func (p *Pacer) Shared() bool { return p.downKeys.Load() == 0 }
 
 func (p *Pacer) emit(ev pacing.Event) {
 	if p.observer != nil {

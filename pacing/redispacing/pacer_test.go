@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,12 +19,33 @@ import (
 	"github.com/apikit/apikit-go/pacing"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) { goleak.VerifyTestMain(cleanup{m}) }
 
-// clock is a fake clock that moves only when told.
+// cleanup removes the fleetworker binary the tests built, if any.
+type cleanup struct{ m *testing.M }
+
+func (c cleanup) Run() int {
+	code := c.m.Run()
+	if dir, err := workerDir(); err == nil {
+		os.RemoveAll(dir)
+	}
+	return code
+}
+
+// clock is a fake clock that moves only when told. The miniredis servers
+// it drives (drive) move with it: the scripts read Redis's TIME.
 type clock struct {
-	mu sync.Mutex
-	t  time.Time
+	mu  sync.Mutex
+	t   time.Time
+	mrs []*miniredis.Miniredis
+}
+
+// drive sets mr's clock to this one, now and at each Advance.
+func (c *clock) drive(mr *miniredis.Miniredis) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.mrs = append(c.mrs, mr)
+	mr.SetTime(c.t)
 }
 
 func newClock() *clock { return &clock{t: time.Date(2027, 1, 1, 12, 0, 0, 0, time.UTC)} }
@@ -37,6 +59,9 @@ func (c *clock) Now() time.Time {
 func (c *clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
+	for _, mr := range c.mrs {
+		mr.SetTime(c.t)
+	}
 	c.mu.Unlock()
 }
 
@@ -48,6 +73,7 @@ var ctx = context.Background()
 func fleet(t *testing.T, n int, clk *clock, opts ...Option) (*miniredis.Miniredis, []*Pacer) {
 	t.Helper()
 	mr := miniredis.RunT(t)
+	clk.drive(mr)
 	var ps []*Pacer
 	for range n {
 		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr(), MaxRetries: -1})
@@ -384,10 +410,11 @@ func TestFallbackPacesAtTheProcessShare(t *testing.T) {
 		}
 		delays = append(delays, r.Delay.Round(time.Millisecond))
 	}
-	// 2.5/s less the in-process pacer's margin: 412 ms apart.
-	near := func(d time.Duration) bool { return (d - 412*time.Millisecond).Abs() <= time.Millisecond }
+	// 5/s less the in-process pacer's margin (4.85/s), rounded down to
+	// a 16th of an octave (4.757/s), halved: 420 ms apart.
+	near := func(d time.Duration) bool { return (d - 420*time.Millisecond).Abs() <= time.Millisecond }
 	if !near(delays[1]-delays[0]) || !near(delays[2]-delays[1]) {
-		t.Fatalf("in process after Redis went: %v, want slots 412 ms apart (half of 5/s each)", delays)
+		t.Fatalf("in process after Redis went: %v, want slots 420 ms apart (half of 5/s each)", delays)
 	}
 }
 

@@ -17,6 +17,8 @@ type reserveReply struct {
 	reason             string
 	procs              int // processes on the key; 0 when this call did not register
 	index              int // this process's place among them, from 0
+	now, tat, epoch    int64 // Redis's clock when the script ran, the next free slot, the hash's epoch (µs)
+	burst              int
 }
 
 // reportReply is the report script's reply, read.
@@ -32,10 +34,15 @@ type reportReply struct {
 // parseReserve reads the reserve script's reply (see reserveScript).
 func parseReserve(v any) (reserveReply, error) {
 	var r reserveReply
-	a, err := fields(v, 11)
+	a, err := fields(v, 15)
 	if err != nil {
 		return r, err
 	}
+	r.now, _ = intAt(a, 11)
+	r.tat, _ = intAt(a, 12)
+	r.epoch, _ = intAt(a, 13)
+	burst, _ := intAt(a, 14)
+	r.burst = int(max(min(burst, 1<<20), 0))
 	r.reason, _ = a[8].(string)
 	procs, _ := intAt(a, 9)
 	r.procs = int(max(min(procs, 1<<20), 0))
@@ -90,17 +97,22 @@ func parseReport(v any) (reportReply, error) {
 	return r, nil
 }
 
-// parseState reads HMGET src rate burst gate.
-func parseState(fp string, vals []any, now time.Time) (pacing.State, error) {
+// parseState reads the state script's reply: src rate burst gate (as
+// HMGET gives them) and Redis's clock. Times are Redis's.
+func parseState(fp string, vals []any) (pacing.State, error) {
 	st := pacing.State{Key: fp}
-	if len(vals) != 4 {
-		return st, fmt.Errorf("state reply: %d fields, want 4", len(vals))
+	if len(vals) != 5 {
+		return st, fmt.Errorf("state reply: %d fields, want 5", len(vals))
 	}
 	num := func(v any) float64 {
+		if n, ok := v.(int64); ok {
+			return float64(n)
+		}
 		s, _ := v.(string)
 		f, _ := strconv.ParseFloat(s, 64)
 		return f
 	}
+	now := time.UnixMicro(int64(num(vals[4])))
 	src := int(num(vals[0]))
 	if src < 0 || src > int(pacing.SourceLearned) {
 		return st, fmt.Errorf("state reply: source %d is not one this pacer knows", src)

@@ -4,8 +4,9 @@ import "github.com/redis/go-redis/v9"
 
 // The pacing of one API key is one Redis hash, <prefix>{<fingerprint>}: the
 // braces are a cluster hash tag, so everything about one key sits in one
-// slot. Times are Unix microseconds on the callers' clock (the caller
-// passes "now"), rates requests a second. Fields, all optional:
+// slot. Times are Unix microseconds on Redis's clock (TIME, read by each
+// script), so the callers' clocks need not agree; rates are requests a
+// second. Fields, all optional:
 //
 //	src       0 none, 1 known, 2 headers, 3 learned (pacing.Source)
 //	rate      requests a second paced at (margin applied)
@@ -25,22 +26,27 @@ import "github.com/redis/go-redis/v9"
 //	vq        the end of the virtual queue of callers told to come back
 //	ot, on    the current window of successes began at ot (µs); on of them
 //	pon       successes in the window before
+//	ep        the hash's epoch: when it was made (µs); a process that knew
+//	          another has seen Redis lose the key's state
 //
 // The scripts are the in-process pacer's keyState (package pacing) in Lua,
 // with the same constants, so that a fleet behaves as one process would.
+// ARGV[1], once the caller's clock, is ignored (0).
 // The hash expires a while after its last use (ARGV ttl), so keys no longer
 // used leave nothing behind.
 
 // common is the Lua shared by the scripts: reading the hash, setting the
-// rate, taking successes, and writing back what changed. Each script sets
-// now and margin before it calls them.
+// rate, taking successes, and writing back what changed. now is Redis's
+// clock; each script sets margin before it calls them.
 const common = `
 local K = KEYS[1]
 local raw = redis.call('HGETALL', K)
 local s = {}
 for i = 1, #raw, 2 do s[raw[i]] = tonumber(raw[i+1]) or 0 end
 local dirty = {}
-local now, margin = 0, 0
+local margin = 0
+local tm = redis.call('TIME')
+local now = tonumber(tm[1]) * 1e6 + tonumber(tm[2])
 local function get(f) return s[f] or 0 end
 local function set(f, v) s[f] = v; dirty[f] = true end
 local function save(ttl)
@@ -135,15 +141,29 @@ end
 //
 //	KEYS: the key's hash, and <hash>:procs (the processes on the key, by
 //	      when they last registered)
-//	ARGV: now µs, known rate, known burst, max wait µs, margin, ttl ms,
-//	      successes, learned horizon µs, process ID ("": do not register),
-//	      process window µs, the latest slot this process booked (µs, 0:
-//	      none)
+// A process tells it the key's epoch it knew, the latest slot it knows to
+// be held, the rate and source it last saw shared, a guard, and whether
+// it paced the key alone until now. When the epoch differs (Redis lost the
+// key's state: a restart without persistence) or the process comes back
+// from pacing alone, the next free slot is put after the held one and the
+// guard (about one round of the fleet's schedule, whose other slots the
+// other processes may still hold), and a lost learned or announced rate
+// is taken back, not learned again from 429s.
+//
+//	KEYS: the key's hash, and <hash>:procs (the processes on the key, by
+//	      when they last registered)
+//	ARGV: 0 (ignored), known rate, known burst, max wait µs, margin, ttl
+//	      ms, successes, learned horizon µs, process ID ("": do not
+//	      register), process window µs, epoch known (0: none), held slot
+//	      µs (0: none), source known, rate known, guard µs, back (1: the
+//	      process paced the key alone until now), a random epoch for a
+//	      new hash
 //	reply: {ok, delay µs, gated, slot µs, src, rate as text, changed,
 //	        previous rate as text, reason, processes (0: not
-//	        registered), this process's index among them (by ID)}
+//	        registered), this process's index among them (by ID), now µs,
+//	        next free slot µs, epoch, burst}
 var reserveScript = redis.NewScript(common + `
-now, margin = tonumber(ARGV[1]), tonumber(ARGV[5])
+margin = tonumber(ARGV[5])
 local kr, kb, maxWait, ttl = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[6])
 local succ, learnedH, pid, window = tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9], tonumber(ARGV[10])
 -- The processes pacing this key, for their share of it should Redis stop
@@ -167,12 +187,24 @@ if kr > 0 and (kr ~= get('kr') or kb ~= get('kb')) then
 end
 success(succ)
 -- A Redis that lost the key's state (a restart) must not book over the
--- slots the processes still hold: after the latest this one knows of.
-local floor = tonumber(ARGV[11])
-if floor > 0 and get('src') ~= 0 and get('tat') < floor + get('iv') then set('tat', floor + get('iv')) end
+-- slots the processes still hold, nor forget the rate they shared.
+local cep, held, csrc, crate = tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13]), tonumber(ARGV[14])
+local guard, back = tonumber(ARGV[15]), tonumber(ARGV[16])
+local ep = get('ep')
+if ep == 0 then ep = tonumber(ARGV[17]); set('ep', ep) end
+local lost = cep ~= 0 and cep ~= ep
+if lost and get('src') == 0 and crate > 0 and (csrc == 2 or csrc == 3) then
+  if csrc == 2 then set('base', crate / (1 - margin)) end
+  rate(crate, 1, csrc, 'taken back after Redis lost the key')
+end
+if (lost or back == 1) and get('src') ~= 0 then
+  local least = math.max(held, now) + guard
+  if get('tat') < least then set('tat', least) end
+end
 local function reply(ok, d, gated, slot)
   if next(dirty) ~= nil then save(ttl) end
-  return {ok, d, gated, slot, get('src'), string.format('%.17g', get('rate')), rchanged, string.format('%.17g', rprev), reason, procs, index}
+  return {ok, d, gated, slot, get('src'), string.format('%.17g', get('rate')), rchanged, string.format('%.17g', rprev), reason, procs, index,
+    now, get('tat'), ep, get('burst')}
 end
 local gate = get('gate')
 if get('src') == 0 and gate <= now then return reply(1, 0, 0, 0) end
@@ -219,12 +251,12 @@ return 0
 // or a success that carries X-RateLimit-* headers; plain successes ride on
 // the next reservation.
 //
-//	ARGV: now µs, slot µs (0: none), status, retry after µs, X-RateLimit
+//	ARGV: 0 (ignored), slot µs (0: none), status, retry after µs, X-RateLimit
 //	      limit, remaining (-1: none), reset µs, margin, ttl ms, successes
 //	reply: {src, rate as text, previous rate as text, rate changed, reason,
 //	        gate closed, gate µs}
 var reportScript = redis.NewScript(common + `
-now, margin = tonumber(ARGV[1]), tonumber(ARGV[8])
+margin = tonumber(ARGV[8])
 local slot, status, hint = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local limit, remaining, reset = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local ttl, succ = tonumber(ARGV[9]), tonumber(ARGV[10])
@@ -286,4 +318,32 @@ elseif status ~= 0 and status < 500 then
 end
 if next(dirty) ~= nil then save(ttl) end
 return {get('src'), string.format('%.17g', get('rate')), string.format('%.17g', rprev), rchanged, reason, gclosed, get('gate')}
+`)
+
+// stateScript reads the key's pacing for State: {src, rate, burst, gate
+// µs, now µs}, Redis's clock.
+var stateScript = redis.NewScript(`
+local v = redis.call('HMGET', KEYS[1], 'src', 'rate', 'burst', 'gate')
+local tm = redis.call('TIME')
+return {v[1], v[2], v[3], v[4], tonumber(tm[1]) * 1000000 + tonumber(tm[2])}
+`)
+
+// checkScript is New's question to Redis: may this user run the Pacer's
+// scripts (EVAL and EVALSHA: the call itself), read TIME, and run the
+// commands inside them on the Pacer's keys? It answers the first command
+// refused ("" for none) and writes nothing. redis.acl_check_cmd is Redis
+// 7's; an older Redis (or miniredis) answers "".
+//
+//	KEYS: a key's hash and its processes' set, under the Pacer's prefix
+var checkScript = redis.NewScript(`
+redis.call('TIME')
+if redis.acl_check_cmd then
+  local K, P = KEYS[1], KEYS[2]
+  local cmds = {{'hgetall', K}, {'hset', K, 'f', '1'}, {'hmget', K, 'f'}, {'pexpire', K, '1'},
+    {'zadd', P, '1', 'm'}, {'zremrangebyscore', P, '0', '1'}, {'zrange', P, '0', '-1'}, {'pexpire', P, '1'}}
+  for _, c in ipairs(cmds) do
+    if not redis.acl_check_cmd(unpack(c)) then return c[1] end
+  end
+end
+return ''
 `)

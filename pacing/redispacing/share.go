@@ -1,7 +1,9 @@
 package redispacing
 
 import (
+	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apikit/apikit-go/pacing"
@@ -14,40 +16,89 @@ const (
 	registerEvery = time.Second
 )
 
-// share is what this process knows of a key's shared pacing, for when
-// Redis stops answering: the rate the fleet paced at, how many processes
-// shared it, and this process's place among them (by ID).
+// keyState is everything this process keeps about one key fingerprint:
+// whether Redis answers for it, the successes not yet told, and what it
+// knows of the key's shared pacing for when Redis stops answering — the
+// rate the fleet paced at, how many processes shared it, and this
+// process's place among them (by ID). It is dropped once unused for the
+// Pacer's TTL, as the key's hash is in Redis.
 //
-// Each process then keeps to its own slots of one schedule that all of
-// them can compute without talking: the fleet's slots at the fleet's rate,
-// counted from the Unix epoch, slot j belonging to the process whose index
-// is j mod n. Each process alone at 1/n of the rate would keep the
-// average but not the spacing: at random phases their requests would
-// often come closer than a gateway allows. The schedule needs the
-// processes' clocks to agree within the margin (NTP does).
-type share struct {
+// Times here are Redis's (TIME, Unix µs), not this process's clock: the
+// Pacer converts with the offset it measures (Pacer.serverNow).
+//
+// Without Redis each process keeps to its own slots of one schedule that
+// all of them can compute without talking: the fleet's slots at the
+// fleet's last shared rate, counted from the Unix epoch on Redis's clock,
+// slot j belonging to the process whose index is j mod n. Each process
+// alone at 1/n of the rate would keep the average but not the spacing: at
+// random phases their requests would often come closer than a gateway
+// allows.
+type keyState struct {
+	succ atomic.Int64 // successes seen and not yet told to Redis
+	used atomic.Int64 // when it was last used, this process's clock, Unix ns
+
 	mu       sync.Mutex
-	rate     float64 // the shared rate, margin applied; 0 when not paced
-	procs    int     // processes on the key in the last procWindow, this one included; 0: unknown
-	index    int     // this process's place among them
+	src      pacing.Source // the shared pacing's source at the last answer
+	rate     float64       // the shared rate, margin applied; 0 when not paced
+	burst    int
+	procs    int // processes on the key in the last procWindow, this one included; 0: unknown
+	index    int // this process's place among them
 	register time.Time
+
+	// Redis's health for this key (its slot): down while calls fail.
+	down    bool
+	nextTry time.Time // this process's clock: when to ask Redis again
+	probing bool
+
+	epoch int64 // the key's hash's epoch in Redis (when it was made, µs); 0 unknown
+	tat   int64 // the latest "next free slot" Redis told, µs
 
 	next time.Time // the grid: the earliest this process's next slot may be
 	gate time.Time // the grid: closed by a 429 until then
 	last time.Time // the latest slot this process booked, in Redis or on the grid
 }
 
-func (p *Pacer) shareOf(fp string) *share {
-	if v, ok := p.shares.Load(fp); ok {
-		return v.(*share)
+func (p *Pacer) keyOf(fp string) *keyState {
+	now := p.now()
+	if v, ok := p.keys.Load(fp); ok {
+		ks := v.(*keyState)
+		ks.used.Store(now.UnixNano())
+		return ks
 	}
-	v, _ := p.shares.LoadOrStore(fp, &share{})
-	return v.(*share)
+	p.sweep(now)
+	ks := &keyState{}
+	ks.used.Store(now.UnixNano())
+	v, _ := p.keys.LoadOrStore(fp, ks)
+	return v.(*keyState)
+}
+
+// sweep drops the state of keys unused for the TTL, at most once per
+// sweepEvery, when a new key is seen: so a process that cycles through
+// keys keeps what the live ones need, not one entry per key ever seen.
+func (p *Pacer) sweep(now time.Time) {
+	next := p.nextSweep.Load()
+	if now.UnixNano() < next || !p.nextSweep.CompareAndSwap(next, now.Add(min(p.ttl, time.Minute)).UnixNano()) {
+		return
+	}
+	cut := now.Add(-p.ttl).UnixNano()
+	p.keys.Range(func(k, v any) bool {
+		ks := v.(*keyState)
+		if ks.used.Load() < cut {
+			ks.mu.Lock()
+			down := ks.down
+			ks.mu.Unlock()
+			if down {
+				p.healed()
+			}
+			p.keys.Delete(k)
+		}
+		return true
+	})
 }
 
 // registerDue reports whether this reservation should register the process
 // with the key (once a second: a few commands inside the script).
-func (s *share) registerDue(now time.Time) bool {
+func (s *keyState) registerDue(now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if now.Before(s.register) {
@@ -57,12 +108,12 @@ func (s *share) registerDue(now time.Time) bool {
 	return true
 }
 
-func (s *share) update(rep reserveReply) {
+func (s *keyState) update(rep reserveReply) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.rate = 0
+	s.rate, s.src, s.burst = 0, rep.src, 0
 	if rep.src != pacing.SourceNone {
-		s.rate = rep.rate
+		s.rate, s.burst = rep.rate, rep.burst
 	}
 	if rep.procs > 0 {
 		s.procs, s.index = rep.procs, rep.index
@@ -70,10 +121,33 @@ func (s *share) update(rep reserveReply) {
 	if t := time.UnixMicro(rep.slot); rep.ok && rep.slot > 0 && t.After(s.last) {
 		s.last = t
 	}
+	s.epoch = rep.epoch
+	if rep.tat > s.tat {
+		s.tat = rep.tat
+	}
+}
+
+// lost is what the reserve script needs to rebuild a key whose state Redis
+// lost (restarted empty) or that this process paced alone for a while: the
+// epoch it knew, the latest slot it knows to be held (µs), the rate and
+// source it shared, and how far after that slot to book (guard).
+func (s *keyState) lost(margin time.Duration) (epoch, held int64, src pacing.Source, rate float64, guard int64, back bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	held = s.tat
+	if l := s.last.UnixMicro(); !s.last.IsZero() && l > held {
+		held = l
+	}
+	if s.rate > 0 && s.procs > 1 {
+		// One round of the fleet's schedule after the latest known slot:
+		// the other processes hold slots up to about there.
+		guard = int64(float64(s.procs)*1e6/s.rate) + micros(margin)
+	}
+	return s.epoch, held, s.src, s.rate, guard, s.down
 }
 
 // cancel forgets a slot given back, if it is the latest one known.
-func (s *share) cancel(us int64) {
+func (s *keyState) cancel(us int64) {
 	s.mu.Lock()
 	if s.last.UnixMicro() == us {
 		s.last = time.Time{}
@@ -81,33 +155,38 @@ func (s *share) cancel(us int64) {
 	s.mu.Unlock()
 }
 
-// floor is the latest slot this process knows to be booked on the key,
-// Unix µs (0: none): a Redis that restarted empty books after it, not over
-// the slots still waiting to be used.
-func (s *share) floor() int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.last.IsZero() {
+// fallbackRate is the rate a process paces a key at without Redis: the
+// fleet's last shared rate (or the known limit less the margin, when
+// lower), rounded down to a step of 1/16 of an octave so that processes
+// whose learned rates drifted a little apart still land on one schedule.
+// 0 when there is none.
+func fallbackRate(shared float64, lim pacing.Limit, margin float64) float64 {
+	r := shared
+	if lim.Known() {
+		if k := lim.PerSecond * (1 - margin); r <= 0 || k < r {
+			r = k
+		}
+	}
+	if r <= 0 {
 		return 0
 	}
-	return s.last.UnixMicro()
+	return math.Exp2(math.Floor(math.Log2(r)*16) / 16)
 }
 
-// reserve books this process's next slot of the fleet's schedule, when it
-// shared the key with others at a known rate; ok is false when it did not
-// (then the in-process pacer paces it alone).
-func (s *share) reserve(now time.Time, lim pacing.Limit, margin float64, maxWait time.Duration) (r pacing.Reservation, ok bool) {
+// reserve books this process's next slot of the fleet's schedule (now is
+// Redis's clock, as this process reckons it), when it shared the key's
+// rate with the fleet or knows its limit; ok is false when neither (then
+// the in-process pacer paces it alone). The schedule's rate is the fleet's,
+// never above it; each process takes its 1/n of it.
+func (s *keyState) reserve(now time.Time, lim pacing.Limit, margin float64, maxWait time.Duration) (r pacing.Reservation, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rate := s.rate
-	if lim.Known() {
-		rate = lim.PerSecond * (1 - margin)
-	}
-	if s.procs < 2 || rate <= 0 {
+	rate := fallbackRate(s.rate, lim, margin)
+	if rate <= 0 || (s.rate <= 0 && s.procs < 2) {
 		return pacing.Reservation{}, false
 	}
 	iv := int64(float64(time.Second) / rate)
-	n := int64(s.procs)
+	n := int64(max(s.procs, 1))
 	from := now
 	gated := s.gate.After(from)
 	if gated {
@@ -132,8 +211,23 @@ func (s *share) reserve(now time.Time, lim pacing.Limit, margin float64, maxWait
 	return pacing.Reservation{OK: true, Delay: d, Gated: gated}, true
 }
 
-// report closes the schedule's gate on a 429.
-func (s *share) report(now time.Time, a pacing.Answer) {
+// state is the key's pacing as this process last saw it shared, for State
+// while Redis does not answer; ok is false when it saw none.
+func (s *keyState) state(fp string, now time.Time) (pacing.State, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.src == pacing.SourceNone || s.rate <= 0 {
+		return pacing.State{}, false
+	}
+	st := pacing.State{Key: fp, Source: s.src, Rate: s.rate, Burst: max(s.burst, 1)}
+	if s.gate.After(now) {
+		st.GateOpens = s.gate
+	}
+	return st, true
+}
+
+// report closes the schedule's gate on a 429 (now is Redis's clock).
+func (s *keyState) report(now time.Time, a pacing.Answer) {
 	if a.Status != 429 || a.RetryAfter < 0 { // not a 429, or one that said "retry now"
 		return
 	}
