@@ -15,8 +15,8 @@ type reserveReply struct {
 	src                pacing.Source
 	rate, prev         float64
 	reason             string
-	procs              int // processes on the key; 0 when this call did not register
-	index              int // this process's place among them, from 0
+	procs              int   // processes on the key; 0 when this call did not register
+	index              int   // this process's place among them, from 0
 	now, tat, epoch    int64 // Redis's clock when the script ran, the next free slot, the hash's epoch (µs)
 	burst              int
 }

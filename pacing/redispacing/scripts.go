@@ -139,8 +139,6 @@ end
 // slot. Once slow start ends the rate moves by half a percent a second, and
 // a cut after a 429 by a tenth or so: slots booked ahead stay near enough.
 //
-//	KEYS: the key's hash, and <hash>:procs (the processes on the key, by
-//	      when they last registered)
 // A process tells it the key's epoch it knew, the latest slot it knows to
 // be held, the rate and source it last saw shared, a guard, and whether
 // it paced the key alone until now. When the epoch differs (Redis lost the
