@@ -167,6 +167,9 @@ func New(opts ...Option) (*Client, error) {
 	if err := c.setAuth(&s); err != nil {
 		return nil, err
 	}
+	if s.defaultKey != "" && !s.apiKeySet && s.provider == nil && !s.withoutKey {
+		s.apiKey, s.apiKeySet = s.defaultKey, true
+	}
 	if s.withoutKey {
 		if err := c.setKeyless(&s); err != nil {
 			return nil, err

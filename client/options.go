@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apikit/apikit-go/client/internal/defaultkey"
 	"github.com/apikit/apikit-go/credentials"
 	apierrors "github.com/apikit/apikit-go/errors"
 	"github.com/apikit/apikit-go/keys"
@@ -56,6 +57,7 @@ type settings struct {
 	serviceSet        bool
 	apiKey            string
 	apiKeySet         bool
+	defaultKey        string // a test helper's key (defaultkey.Key), used when no option names a source
 	provider          credentials.Provider
 	baseURL           string
 	httpClient        *http.Client
@@ -147,6 +149,13 @@ func WithCredentials(p credentials.Provider) Option {
 	return func(o *settings) error {
 		if p == nil {
 			return errors.New("WithCredentials: the provider is nil")
+		}
+		if d, ok := p.(defaultkey.Key); ok { // clienttest's key: the caller's own source replaces it
+			if d.Key.IsZero() {
+				return fmt.Errorf("the key is empty (%w); pass a key issued by the server (IssueKey)", apierrors.ErrMissingCredentials)
+			}
+			o.defaultKey = d.Key.Reveal()
+			return nil
 		}
 		o.provider = p
 		return nil

@@ -293,3 +293,25 @@ func ExampleReadDotEnv() {
 	fmt.Println(len(vars), vars["REGION"], err)
 	// Output: 2 eu <nil>
 }
+
+// A key that changes while clients use it: a rotation's Deploy step sets
+// the new key, and each client's ResetCredential makes its next request
+// read it.
+func ExampleSwappable() {
+	old, _ := keys.Parse("hd_live_" + strings.Repeat("a", 32))
+	src := credentials.NewSwappable(old)
+	cred, _ := src.Retrieve(context.Background())
+	fmt.Println(cred.Key, "from", cred.Source)
+
+	rotated, _ := keys.Parse("hd_live_" + strings.Repeat("b", 32))
+	src.Set(rotated) // then c.ResetCredential() on each client using src
+	cred, _ = src.Retrieve(context.Background())
+	fmt.Println(cred.Key, "from", cred.Source)
+
+	_, err := credentials.NewSwappable(keys.Key{}).Retrieve(context.Background())
+	fmt.Println(errors.Is(err, apierrors.ErrMissingCredentials))
+	// Output:
+	// hd_live_…aaaa from swappable key
+	// hd_live_…bbbb from swappable key
+	// true
+}

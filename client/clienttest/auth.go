@@ -107,7 +107,7 @@ func (s *Server) authenticate(r *http.Request, rt *route, rl http.Header) (*keyS
 		if c := ks.info.CreditCeiling; c > 0 && ks.credits+cost > c {
 			return ks, &apiError{status: 402, code: "key_ceiling_exceeded", message: fmt.Sprintf("This key's credit ceiling of %d is reached", c)}
 		}
-		if s.balance < cost {
+		if s.balance != Unlimited && s.balance < cost {
 			return ks, &apiError{status: 402, code: "workspace_balance", message: "The workspace balance is exhausted; top it up"}
 		}
 	}
@@ -116,7 +116,9 @@ func (s *Server) authenticate(r *http.Request, rt *route, rl http.Header) (*keyS
 	}
 	if live && cost > 0 {
 		ks.credits += cost
-		s.balance -= cost
+		if s.balance != Unlimited {
+			s.balance -= cost
+		}
 	}
 	return ks, nil
 }

@@ -210,7 +210,7 @@ func TestIdempotency(t *testing.T) {
 // TestIdempotentReplayIsFree: a replay does not process the job again, so
 // it should not charge its credit again either.
 func TestIdempotentReplayIsFree(t *testing.T) {
-	srv, _ := newServer(t, client.Hypedata)
+	srv, _ := newServer(t, client.Hypedata, clienttest.WithBalance(1000))
 	k, info := issue(t, srv, clienttest.KeyParams{})
 	h := http.Header{"Idempotency-Key": {"once"}}
 	fetch(t, srv, "POST", "/v1/jobs", k.Reveal(), h, `{}`)
@@ -248,5 +248,29 @@ func TestHypersaveSuccessBody(t *testing.T) {
 	}
 	if body := jsonObject(t, a.Body); body["success"] != true {
 		t.Errorf("Hypersave success body lacks \"success\": true (PROTOCOL.md, first paragraph): %s", a.Body)
+	}
+}
+
+// TestDefaultBalanceIsUnlimited: a test that loops (thousands of live-key
+// calls, each costing credits) never meets 402 workspace_balance unless it
+// asked for a balance; SetBalance sets one and SetBalance(Unlimited) lifts it.
+func TestDefaultBalanceIsUnlimited(t *testing.T) {
+	srv, _ := newServer(t, client.Hypedata)
+	k, info := issue(t, srv, clienttest.KeyParams{})
+	for i := range 1200 { // serp costs 2: 2,400 credits, over the old default of 1000
+		if a := fetch(t, srv, "GET", "/v1/serp?q=go", k.Reveal(), nil, ""); a.Resp.StatusCode != 200 {
+			t.Fatalf("call %d: %d %s, want 200 with no balance set", i, a.Resp.StatusCode, a.Body)
+		}
+	}
+	if u, _ := srv.Usage(info.ID); u.Credits != 2400 || srv.Balance() != clienttest.Unlimited {
+		t.Errorf("credits %d, balance %d; want 2400 charged to the key and the balance still Unlimited", u.Credits, srv.Balance())
+	}
+	srv.SetBalance(1)
+	if a := fetch(t, srv, "GET", "/v1/serp?q=go", k.Reveal(), nil, ""); a.Resp.StatusCode != 402 {
+		t.Errorf("with a balance of 1: %d %s, want 402", a.Resp.StatusCode, a.Body)
+	}
+	srv.SetBalance(clienttest.Unlimited)
+	if a := fetch(t, srv, "GET", "/v1/serp?q=go", k.Reveal(), nil, ""); a.Resp.StatusCode != 200 || srv.Balance() != clienttest.Unlimited {
+		t.Errorf("after SetBalance(Unlimited): %d %s, balance %d", a.Resp.StatusCode, a.Body, srv.Balance())
 	}
 }

@@ -34,6 +34,12 @@
 //
 //	srv.Handle("POST /v1/sandboxes/{id}/commands", clienttest.Endpoint{Scope: "exec", Cost: 1, Handler: h})
 //
+// The workspace balance is Unlimited unless WithBalance (or SetBalance)
+// sets one, so a test that loops is never refused for credits; set one to
+// test payment errors. A key source passed to NewClient
+// (client.WithCredentials) replaces the key given to it: a rotation test
+// passes a credentials.Swappable and swaps the key in its Deploy step.
+//
 // For time-dependent behaviour (expiry, rate windows) pass WithClock with a
 // *FakeClock and Advance it instead of sleeping. Rate limits are counted in
 // fixed windows of that clock (per second, per hour, per month), counting

@@ -47,7 +47,7 @@ func ExampleServer_Handle() {
 // ceiling and balance checks then apply to it too, and CallerKey says who
 // called.
 func ExampleEndpoint() {
-	srv := clienttest.NewServer(client.Hypedata)
+	srv := clienttest.NewServer(client.Hypedata, clienttest.WithBalance(1000)) // unlimited without it
 	defer srv.Close()
 	srv.Handle("POST /v1/screenshots", clienttest.Endpoint{Scope: "screenshots", Cost: 5,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

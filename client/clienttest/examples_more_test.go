@@ -10,6 +10,7 @@ import (
 
 	"github.com/apikit/apikit-go/client"
 	"github.com/apikit/apikit-go/client/clienttest"
+	"github.com/apikit/apikit-go/credentials"
 	apierrors "github.com/apikit/apikit-go/errors"
 	"github.com/apikit/apikit-go/keys"
 )
@@ -210,4 +211,57 @@ func ExampleServer_NewClient() {
 	// new secret works: true
 	// 2027-01-01 project ended
 	// revoked project ended
+}
+
+// A rotation test: the client reads its key from a credentials.Swappable,
+// which replaces the key given to NewClient; the test's Deploy step swaps
+// the key in, as a secret store would, and the old key is revoked only once
+// the client uses the new one.
+func ExampleServer_NewClient_rotation() {
+	srv := clienttest.NewServer(client.Hypedata)
+	defer srv.Close()
+	ctx := context.Background()
+	admin, _, _ := srv.IssueKey(clienttest.KeyParams{Name: "admin", Scopes: []string{"admin"}})
+	ac, _ := srv.NewClient(admin)
+	defer ac.CloseIdleConnections()
+	old, oldInfo, _ := srv.IssueKey(clienttest.KeyParams{Name: "worker"})
+
+	store := credentials.NewSwappable(old)
+	worker, _ := srv.NewClient(old, client.WithCredentials(store))
+	defer worker.CloseIdleConnections()
+	fmt.Println("before:", worker.Do(ctx, "GET", "/v1/scrape?url=x", nil, nil))
+
+	res, err := ac.Keys().Rotate(ctx, oldInfo.ID, client.RotateOptions{
+		Deploy: func(_ context.Context, nk *client.NewKey) error {
+			store.Set(nk.Secret)
+			worker.ResetCredential()
+			return nil
+		},
+		PollInterval: time.Millisecond, MaxPollInterval: time.Millisecond, // the old key's traffic has stopped
+	})
+	fmt.Println("rotated:", err, res.Old.RevokedAt != nil)
+	fmt.Println("after:", worker.Do(ctx, "GET", "/v1/scrape?url=x", nil, nil))
+	// Output:
+	// before: <nil>
+	// rotated: <nil> true
+	// after: <nil>
+}
+
+// Without WithBalance the workspace never runs out of credits: a test that
+// loops is not refused with 402 workspace_balance.
+func ExampleUnlimited() {
+	srv := clienttest.NewServer(client.Hypedata)
+	defer srv.Close()
+	key, info, _ := srv.IssueKey(clienttest.KeyParams{Name: "loop"})
+	c, _ := srv.NewClient(key)
+	defer c.CloseIdleConnections()
+	for range 600 { // 1,200 credits of serp
+		if err := c.Do(context.Background(), "GET", "/v1/serp?q=go", nil, nil); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	u, _ := srv.Usage(info.ID)
+	fmt.Println("credits used:", u.Credits, "unlimited:", srv.Balance() == clienttest.Unlimited)
+	// Output: credits used: 1200 unlimited: true
 }

@@ -174,7 +174,9 @@ func createJob(s *Server, r *http.Request, ks *keyState, _ []byte) (int, any) {
 			// credit authenticate charged for it.
 			if ks.env != keys.EnvTest {
 				ks.credits -= jobCost
-				s.balance += jobCost
+				if s.balance != Unlimited {
+					s.balance += jobCost
+				}
 			}
 			return a.status, a.body
 		}

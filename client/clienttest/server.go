@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/apikit/apikit-go/client"
+	"github.com/apikit/apikit-go/client/internal/defaultkey"
 	"github.com/apikit/apikit-go/keys"
 )
 
@@ -73,14 +75,21 @@ func WithClock(c Clock) Option { return func(o *config) { o.clock = c } }
 // Server.HTTPClient, or NewClient, to trust it.
 func WithTLS() Option { return func(o *config) { o.tls = true } }
 
-// WithBalance sets the workspace's starting balance in credits (default
-// 1000).
+// Unlimited is the balance of a server made without WithBalance: no call is
+// refused for the workspace's balance, however many a test makes, and
+// Balance reports Unlimited. SetBalance(Unlimited) lifts a limit again.
+const Unlimited int64 = math.MaxInt64
+
+// WithBalance sets the workspace's starting balance in credits, which each
+// live key's request then spends (test keys are free); an empty balance
+// answers 402 workspace_balance. Without it the balance is Unlimited: use it
+// in tests of payment errors.
 func WithBalance(credits int64) Option { return func(o *config) { o.balance = credits } }
 
 // NewServer starts a server that answers as svc does: its key format, its
 // paths and its error dialect. Close it when done (t.Cleanup(s.Close)).
 func NewServer(svc client.Service, opts ...Option) *Server {
-	cfg := config{clock: realClock{}, balance: 1000}
+	cfg := config{clock: realClock{}, balance: Unlimited}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -135,10 +144,13 @@ func (s *Server) HTTPClient() *http.Client { return s.srv.Client() }
 // NewClient returns a client of the server's service using key, with opts
 // applied after the server's own. Its base URL is the server's, whatever the
 // environment (<SERVICE>_BASE_URL) or the config file say, so a test never
-// reaches a real or staging host.
+// reaches a real or staging host. A key source among opts
+// (client.WithCredentials, for a rotation test's changeable key;
+// client.WithAPIKey; client.WithoutKey) replaces key, which is then only
+// the default.
 func (s *Server) NewClient(key keys.Key, opts ...client.Option) (*client.Client, error) {
-	base := []client.Option{client.WithService(s.svc), client.WithBaseURL(s.URL), client.WithAPIKey(key.Reveal()),
-		client.WithHTTPClient(s.srv.Client())}
+	base := []client.Option{client.WithService(s.svc), client.WithBaseURL(s.URL),
+		client.WithCredentials(defaultkey.Key{Key: key}), client.WithHTTPClient(s.srv.Client())}
 	return client.New(append(base, opts...)...)
 }
 
@@ -324,14 +336,16 @@ func (s *Server) Usage(id string) (client.KeyUsage, bool) {
 	return usageOf(ks), true
 }
 
-// SetBalance sets the workspace's balance in credits.
+// SetBalance sets the workspace's balance in credits (Unlimited for no
+// limit).
 func (s *Server) SetBalance(credits int64) {
 	s.mu.Lock()
 	s.balance = credits
 	s.mu.Unlock()
 }
 
-// Balance returns the workspace's balance in credits.
+// Balance returns the workspace's balance in credits: Unlimited unless
+// WithBalance or SetBalance set one.
 func (s *Server) Balance() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
