@@ -347,7 +347,8 @@ func Example_rateLimited() {
 	defer srv.Close()
 	key, _, _ := srv.IssueKey(clienttest.KeyParams{Name: "hourly", Scopes: []string{"scrape"}, RateLimitPerHour: 1})
 	// The key's pacer keeps the server's time too, so that its gate opens
-	// when the server's clock says the hour is over.
+	// when the server's clock says the hour is over (and a second more: a
+	// reset in whole seconds may end up to a second after it says).
 	c, _ := srv.NewClient(key, client.WithMaxRetryAfter(time.Minute),
 		client.WithPacer(pacing.New(pacing.WithClock(clock.Now))))
 	defer c.CloseIdleConnections()
@@ -368,9 +369,9 @@ func Example_rateLimited() {
 	fmt.Println("after the wait:", c.Do(ctx, "GET", "/v1/scrape?url=x", nil, nil))
 	// Output:
 	// rate limited: true
-	// retry after: 1h0m0s true
+	// retry after: 1h0m1s true
 	// attempts: 0
-	// not retried: the key's rate-limit gate (closed by a 429 or a spent quota) stays closed 1h0m0s away, over the 1m0s cap (WithMaxRetryAfter)
+	// not retried: the key's rate-limit gate (closed by a 429 or a spent quota) stays closed 1h0m1s away, over the 1m0s cap (WithMaxRetryAfter)
 	// after the wait: <nil>
 }
 

@@ -139,12 +139,7 @@ func (e *errPaced) reason() string {
 // When the pacer fails, the attempt goes unpaced (a reservation with OK
 // false, nothing to report).
 func (c *Client) pace(ctx context.Context, fp, method, path string, attempt int) (pacing.Reservation, error) {
-	maxWait, byDeadline := c.maxRetryAfter, false
-	if dl, ok := ctx.Deadline(); ok {
-		if left := dl.Sub(c.now()); left < maxWait {
-			maxWait, byDeadline = max(left, 0), true
-		}
-	}
+	maxWait, byDeadline := c.waitLimit(ctx)
 	var waited time.Duration
 	for {
 		r, err := c.pacer.Reserve(ctx, fp, c.limit, maxWait)
@@ -171,15 +166,31 @@ func (c *Client) pace(ctx context.Context, fp, method, path string, attempt int)
 		maxWait -= r.Delay
 		waited += r.Delay
 		if r.OK {
-			return r, c.depart(ctx, r, waited, maxWait, byDeadline)
+			return r, c.depart(ctx, r, waited)
 		}
 	}
 }
 
+// waitLimit is the longest an attempt may wait at the pacer now: the cap
+// (WithMaxRetryAfter), or what remains of the context's deadline when that
+// is less (byDeadline).
+func (c *Client) waitLimit(ctx context.Context) (maxWait time.Duration, byDeadline bool) {
+	maxWait = c.maxRetryAfter
+	if dl, ok := ctx.Deadline(); ok {
+		if left := dl.Sub(c.now()); left < maxWait {
+			return max(left, 0), true
+		}
+	}
+	return maxWait, false
+}
+
 // depart waits, when the pacer can tell, until the booked attempt may
 // really leave: a late wake-up of the attempt before it, or a gate closed
-// since the booking, holds it back a little more.
-func (c *Client) depart(ctx context.Context, r pacing.Reservation, waited, maxWait time.Duration, byDeadline bool) error {
+// since the booking, holds it back a little more. The caller was admitted
+// when its slot was booked: a gate closed since is weighed against the cap
+// and the deadline as they stand now, not against what remains of the
+// first wait, so that a call never waits out its slot only to be refused.
+func (c *Client) depart(ctx context.Context, r pacing.Reservation, waited time.Duration) error {
 	d, ok := c.pacer.(pacing.Departer)
 	if !ok {
 		return nil
@@ -189,6 +200,7 @@ func (c *Client) depart(ctx context.Context, r pacing.Reservation, waited, maxWa
 		if w <= 0 {
 			return nil
 		}
+		maxWait, byDeadline := c.waitLimit(ctx)
 		if w > maxWait {
 			c.cancelSlot(ctx, r)
 			return c.refusal(w, true, waited, maxWait, byDeadline)
@@ -197,7 +209,6 @@ func (c *Client) depart(ctx context.Context, r pacing.Reservation, waited, maxWa
 			c.cancelSlot(ctx, r)
 			return err
 		}
-		maxWait -= w
 		waited += w
 	}
 	return nil

@@ -21,11 +21,36 @@
 //     on its own slot at the key's rate, never all at once.
 //   - The rate. Known (the caller passes a [Limit] to Reserve), paced
 //     slightly under it ([Margin]: gateways count in whole milliseconds, so
-//     exactly the limit is refused now and then); else read from
-//     X-RateLimit-Limit and -Reset; else learned from 429s and successes: a
-//     429 cuts it to the rate at which successes were observed, successes
-//     probe upward. Until the first sign of a limit the pacer holds nothing
-//     back and costs next to nothing.
+//     exactly the limit is refused now and then; each 429 still received
+//     widens the margin, up to 15%, successes narrow it again); else read
+//     from the answers' rate-limit headers (Answer.Limit per window); else
+//     learned from 429s and successes: a 429 cuts it to the rate at which
+//     successes were observed, successes probe upward. Until the first sign
+//     of a limit the pacer holds nothing back and costs next to nothing.
+//   - What the headers mean. The window is the one stated (Answer.Window),
+//     else the step between two resets given as points in time (a fixed
+//     window moves by its length; a reset at 12:00:01 is not a window of
+//     400 ms), else the longest reset seen. Headers that describe a bucket
+//     (GCRA: Limit is the burst + 1, Reset the time until it empties, in
+//     whole seconds) are told apart by Remaining staying at Limit-1 on
+//     answers closer together than a window could allow, or by a Limit of
+//     1: their rate is only a floor, learned above, and held back as
+//     Remaining shows the bucket filling. A whole-second reset may end a
+//     second after it says (Answer.ResetPrecision): a spent window's gate
+//     opens no sooner.
+//   - No lock-out. A gate further away than a ceiling — the larger of an
+//     hour (and a minute) and the longest wait a caller accepts
+//     (client.WithMaxRetryAfter) — comes from an answer that cannot be
+//     right (Retry-After: 99999999999, a reset in year 9999): callers are
+//     refused at once, except one probe per that longest wait, which is
+//     sent; its success opens the gate (half-open, as a circuit breaker).
+//   - Blind learning. The first 429 starts from the successes of the last
+//     second (a first wave answered together is not a rate); a 429 without
+//     any hint that comes right after such a gate opened doubles the next
+//     gate (up to 8×), for limiters that count their own refusals.
+//
+// The rules, as test vectors any Pacer can run, are in package
+// pacing/pacingtest.
 //
 // # The protocol
 //

@@ -65,7 +65,7 @@ func ExampleWithObserver() {
 	r, _ = p.Reserve(ctx, "fp_0123456789ab", pacing.Limit{}, time.Minute)
 	_ = p.Report(ctx, r, pacing.Answer{Status: 429, RetryAfter: time.Second, Remaining: -1})
 	// Output:
-	// rate changed: headers at 4.85/s (X-RateLimit-Limit 5 per 1s)
+	// rate changed: headers at 4.85/s (5 requests per 1s)
 	// rate changed: headers at 4.70/s (429: a wider margin)
 	// gate closed: headers at 4.70/s (429)
 }

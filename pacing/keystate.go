@@ -52,6 +52,26 @@ const (
 	// medianOf is how many of the latest gaps between successes observed
 	// takes the median of.
 	medianOf = 8
+	// gateCeiling bounds how long an answer can lock a key: a gate further
+	// away than the larger of it and the caller's longest wait lets one
+	// probe through per that wait (see Local). An hour, and a minute for
+	// an hourly quota's reset given in whole seconds.
+	gateCeiling = time.Hour + time.Minute
+	// maxGate bounds every gate, so that arithmetic on it never overflows.
+	maxGate = 366 * 24 * time.Hour
+	// firstCutSpan is the span over which the first 429 counts the
+	// successes it starts learning from: a limiter's window is rarely
+	// shorter, and successes that came together (the first wave) say
+	// nothing about a rate.
+	firstCutSpan = time.Second
+	// bucketAfter is how many answers in a row must show a bucket refilled
+	// (Remaining back at Limit-1 sooner than a window could end) before the
+	// headers are read as a bucket's (GCRA) rather than a window's.
+	bucketAfter = 3
+	// maxStreak bounds the doubling of a gate without a hint after 429s
+	// that came right after the gate before opened (a limiter that counts
+	// its refusals).
+	maxStreak = 3
 )
 
 // keyState is the pacing of one key. Every field is guarded by mu.
@@ -78,7 +98,22 @@ type keyState struct {
 	cutGate   time.Time // the gate of the last cut: 429s answered before it opens are the same episode
 	lastOK    time.Time // when the latest accepted attempt left (its slot)
 
-	window time.Duration // the longest X-RateLimit-Reset seen: the quota's window
+	window time.Duration // the quota's window, as far as the headers tell it (see fromHeaders)
+
+	// Reading the headers.
+	maxReset    time.Duration // the longest reset seen, rounded up to its precision
+	resetAt     time.Time     // the latest absolute reset seen
+	resetDiff   time.Duration // the least step between two absolute resets seen: a fixed window's length
+	lastHdrAt   time.Time     // when the latest answer with headers came
+	refilled    int           // answers in a row that showed a bucket refilled
+	bucket      bool          // the headers describe a bucket (GCRA), their rate a floor
+	bucketLimit int           // the bucket's size (its X-RateLimit-Limit)
+
+	// The gate.
+	probeEvery time.Duration // the longest wait a caller accepts: one probe per that through a gate beyond the ceiling
+	probeAt    time.Time     // when the next probe may go
+	gateEnd    time.Time     // when the latest gate without a hint opened (see streak)
+	streak     int           // gates without a hint refused right after they opened
 
 	// A known or announced limit is paced at base less Margin less extra:
 	// each 429 it still gets (a late wake-up makes two requests closer
@@ -152,6 +187,17 @@ func (s *keyState) reserve(now time.Time, maxWait time.Duration) Reservation {
 	start, gated := now, false
 	if s.gate.After(now) {
 		start, gated = s.gate, true
+		s.probeEvery = max(s.probeEvery, maxWait)
+		if ceiling := max(gateCeiling, s.probeEvery); s.gate.Sub(now) > ceiling {
+			// Beyond the ceiling: no answer locks a key for that long.
+			// One probe goes through per probeEvery (half-open); its
+			// answer decides.
+			if now.Before(s.probeAt) {
+				return Reservation{Delay: s.gate.Sub(now), Gated: true}
+			}
+			s.probeAt = now.Add(max(s.probeEvery, time.Second))
+			return Reservation{OK: true, Gated: true, Slot: now.UnixNano()}
+		}
 	}
 	t := start
 	if b := s.tat.Add(-time.Duration(s.burst-1) * s.interval); b.After(t) {
@@ -174,6 +220,9 @@ func (s *keyState) reserve(now time.Time, maxWait time.Duration) Reservation {
 
 func (s *keyState) depart(now time.Time) time.Duration {
 	if s.gate.After(now) {
+		if s.gate.Sub(now) > max(gateCeiling, s.probeEvery) {
+			return 0 // the probe through a gate beyond the ceiling
+		}
 		return s.gate.Sub(now)
 	}
 	if s.burst == 1 && !s.departed.IsZero() {
@@ -212,8 +261,8 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 			}
 		}
 	}()
-	if a.Limit > 0 && a.Reset > 0 {
-		if ev, ok := s.fromHeaders(a.Limit, a.Reset); ok {
+	if a.Limit > 0 && (a.Reset > 0 || a.Window > 0) {
+		if ev, ok := s.fromHeaders(now, a); ok {
 			evs.add(ev)
 		}
 	}
@@ -227,7 +276,24 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 		}
 		// A server that asks for a wait of hint takes at least one request
 		// per hint: learning never spaces callers further apart.
-		s.floor = 1 / hint.Seconds()
+		s.floor = max(1/min(hint, time.Hour).Seconds(), s.headerFloor())
+		if a.Remaining == 0 && a.Reset > 0 && !s.bucket {
+			// A spent window: it has surely ended only a reset's
+			// precision after the reset it states.
+			hint = max(hint, a.Reset+a.ResetPrecision)
+		}
+		if a.RetryAfter <= 0 && a.Reset <= 0 {
+			// No hint at all: a refusal right after the last such gate
+			// opened means the limiter still counts (it may count its
+			// refusals too): wait longer each time.
+			if !s.gateEnd.IsZero() && !slot.Before(s.gateEnd) && slot.Sub(s.gateEnd) < hint {
+				s.streak = min(s.streak+1, maxStreak)
+			} else if slot.Sub(s.gateEnd) >= 4*hint {
+				s.streak = 0
+			}
+			hint <<= s.streak
+			s.gateEnd = now.Add(hint)
+		}
 		switch {
 		case now.Before(s.cutGate) && s.src != SourceNone:
 			// Answered while the gate of the last cut is still closed:
@@ -247,7 +313,7 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 			}
 			s.cutGate = now.Add(hint)
 		}
-		if ev, ok := s.closeGate(now, now.Add(hint), "429", true); ok {
+		if ev, ok := s.closeGate(now, now.Add(min(hint, maxGate)), "429", true); ok {
 			evs.add(ev)
 		}
 	case a.Status == 0 || a.Status >= 500:
@@ -257,17 +323,35 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 		if slot.After(s.lastOK) {
 			s.lastOK = slot
 		}
-		if a.Remaining == 0 && a.Reset > 0 && !hadRate {
+		if s.gate.Sub(now) > max(gateCeiling, s.probeEvery) {
+			// The probe through a gate beyond the ceiling was answered:
+			// the gate was wrong.
+			s.gate, s.probeAt = now, time.Time{}
+			s.tat = now.Add(s.interval)
+		}
+		if a.Remaining == 0 && a.Reset > 0 && !hadRate && !s.bucket {
 			// The quota is spent and the pacer had no rate that keeps
 			// under it (a burst before it knew): wait for the window to
-			// reset. Under such a rate, the last request of a window
-			// finds it spent as a matter of course.
-			if ev, ok := s.closeGate(now, now.Add(a.Reset), "remaining 0", false); ok {
+			// reset, and the reset's precision more (a whole second may
+			// end a second later than it says). Under such a rate, the
+			// last request of a window finds it spent as a matter of
+			// course.
+			if ev, ok := s.closeGate(now, now.Add(min(a.Reset+a.ResetPrecision, maxGate)), "remaining 0", false); ok {
 				evs.add(ev)
 			}
 		}
 		switch s.src {
 		case SourceLearned:
+			if s.bucket && a.Remaining >= 0 && a.Remaining < s.bucketLimit-1 {
+				// The bucket holds more than the request just sent: the
+				// rate is at or over the limit. Hold it; drain when it
+				// is half full.
+				if a.Remaining <= (s.bucketLimit-1)/2 && s.rate*cutHigh >= s.floor {
+					s.slowStart = false
+					s.setRate(s.rate*cutHigh, 1, SourceLearned, "bucket filling")
+				}
+				break
+			}
 			s.probe()
 		case SourceKnown, SourceHeaders:
 			s.widen(false) // narrowing is not news
@@ -281,6 +365,9 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 // resets, it takes requests as they come). It is an event only when the
 // gate was open.
 func (s *keyState) closeGate(now, t time.Time, reason string, learn bool) (Event, bool) {
+	if t.Sub(now) > maxGate {
+		t = now.Add(maxGate)
+	}
 	if !t.After(s.gate) {
 		return Event{}, false
 	}
@@ -299,28 +386,103 @@ func (s *keyState) closeGate(now, t time.Time, reason string, learn bool) (Event
 	return Event{Kind: GateClosed, Source: s.src, Rate: s.rate, GateOpens: t, Reason: reason}, true
 }
 
-// fromHeaders paces at the rate the headers announce: limit requests per
-// window, the window being the longest reset seen, when it is short (a
-// rate limit, not a quota). A known limit wins.
-func (s *keyState) fromHeaders(limit int, reset time.Duration) (Event, bool) {
+// fromHeaders paces at the rate the headers announce: a.Limit requests
+// per window, when the window is short (a rate limit, not a quota). A
+// known limit wins.
+//
+// The window is the one the answer states (the IETF draft's w=); else,
+// when resets come as points in time, the least step between two of them
+// (a fixed window moves by its length), and never less than the longest
+// reset seen rounded up to its precision; else the longest reset seen.
+//
+// Headers that describe a bucket (GCRA, as throttled/throttled sends:
+// Limit is the burst + 1, Reset the time until the bucket empties) are
+// told apart by how they move: Remaining back at Limit-1 on answers closer
+// together than any window of Limit requests could allow, or a Limit of 1.
+// Their rate is only a floor (the reset's rounding hides the rest): the
+// pacer learns above it, held back by Remaining as the bucket fills.
+func (s *keyState) fromHeaders(now time.Time, a Answer) (Event, bool) {
 	if s.src == SourceKnown {
 		return Event{}, false
 	}
-	if reset > s.window {
-		s.window = reset
+	gap := now.Sub(s.lastHdrAt)
+	s.lastHdrAt = now
+	if r := ceilTo(a.Reset, a.ResetPrecision); r > s.maxReset {
+		s.maxReset = r
 	}
-	if s.window > maxPacedWindow {
+	if !a.ResetAt.IsZero() {
+		if !s.resetAt.IsZero() {
+			if d := a.ResetAt.Sub(s.resetAt); d >= max(a.ResetPrecision, time.Millisecond) && (s.resetDiff == 0 || d < s.resetDiff) {
+				s.resetDiff = d
+			}
+		}
+		if a.ResetAt.After(s.resetAt) {
+			s.resetAt = a.ResetAt
+		}
+	}
+	switch {
+	case a.Window > 0:
+		s.window = a.Window
+	case !a.ResetAt.IsZero():
+		s.window = max(s.resetDiff, s.maxReset)
+	default:
+		s.window = max(s.window, a.Reset)
+	}
+	if s.window <= 0 || s.window > maxPacedWindow {
 		// A quota (so many an hour): spacing it evenly would hold a
 		// caller's second request back for minutes. Its gate, when it is
 		// spent, is enough.
 		return Event{}, false
 	}
-	base := float64(limit) / s.window.Seconds()
+	base := float64(a.Limit) / s.window.Seconds()
+	if !s.bucket && a.Window == 0 && a.ResetAt.IsZero() {
+		switch {
+		case a.Limit == 1:
+			s.refilled = bucketAfter
+		case a.Remaining >= 0 && a.Remaining == a.Limit-1 && gap < s.window-max(a.ResetPrecision, s.window/10)/2 && gap > 0:
+			s.refilled++
+		case a.Remaining >= 0:
+			s.refilled = 0
+		}
+		if s.refilled >= bucketAfter {
+			s.bucket, s.bucketLimit = true, a.Limit
+			s.base = base
+			s.floor = max(s.floor, s.headerFloor())
+			s.slowStart = true
+			return s.setRate(max(s.limited(), s.rate), 1, SourceLearned,
+				fmt.Sprintf("a bucket of %d: at least %.3g/s, learning above", a.Limit, base))
+		}
+	}
+	if s.bucket {
+		s.bucketLimit = a.Limit
+		if base > s.base {
+			s.base = base
+			s.floor = max(s.floor, s.headerFloor())
+		}
+		return Event{}, false
+	}
 	if s.src == SourceHeaders && math.Abs(base-s.base) < 0.001*s.base {
 		return Event{}, false
 	}
 	s.base = base
-	return s.setRate(s.limited(), 1, SourceHeaders, fmt.Sprintf("X-RateLimit-Limit %d per %s", limit, s.window))
+	return s.setRate(s.limited(), 1, SourceHeaders, fmt.Sprintf("%d requests per %s", a.Limit, s.window))
+}
+
+// headerFloor is the least rate a bucket's headers promise, under the
+// margin; 0 when they are not a bucket's.
+func (s *keyState) headerFloor() float64 {
+	if !s.bucket {
+		return 0
+	}
+	return s.base * (1 - Margin)
+}
+
+// ceilTo rounds d up to a multiple of p (p 0: d).
+func ceilTo(d, p time.Duration) time.Duration {
+	if p <= 0 || d%p == 0 {
+		return d
+	}
+	return d - d%p + p
 }
 
 func (s *keyState) recordSuccess(now time.Time) {
@@ -395,26 +557,45 @@ func (s *keyState) lastGapRate(now time.Time) float64 {
 // refused attempt's — and
 // never by more than 30% nor by less than 10%.
 func (s *keyState) cut(now time.Time, refused float64) (Event, bool) {
-	est := s.observed(now)
 	if s.src == SourceNone {
+		// Successes that came together (a first wave answered at once)
+		// say nothing about a rate: count those of the last second.
 		s.slowStart = true
-		return s.setRate(max(est, firstGuess, s.floor), 1, SourceLearned, "first 429")
+		return s.setRate(max(s.countSince(now, firstCutSpan), firstGuess, s.floor), 1, SourceLearned, "first 429")
 	}
+	est := s.observed(now)
 	prev := s.rate
 	if s.slowStart {
 		// The limit lies between the rate of the latest gap between
 		// successes (accepted) and that of the refused attempt after
-		// the last success: just under the refused one, unless that was
-		// far above.
+		// the last success: just under the accepted one when the refused
+		// one was near it (a step of slow start), else just under the
+		// refused one.
 		s.slowStart = false
 		if last := s.lastGapRate(now); last > 0 {
 			est = last
 		}
-		nr := max(est*(1-cutMargin), refused*cutHigh)
+		nr := est * (1 - cutMargin)
+		if refused > 1.5*est {
+			nr = max(nr, refused*cutHigh)
+		}
 		nr = min(nr, prev*cutHigh)
 		return s.setRate(max(nr, s.floor), 1, SourceLearned, "429 in slow start")
 	}
 	return s.setRate(max(min(max(est*(1-cutMargin), prev*cutLow), prev*cutHigh), s.floor), 1, SourceLearned, "429")
+}
+
+// countSince is how many successes came in the span before now, per
+// second of it.
+func (s *keyState) countSince(now time.Time, span time.Duration) float64 {
+	from := now.Add(-span).UnixNano()
+	n := 0
+	for i := 0; i < s.succN; i++ {
+		if s.succ[i] >= from {
+			n++
+		}
+	}
+	return float64(n) / span.Seconds()
 }
 
 // probe raises a learned rate after a success: fast in slow start, then

@@ -501,3 +501,53 @@ func TestAnHourlyQuotaIsNotSpreadOut(t *testing.T) {
 		t.Fatalf("after the reset: %+v; want no pacing", st)
 	}
 }
+
+// A GCRA bucket with a burst (throttled: Limit = burst+1, Reset = time to
+// empty, in whole seconds) reads as "5 per second" when the true rate is
+// 10: Remaining back at Limit-1 on answers closer together than a window
+// could allow shows a bucket; its rate becomes a floor and the pacer
+// learns above it, held back once the bucket starts to fill.
+func TestBucketHeadersAreAFloor(t *testing.T) {
+	clk := newClock()
+	p := pacing.New(pacing.WithClock(clk.Now))
+	bucket := pacing.Answer{Status: 200, Limit: 5, Remaining: 4, Reset: time.Second, ResetPrecision: time.Second}
+	send(t, p, clk, pacing.Limit{}, bucket)
+	if st := state(t, p); st.Source != pacing.SourceHeaders {
+		t.Fatalf("first answer: %+v; want headers", st)
+	}
+	for i := 0; i < 3; i++ {
+		send(t, p, clk, pacing.Limit{}, bucket)
+	}
+	st := state(t, p)
+	if st.Source != pacing.SourceLearned || st.Rate < 5*(1-pacing.Margin) {
+		t.Fatalf("after 4 answers of a bucket kept empty: %+v; want learning from 4.85/s", st)
+	}
+	for i := 0; i < 5; i++ {
+		send(t, p, clk, pacing.Limit{}, bucket)
+	}
+	high := state(t, p).Rate
+	if high <= 6 {
+		t.Fatalf("learning above the floor: %.2f/s; want it rising", high)
+	}
+	// The bucket fills: the rate comes down, never under the floor.
+	bucket.Remaining = 1
+	for i := 0; i < 20; i++ {
+		send(t, p, clk, pacing.Limit{}, bucket)
+	}
+	if st = state(t, p); st.Rate >= high || st.Rate < 5*(1-pacing.Margin) {
+		t.Fatalf("bucket filling: %.2f/s from %.2f; want lower, not under 4.85", st.Rate, high)
+	}
+}
+
+// A window quota paced at its rate counts down within each window: it is
+// never taken for a bucket.
+func TestWindowQuotaIsNotABucket(t *testing.T) {
+	clk := newClock()
+	p := pacing.New(pacing.WithClock(clk.Now))
+	for i := 0; i < 30; i++ {
+		send(t, p, clk, pacing.Limit{}, pacing.Answer{Status: 200, Limit: 5, Remaining: 4 - i%5, Reset: time.Second, ResetPrecision: time.Second})
+	}
+	if st := state(t, p); st.Source != pacing.SourceHeaders {
+		t.Fatalf("%+v; want headers", st)
+	}
+}

@@ -179,5 +179,5 @@ type Event struct {
 	Rate      float64 // the rate now (RateChanged), requests a second
 	Previous  float64 // the rate before (RateChanged)
 	GateOpens time.Time
-	Reason    string // e.g. "429", "remaining 0", "probe", "X-RateLimit-Limit 5 per 1s"
+	Reason    string // e.g. "429", "remaining 0", "probe", "5 requests per 1s"
 }
