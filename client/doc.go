@@ -67,8 +67,8 @@
 //
 // # Errors
 //
-// A failure the server reported is an *apierrors.Error (package
-// github.com/apikit/apikit-go/errors, always imported as apierrors) that
+// A failure the server reported is an *apierrors.Error (package apierrors,
+// import path github.com/apikit/apikit-go/errors: no alias needed) that
 // works with errors.Is against its class and code sentinels; a request that
 // got no answer is a [*TransportError]; a key that could not be found or
 // validated fails before anything is sent. No error text, log line or

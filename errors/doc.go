@@ -1,12 +1,16 @@
-// Package errors is apikit-go's error taxonomy: one error type, [*Error], for
-// every failure an API reports, canonical [Code] values for every dialect the
-// SDK understands, and sentinels that work with the standard library's
+// Package apierrors is apikit-go's error taxonomy: one error type, [*Error],
+// for every failure an API reports, canonical [Code] values for every dialect
+// the SDK understands, and sentinels that work with the standard library's
 // errors.Is and errors.As.
 //
-// The package is named errors, which clashes with the standard library, so
-// import it as apierrors everywhere:
+// Its directory is errors/, its import path github.com/apikit/apikit-go/errors,
+// and its name apierrors, so that it sits beside the standard library's errors
+// without an alias:
 //
-//	import apierrors "github.com/apikit/apikit-go/errors"
+//	import "github.com/apikit/apikit-go/errors" // package apierrors
+//
+// Code that imports it under an alias (apierrors "github.com/apikit/apikit-go/errors",
+// as this repository's own code does) compiles unchanged.
 //
 // Two kinds of sentinel exist. Class sentinels ([ErrAuthentication],
 // [ErrPermission], [ErrPayment], [ErrRateLimited]) match every error of an
@@ -28,4 +32,4 @@
 // and any run of 8 bytes or more of it, so that a server that echoes only
 // the start of the key ("key hd_live_8K2nB7q4XwY1… is not known") prints no
 // piece of it either.
-package errors
+package apierrors

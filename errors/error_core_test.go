@@ -1,4 +1,4 @@
-package errors_test
+package apierrors_test
 
 import (
 	"errors"

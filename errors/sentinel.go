@@ -1,4 +1,4 @@
-package errors
+package apierrors
 
 // sentinel is the type of the package's sentinel errors. A code sentinel
 // also matches its class sentinel, so that errors.Is(ErrRevoked,
