@@ -23,19 +23,14 @@ func newTLSServer(t *testing.T) *httptest.Server {
 	return s
 }
 
-// TestRedirectElsewhereCarriesNoKey follows redirects to another host and
-// to a downgraded scheme, including a redirect whose Location repeats the
-// request URI (as http→https and canonical-host redirects do, copying a
-// query key along), and checks that the key went to the API only.
+// TestRedirectElsewhereCarriesNoKey follows redirects to another origin
+// (allowed by WithRedirects(RedirectSameHost): another port), including a
+// redirect whose Location repeats the request URI (as canonical-host
+// redirects do, copying a query key along), and checks that the key went
+// to the API only. A downgrade to plain HTTP is followed by no policy: the
+// call ends with a *RedirectError and the other server gets nothing.
 func TestRedirectElsewhereCarriesNoKey(t *testing.T) {
-	for _, style := range []struct {
-		name string
-		opts []Option
-	}{
-		{"bearer", nil},
-		{"header", []Option{WithHeaderAuth("X-API-Key")}},
-		{"query", []Option{WithQueryAuth("api_key")}},
-	} {
+	for _, style := range authStyles() {
 		for _, target := range []struct {
 			name string
 			tls  bool // the API is HTTPS and the redirect goes to plain HTTP
@@ -51,7 +46,7 @@ func TestRedirectElsewhereCarriesNoKey(t *testing.T) {
 				redirect := func(w http.ResponseWriter, r *http.Request) {
 					http.Redirect(w, r, target.loc(other.URL, r), http.StatusFound)
 				}
-				opts := style.opts
+				opts := append([]Option{WithRedirects(RedirectSameHost)}, style.opts...)
 				if target.tls {
 					api = newScriptedTLS(t, redirect)
 					opts = append(opts, WithHTTPClient(api.Client()))
@@ -59,7 +54,15 @@ func TestRedirectElsewhereCarriesNoKey(t *testing.T) {
 					api = newScripted(t, redirect)
 				}
 				c, _ := newTestClient(t, api, opts...)
-				if err := c.Do(context.Background(), "GET", "/v1/go?page=2", nil, nil); err != nil {
+				err := c.Do(context.Background(), "GET", "/v1/go?page=2", nil, nil)
+				if target.tls {
+					var re *RedirectError
+					if !errors.As(err, &re) || re.Reason != "https to plain http" || len(other.got()) != 0 || strings.Contains(err.Error(), testKey) {
+						t.Fatalf("a downgrade: err = %v; the other server got %d requests", err, len(other.got()))
+					}
+					return
+				}
+				if err != nil {
 					t.Fatal(err)
 				}
 				sent := api.got()[0]

@@ -47,6 +47,9 @@ type Client struct {
 
 	hc *http.Client // the caller's client (copied) over the auth transport
 
+	redirects     RedirectPolicy // which redirects hc follows
+	redirectHosts []string       // and to which other hosts
+
 	creds   *credentials.Cache
 	chain   []credentials.Provider // the sources in order, for Diagnose
 	static  bool                   // the key was given with WithAPIKey
@@ -159,6 +162,8 @@ func New(opts ...Option) (*Client, error) {
 		timeout:        s.timeout,
 		header:         s.header,
 		middleware:     s.middleware,
+		redirects:      s.redirects,
+		redirectHosts:  s.redirectHosts,
 	}
 	c.pacer = c.pacerFor(&s)
 	if c.format == nil {
@@ -305,6 +310,7 @@ func (c *Client) httpClient(user *http.Client, defaultTimeout bool) (hc, long *h
 			c.attemptTimeout = 0
 		}
 	}
+	h.CheckRedirect = c.checkRedirect(h.CheckRedirect)
 	base := h.Transport
 	if base == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()

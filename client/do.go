@@ -152,6 +152,7 @@ func (c *Client) Send(ctx context.Context, req *http.Request, opts ...RequestOpt
 	if err != nil {
 		return nil, err
 	}
+	resp.Request = c.scrubbedRequest(ctx, resp.Request)
 	return resp, nil
 }
 
@@ -289,6 +290,11 @@ func (k *call) outcome(rreq *retryablehttp.Request, resp *http.Response, err err
 		}
 		if k.netErr == nil {
 			k.netErr = err
+		}
+		if re, ok := asRedirectError(k.netErr); ok {
+			e := *re
+			e.Location, e.URL = k.scrub(e.Location), k.scrub(e.URL)
+			return nil, &e
 		}
 		return nil, k.transportError(rreq)
 	}

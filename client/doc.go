@@ -25,7 +25,11 @@
 // Bearer by default, a header with WithHeaderAuth, or the query string with
 // WithQueryAuth (an explicit opt-in: URLs end up in logs). The key goes only
 // to the base URL's scheme and host: a redirect elsewhere, or to plain HTTP,
-// carries it in no header and no query value. Plain HTTP is refused except
+// carries it in no header and no query value. Redirects are followed only
+// within the request's origin unless WithRedirects or WithRedirectHosts
+// allow more, and never from HTTPS to plain HTTP: a redirect the policy
+// does not allow ends the call with a *RedirectError, and nothing is sent
+// to where it pointed. Plain HTTP is refused except
 // to loopback or with WithInsecureHTTP, and the default transport needs TLS
 // 1.2 or newer.
 //

@@ -86,6 +86,8 @@ type settings struct {
 	timeout           time.Duration // WithTimeout: each call's whole duration
 	header            http.Header   // WithHeader given to New: sent on every call
 	middleware        []Middleware
+	redirects         RedirectPolicy // WithRedirects
+	redirectHosts     []string       // WithRedirectHosts
 
 	// call is set while the options of one call are applied: the options
 	// with a per-call meaning write there, and those without one leave

@@ -33,7 +33,7 @@ func TestRedirectedAuthFailureNotBlamedOnKey(t *testing.T) {
 		api := newScripted(t, func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, other.URL+"/v2/items", http.StatusMovedPermanently)
 		})
-		c, _ := newTestClient(t, api)
+		c, _ := newTestClient(t, api, WithRedirects(RedirectSameHost))
 		err := c.Do(context.Background(), "GET", "/v1/items?page=2", nil, nil)
 		if err == nil {
 			t.Fatal("Do succeeded")

@@ -343,6 +343,9 @@ func retryableNetErr(err error) bool {
 	if errors.Is(err, context.Canceled) {
 		return false
 	}
+	if _, ok := asRedirectError(err); ok {
+		return false // the server will redirect again
+	}
 	var (
 		unknownAuthority x509.UnknownAuthorityError
 		hostname         x509.HostnameError

@@ -477,14 +477,14 @@ func TestStreamAttemptTimeoutBeforeHeaders(t *testing.T) {
 	}
 }
 
-// A stream redirected to another host goes there without the key, as
-// every request of the client does.
+// A stream redirected to another origin (allowed: another port of the same
+// host) goes there without the key, as every request of the client does.
 func TestStreamRedirectElsewhereCarriesNoKey(t *testing.T) {
 	other := newScripted(t, eventsThenHold(ev(1)))
 	srv := newScripted(t, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, other.URL+"/elsewhere", http.StatusTemporaryRedirect)
 	})
-	c, _ := newTestClient(t, srv)
+	c, _ := newTestClient(t, srv, WithRedirects(RedirectSameHost))
 	s := openStream(t, c)
 	readIDs(t, s, 1)
 	got := other.got()

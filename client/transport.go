@@ -152,6 +152,24 @@ func (c *Client) withoutKey(req *http.Request) *http.Request {
 	return clone
 }
 
+// scrubbedRequest is what Send returns as resp.Request: req without the key
+// (not in the auth header, any other header or the query; see withoutKey),
+// carrying the caller's ctx rather than the client's internal one, and with
+// the requests of earlier redirects (req.Response.Request) scrubbed the
+// same way. The caller may log or print it.
+func (c *Client) scrubbedRequest(ctx context.Context, req *http.Request) *http.Request {
+	if req == nil {
+		return nil
+	}
+	r := c.withoutKey(req).WithContext(ctx)
+	if r.Response != nil {
+		prev := *r.Response
+		prev.Request = c.scrubbedRequest(ctx, prev.Request)
+		r.Response = &prev
+	}
+	return r
+}
+
 // sameOrigin reports whether req goes to the base URL's scheme and host.
 func (c *Client) sameOrigin(req *http.Request) bool {
 	return strings.EqualFold(req.URL.Scheme, c.scheme) && strings.EqualFold(req.URL.Host, c.host)

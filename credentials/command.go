@@ -30,8 +30,11 @@ const (
 // "op://prod/hypedata/key"). One trailing newline (LF or CR LF) is trimmed
 // from its output. A non-zero exit, no output, or more than
 // DefaultCommandTimeout (or the end of the context) is a *SourceError that
-// includes the program's stderr, redacted. The Source is "command" and the
-// arguments, with the output and anything key-shaped in them redacted.
+// includes the program's stderr, redacted. The program runs in a process
+// group of its own; when it fails, times out or is cancelled, the whole
+// group is killed, so no child it started outlives it. The Source is
+// "command" and the arguments, with the output and anything key-shaped in
+// them redacted.
 func Command(argv ...string) Provider {
 	return CommandWithTimeout(DefaultCommandTimeout, argv...)
 }
@@ -74,7 +77,13 @@ func runCommand(ctx context.Context, argv []string, timeout time.Duration) (out,
 	stderr := boundedBuffer{max: 4 * maxCommandStderr}
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.WaitDelay = commandWaitDelay
+	inOwnGroup(cmd)
 	runErr := cmd.Run()
+	if runErr != nil {
+		// Timed out, cancelled, or a child kept the output open past the
+		// exit: whatever the command started goes with it.
+		_ = killGroup(cmd)
+	}
 
 	out = stdout.String()
 	shown = commandString(argv, out)
