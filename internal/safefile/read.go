@@ -65,7 +65,7 @@ func ReadOpened(path string, max int) ([]byte, fs.FileInfo, error) {
 		return nil, nil, Reason(err)
 	}
 	if len(b) > max {
-		return nil, nil, fmt.Errorf("unreadable: larger than %d bytes, which no such file is", max)
+		return nil, nil, fmt.Errorf("unreadable: larger than %d bytes, which no credentials file is", max)
 	}
 	return b, info, nil
 }
