@@ -70,6 +70,14 @@ func (b *retryBudget) give(n int64) {
 	}
 }
 
+// level is how many tokens the bucket holds; -1 when the budget is off.
+func (b *retryBudget) level() int64 {
+	if b.capacity == 0 {
+		return -1
+	}
+	return b.tokens.Load()
+}
+
 // refused explains a retry the budget did not allow.
 func (b *retryBudget) refused() string {
 	return fmt.Sprintf("the client's retry budget is spent: its %d retries of server errors and connection failures are used up and too few calls have succeeded since to earn them back (WithRetryBudget)",

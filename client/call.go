@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/apikit/apikit-go/pacing"
 )
 
 // Response is what the server's answer to a call said, beyond its body;
@@ -69,6 +71,11 @@ type Call struct {
 	StatusCode int           // the last answer's status; 0 if none
 	RequestID  string        // the last answer's request id
 	PacerWait  time.Duration // time the attempts waited for the key's pacer
+	// RetryBudgetTokens is what the client's retry budget (WithRetryBudget)
+	// holds when the call ends, in tokens: a retry after a 5xx spends 5,
+	// after a connection failure or timeout 10, and a success earns 1 back.
+	// -1 when the budget is off.
+	RetryBudgetTokens int64
 
 	// AttemptHook, when a middleware sets it before calling next, is
 	// called as each attempt leaves (after its pacer wait), with the
@@ -132,6 +139,31 @@ func WithTimeout(d time.Duration) Option {
 		}
 		o.timeout = d
 		return nil
+	}
+}
+
+// WithPacerObserver calls f for every event of the client's own pacer: each
+// time the key's gate closes (a 429, a spent quota) and each time its rate
+// is set or learned; the client still logs them (WithLogger). f runs on
+// the goroutine that reported the answer and must not block. A pacer given
+// with WithPacer has its own observer (pacing.WithObserver) instead, and
+// New refuses both together.
+func WithPacerObserver(f func(pacing.Event)) Option {
+	return func(o *settings) error {
+		if f == nil {
+			return errors.New("WithPacerObserver: the function is nil")
+		}
+		o.pacerObserver = f
+		return nil
+	}
+}
+
+// pacerEvent is the client's own pacer's observer: the log line, then the
+// caller's observer.
+func (c *Client) pacerEvent(ev pacing.Event) {
+	c.logPacing(ev)
+	if c.pacerObserver != nil {
+		c.pacerObserver(ev)
 	}
 }
 
@@ -311,6 +343,7 @@ func (c *Client) around(ctx context.Context, rreq *retryablehttp.Request, k *cal
 			call.KeyFingerprint = k.key.fp
 		}
 		call.RequestID = k.requestID()
+		call.RetryBudgetTokens = c.budget.level()
 		return err
 	}
 	h := next

@@ -84,6 +84,8 @@ type Client struct {
 	timeout    time.Duration // WithTimeout: each call's whole duration
 	header     http.Header   // WithHeader given to New
 	middleware []Middleware
+	// pacerObserver is WithPacerObserver's function.
+	pacerObserver func(pacing.Event)
 	// headerTimeout is the ResponseHeaderTimeout of the SDK's own
 	// transport, which is how DefaultAttemptTimeout is kept without a
 	// context per request; 0 when the transport is the caller's or
@@ -164,6 +166,10 @@ func New(opts ...Option) (*Client, error) {
 		middleware:     s.middleware,
 		redirects:      s.redirects,
 		redirectHosts:  s.redirectHosts,
+		pacerObserver:  s.pacerObserver,
+	}
+	if s.pacerObserver != nil && s.pacer != nil {
+		return nil, errors.New("client: WithPacerObserver observes the client's own pacer, and WithPacer gives another: give the observer to that pacer (pacing.WithObserver) instead")
 	}
 	c.pacer = c.pacerFor(&s)
 	if c.format == nil {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/apikit/apikit-go/client"
 	"github.com/apikit/apikit-go/client/clienttest"
+	apierrors "github.com/apikit/apikit-go/errors"
+	"github.com/apikit/apikit-go/pacing"
 )
 
 // The options with a per-call meaning are given to New for every call, and
@@ -137,4 +139,25 @@ func ExampleWithAttemptTimeout() {
 	// Output:
 	// true
 	// 1m0s
+}
+
+// WithPacerObserver sees the client's own pacer change how it paces the
+// key: here a 429 closes the key's gate.
+func ExampleWithPacerObserver() {
+	srv := clienttest.NewServer(client.Hypedata)
+	defer srv.Close()
+	key, _, _ := srv.IssueKey(clienttest.KeyParams{Name: "observed-pacer"})
+	c, _ := srv.NewClient(key, client.WithPacerObserver(func(ev pacing.Event) {
+		if ev.Kind == pacing.GateClosed {
+			fmt.Println("gate closed by", ev.Reason, "for the key:", ev.Key == key.Fingerprint())
+		}
+	}))
+	defer c.CloseIdleConnections()
+
+	srv.FailNext(1, http.StatusTooManyRequests, time.Second)
+	err := c.DoWith(context.Background(), "GET", "/v1/whoami", nil, nil, client.WithMaxRetries(0))
+	fmt.Println(errors.Is(err, apierrors.ErrRateLimited))
+	// Output:
+	// gate closed by 429 for the key: true
+	// true
 }

@@ -88,6 +88,7 @@ type settings struct {
 	middleware        []Middleware
 	redirects         RedirectPolicy // WithRedirects
 	redirectHosts     []string       // WithRedirectHosts
+	pacerObserver     func(pacing.Event)
 
 	// call is set while the options of one call are applied: the options
 	// with a per-call meaning write there, and those without one leave

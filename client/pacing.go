@@ -100,7 +100,7 @@ func (c *Client) pacerFor(s *settings) pacing.Pacer {
 	if s.pacer != nil {
 		return s.pacer
 	}
-	return pacing.New(pacing.WithClock(s.paceNow), pacing.WithObserver(c.logPacing))
+	return pacing.New(pacing.WithClock(s.paceNow), pacing.WithObserver(c.pacerEvent))
 }
 
 // errPaced is why an attempt was not sent: its slot lies further ahead than
