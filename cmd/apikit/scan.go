@@ -10,7 +10,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/apikit/apikit-go/cmd/apikit/internal/termsafe"
 	"github.com/apikit/apikit-go/scan"
 )
 
@@ -40,7 +40,11 @@ current directory; "-" reads standard input), in a Git repository's history
 (--git), or in what is staged for the next commit (--staged).
 
 Folders are walked as Git sees them: in a work tree, files .gitignore ignores
-are skipped. Binary files (a NUL byte in their first 8000) are skipped. A UUID
+are skipped (--no-ignore scans them too); outside one (an unpacked tarball),
+.gitignore hides nothing. Binary files (a NUL byte in their first 8000) are
+skipped. One file is read up to --max-file-size (default 100MiB). Git runs
+with the repository's own commands (fsmonitor, filters, textconv, external
+diff, pagers, hooks) turned off. A UUID
 counts as a HyperSync token only next to a word naming it (ENVIO_API_TOKEN=,
 "hypersync", "envio"); placeholders and the vendors' documentation examples
 are not reported.
@@ -51,8 +55,10 @@ never with the key itself; --json prints one JSON object per line (path, line,
 column, service, redacted, fingerprint, encoding, commit), --sarif a SARIF
 2.1.0 log for GitHub code scanning.
 
-Exit codes: 0 no key found, 1 keys found, 2 the scan failed (a path that
-cannot be read, not a Git repository).`,
+Exit codes: 0 no key found, 1 keys found, 2 the scan failed or did not read
+everything (a path that cannot be read, a file larger than --max-file-size,
+a named pipe, not a Git repository); the findings it made are printed all
+the same.`,
 		Example: `  apikit scan                      # the current directory
   apikit scan --git .              # every commit of the repository
   apikit scan --staged             # what the next commit adds (the pre-commit hook runs this)
@@ -65,11 +71,14 @@ cannot be read, not a Git repository).`,
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&o.git, "git", false, "scan the history of the Git repository at PATH: every line every commit added")
+	f.BoolVar(&o.git, "git", false, "scan the history of the Git repository at PATH (every line added)")
 	f.BoolVar(&o.staged, "staged", false, "scan the lines staged for the next commit in the repository at PATH")
 	f.BoolVar(&o.sarif, "sarif", false, "print a SARIF 2.1.0 log (for GitHub code scanning) instead of lines")
 	f.BoolVar(&o.genericJWT, "generic-jwt", false, "also report JWTs that are not web3.storage tokens, as service \"JWT\"")
-	f.BoolVar(&o.examples, "examples", false, "also report vendors' published example keys, marked \"example\" (never exit 1)")
+	f.BoolVar(&o.examples, "examples", false, "also report vendors' documentation example keys (they never exit 1)")
+	f.BoolVar(&o.noIgnore, "no-ignore", false, "in a Git work tree, also scan what .gitignore hides")
+	o.maxSize = defaultMaxFileSize
+	f.Var((*sizeFlag)(&o.maxSize), "max-file-size", "scan at most this much of one file, e.g. 2GiB")
 	cmd.AddCommand(newInstallHookCmd())
 	return cmd
 }
@@ -77,6 +86,8 @@ cannot be read, not a Git repository).`,
 type scanOptions struct {
 	git, staged, sarif, json, examples bool
 	genericJWT                         bool
+	maxSize                            int64 // bytes read of one file at most
+	noIgnore                           bool  // scan what .gitignore hides, in a work tree
 }
 
 // scanRun is one apikit scan: its scanner, its output and its tally.
@@ -208,7 +219,10 @@ func (r *scanRun) report(path, commit string, f scan.Finding) error {
 		_, err = fmt.Fprintf(r.out, "%s\n", b)
 		return err
 	}
-	line := path + ":" + f.String() // the finding's own line: position, service, redacted key, fingerprint
+	// The path may hold an escape sequence or a line break (a file name is
+	// the repository author's choice): printed escaped, it cannot retitle
+	// the terminal, hide lines or forge a finding.
+	line := termsafe.Path(path) + ":" + f.String() // the finding's own line: position, service, redacted key, fingerprint
 	if commit != "" {
 		line += " in commit " + commit[:min(12, len(commit))]
 	}
@@ -223,7 +237,7 @@ func (r *scanRun) fail(err error) {
 	if r.firstErr == "" {
 		r.firstErr = msg
 	}
-	fmt.Fprintf(r.errw, "apikit: %s\n", msg)
+	fmt.Fprintf(r.errw, "apikit: %s\n", termsafe.Text(msg)) // it names a path
 }
 
 // path scans a file, every file of a folder, or "-", standard input.
@@ -238,9 +252,12 @@ func (r *scanRun) path(ctx context.Context, p string) error {
 	if !st.IsDir() {
 		return r.file(ctx, p, func(f scan.Finding) error { return r.report(p, "", f) })
 	}
-	files, err := listFiles(ctx, p)
+	files, unread, err := r.listFiles(ctx, p)
 	if err != nil {
 		return err
+	}
+	for _, e := range unread {
+		r.fail(e) // a folder it could not list, a .gitignore git would block on: said, and the rest is scanned
 	}
 	return r.files(ctx, files)
 }
@@ -298,26 +315,29 @@ func (r *scanRun) files(ctx context.Context, files []string) error {
 // Git does: a NUL byte in it means binary.
 const binarySniff = 8000
 
-// file scans one file, unless it is binary or not a regular file, and
-// calls fn with each finding.
+// file scans one file, unless it is binary, and calls fn with each
+// finding. A path that is not a regular file (a named pipe, a device) is
+// not opened for a blocking read: it is an error, reported, and the scan
+// goes on with the other paths.
 func (r *scanRun) file(ctx context.Context, p string, fn func(scan.Finding) error) error {
-	if st, err := os.Stat(p); err == nil && !st.Mode().IsRegular() {
-		return nil // a FIFO, a device: opening it could block
-	}
-	f, err := os.Open(p)
+	f, _, err := openRegular(p)
 	if err != nil {
 		return fmt.Errorf("scanning %s: %w", p, err)
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return nil // a FIFO, a device: nothing to read without blocking
-	}
 	return r.reader(ctx, p, f, fn)
 }
 
-// reader scans what rd holds (named name in errors), unless it is binary.
+// reader scans what rd holds (named name in errors), unless it is binary,
+// up to the size cap (--max-file-size): a longer input is scanned up to the
+// cap and reported as not read in full.
 func (r *scanRun) reader(ctx context.Context, name string, rd io.Reader, fn func(scan.Finding) error) error {
-	br := bufio.NewReaderSize(rd, 64<<10)
+	limit := r.o.maxSize
+	if limit <= 0 {
+		limit = defaultMaxFileSize
+	}
+	lr := &io.LimitedReader{R: rd, N: limit + 1}
+	br := bufio.NewReaderSize(lr, 64<<10)
 	head, err := br.Peek(binarySniff)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return fmt.Errorf("scanning %s: %w", name, err)
@@ -325,21 +345,39 @@ func (r *scanRun) reader(ctx context.Context, name string, rd io.Reader, fn func
 	if bytes.IndexByte(head, 0) >= 0 {
 		return nil
 	}
-	if err := r.s.Scan(ctx, br, fn); err != nil {
+	if err := r.s.Scan(ctx, io.LimitReader(br, limit), fn); err != nil {
 		return fmt.Errorf("scanning %s: %w", name, err)
+	}
+	if lr.N == 0 {
+		return fmt.Errorf("scanning %s: only its first %s were scanned: it is larger than --max-file-size (raise it to scan the rest)", name, sizeText(limit))
 	}
 	return nil
 }
 
-// listFiles returns the files under dir: as Git lists them (tracked, and
-// untracked but not ignored) in a work tree, else every file but .git's.
-func listFiles(ctx context.Context, dir string) ([]string, error) {
-	if inWorkTree(ctx, dir) {
-		out, err := gitOutput(ctx, dir, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
-		if err != nil {
-			return nil, err
+// defaultMaxFileSize is the most apikit scan reads of one file (or of
+// standard input) unless --max-file-size says otherwise.
+const defaultMaxFileSize = 100 << 20
+
+// listFiles returns the files under dir: in a Git work tree, as Git lists
+// them (tracked, and untracked but not ignored; with --no-ignore, ignored
+// ones too); elsewhere (an unpacked tarball, a CI artifact) every file but
+// those in .git folders, since .gitignore says what a repository's author
+// did not commit, and outside a repository those files were shipped all the
+// same. unread are the parts it could not list (a folder it may not read; a
+// .gitignore git would block on, in which case the folder is walked as
+// outside a repository), reported beside the files.
+func (r *scanRun) listFiles(ctx context.Context, dir string) (files []string, unread []error, err error) {
+	if blockErr := checkGitSafe(dir); blockErr != nil {
+		unread = append(unread, blockErr)
+	} else if inWorkTree(ctx, dir) {
+		args := []string{"ls-files", "-z", "--cached", "--others"}
+		if !r.o.noIgnore {
+			args = append(args, "--exclude-standard")
 		}
-		var files []string
+		out, err := gitOutput(ctx, dir, args...)
+		if err != nil {
+			return nil, nil, err
+		}
 		seen := map[string]bool{}
 		for _, rel := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
 			if rel == "" || seen[rel] {
@@ -351,52 +389,39 @@ func listFiles(ctx context.Context, dir string) ([]string, error) {
 				files = append(files, p) // a tracked file deleted since is gone, not an error
 			}
 		}
-		return files, nil
+		return files, nil, nil
 	}
-	ign := newIgnorer(dir)
-	var files []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		if d.IsDir() {
-			if d.Name() == ".git" || (rel != "." && ign.ignored(rel, true)) {
+			if p == dir {
+				return err
+			}
+			// A folder it cannot list: say so, and scan the rest.
+			unread = append(unread, fmt.Errorf("listing %s: %w", p, err))
+			if d != nil && d.IsDir() {
 				return filepath.SkipDir
 			}
-			ign.load(p, rel)
 			return nil
 		}
-		if d.Type().IsRegular() && !ign.ignored(rel, false) {
+		if d.IsDir() {
+			if d.Name() == ".git" && p != dir {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() {
 			files = append(files, p)
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("listing %s: %w", dir, err)
+		return nil, unread, fmt.Errorf("listing %s: %w", dir, err)
 	}
-	return files, nil
+	return files, unread, nil
 }
 
 // inWorkTree reports whether dir is inside a Git work tree (and git runs).
 func inWorkTree(ctx context.Context, dir string) bool {
 	out, err := gitOutput(ctx, dir, "rev-parse", "--is-inside-work-tree")
 	return err == nil && strings.TrimSpace(string(out)) == "true"
-}
-
-// gitOutput runs git in dir and returns what it printed; its error says
-// what git said.
-func gitOutput(ctx context.Context, dir string, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if msg == "" {
-			msg = err.Error()
-		}
-		return nil, fmt.Errorf("git %s in %s: %s", args[0], dir, msg)
-	}
-	return out, nil
 }

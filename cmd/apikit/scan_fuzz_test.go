@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -47,22 +45,5 @@ func FuzzPatch(f *testing.F) {
 				t.Fatalf("a finding without a path or with a line below 1: %q", line)
 			}
 		}
-	})
-}
-
-// FuzzGitignore: any .gitignore is read without a panic, and asking about
-// any path answers.
-func FuzzGitignore(f *testing.F) {
-	f.Add("build/\n*.log\n!keep.log\n/abs\n**/deep/**\n[a-z]?.txt\n\\#lit\n", "a/b/keep.log")
-	f.Add("[\n**\n!\n/\n\\\n", "x")
-	f.Fuzz(func(t *testing.T, ignore, path string) {
-		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, ".gitignore"), []byte(ignore), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		g := newIgnorer(dir)
-		g.load(dir, ".")
-		_ = g.ignored(path, false)
-		_ = g.ignored(path, true)
 	})
 }

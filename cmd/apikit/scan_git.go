@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os/exec"
 	"strconv"
 	"strings"
 
@@ -17,6 +16,9 @@ import (
 // history scans every line every commit of the repository at dir added, on
 // every ref (git log -p --all), naming the commit of each finding.
 func (r *scanRun) history(ctx context.Context, dir string) error {
+	if err := checkGitSafe(dir); err != nil {
+		return fmt.Errorf("--git: %w", err)
+	}
 	if !inWorkTree(ctx, dir) {
 		if _, err := gitOutput(ctx, dir, "rev-parse", "--git-dir"); err != nil {
 			return fmt.Errorf("--git: %s is not a Git repository (%w)", dir, err)
@@ -31,6 +33,9 @@ func (r *scanRun) history(ctx context.Context, dir string) error {
 
 // stagedLines scans the lines staged for the next commit in dir.
 func (r *scanRun) stagedLines(ctx context.Context, dir string) error {
+	if err := checkGitSafe(dir); err != nil {
+		return fmt.Errorf("--staged: %w", err)
+	}
 	if !inWorkTree(ctx, dir) {
 		return fmt.Errorf("--staged: %s is not in a Git work tree", dir)
 	}
@@ -41,7 +46,7 @@ func (r *scanRun) stagedLines(ctx context.Context, dir string) error {
 // streaming: memory is bounded by one file's added lines in one commit (and
 // flushed every diffFlush bytes).
 func (r *scanRun) diff(ctx context.Context, dir string, args ...string) error {
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir, "-c", "core.quotePath=false"}, args...)...)
+	cmd := gitCommand(ctx, dir, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.StdoutPipe()
@@ -162,7 +167,12 @@ func (p *patchScanner) flush() error {
 }
 
 // diffPath returns the path of a "+++ b/path" header; "" for /dev/null.
+// Git ends the header with a TAB when the path holds a space (and quotes a
+// path that holds a TAB itself), so one trailing TAB is not the path's. A
+// quoted path is unquoted into its bytes: the text output escapes it again
+// (termsafe.Path), --json and --sarif encode it.
 func diffPath(s string) string {
+	s = strings.TrimSuffix(s, "\t")
 	if s == "/dev/null" {
 		return ""
 	}

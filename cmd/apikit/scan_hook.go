@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -28,11 +29,10 @@ git commit --no-verify skips the hook, for the rare commit that must.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			out, err := gitOutput(ctx, ".", "rev-parse", "--git-path", "hooks")
+			dir, err := hooksDir(ctx)
 			if err != nil {
-				return scanFailed(fmt.Errorf("install-hook must run in a Git repository: %w", err))
+				return scanFailed(err)
 			}
-			dir := strings.TrimSpace(string(out))
 			hook := filepath.Join(dir, "pre-commit")
 			old, err := os.ReadFile(hook)
 			switch {
@@ -74,4 +74,28 @@ git commit --no-verify skips the hook, for the rare commit that must.`,
 // shellQuote quotes s for a POSIX shell.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// hooksDir returns the folder git runs the current repository's hooks
+// from: core.hooksPath when it is set (relative to the work tree's top),
+// else the hooks folder of the common Git directory. It asks git config
+// rather than git rev-parse --git-path hooks, since apikit runs git with
+// core.hooksPath neutralised.
+func hooksDir(ctx context.Context) (string, error) {
+	common, err := gitOutput(ctx, ".", "rev-parse", "--path-format=absolute", "--git-common-dir")
+	if err != nil {
+		return "", fmt.Errorf("install-hook must run in a Git repository: %w", err)
+	}
+	if hp, err := gitConfigGet(ctx, ".", "core.hooksPath"); err == nil && strings.TrimSpace(string(hp)) != "" {
+		dir := strings.TrimSpace(string(hp))
+		if !filepath.IsAbs(dir) {
+			top, err := gitOutput(ctx, ".", "rev-parse", "--show-toplevel")
+			if err != nil {
+				return "", fmt.Errorf("core.hooksPath is relative (%s) and this repository has no work tree: %w", dir, err)
+			}
+			dir = filepath.Join(strings.TrimSpace(string(top)), dir)
+		}
+		return dir, nil
+	}
+	return filepath.Join(strings.TrimSpace(string(common)), "hooks"), nil
 }

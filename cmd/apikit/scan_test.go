@@ -63,7 +63,20 @@ func TestScanFiles(t *testing.T) {
 	u.writeFile("project/debug.log", hd.Reveal(), 0o644)
 	u.writeFile("project/keep.log", "key "+hd.Reveal()+"\n", 0o644)
 
+	// Outside a repository (an unpacked tarball, a CI artifact), .gitignore
+	// hides nothing: those files were shipped all the same.
 	r := u.must(scanFound, "", "scan")
+	if !strings.Contains(r.stdout, "build/out.txt:1:1: Hypedata") || !strings.Contains(r.stdout, "debug.log:1:1: Hypedata") {
+		t.Errorf("outside a repository, the files .gitignore names were not scanned:\n%s", r)
+	}
+	// In a work tree, the files Git ignores are not scanned, unless
+	// --no-ignore.
+	u.git("init", "-q")
+	r = u.must(scanFound, "", "scan", "--no-ignore")
+	if !strings.Contains(r.stdout, "build/out.txt:1:1: Hypedata") || !strings.Contains(r.stdout, "debug.log:1:1: Hypedata") {
+		t.Errorf("--no-ignore: the files .gitignore names were not scanned:\n%s", r)
+	}
+	r = u.must(scanFound, "", "scan")
 	want := []string{
 		".env:2:18: Hypedata " + hd.String() + " (" + hd.Fingerprint() + ")",
 		".env:3:17: HyperSync " + sync.String() + " (" + sync.Fingerprint() + ")",
