@@ -13,15 +13,15 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	apierrors "github.com/apikit/apikit-go/errors"
-	"github.com/apikit/apikit-go/internal/redact"
 )
 
 // Do sends a JSON request to path (joined to the base URL; it may carry a
 // query) and decodes a 2xx JSON answer into out. in is encoded as JSON
 // (nil: no body; []byte or json.RawMessage: sent as is); out may be nil to
 // discard the answer. A failure is an *apierrors.Error (after retries, with
-// Attempts set), a *TransportError, or an error from finding or validating
-// the key, in which case nothing was sent.
+// Attempts set), a *TransportError, a *DecodeError (a 2xx answer that is not
+// JSON of out's shape), or an error from finding or validating the key, in
+// which case nothing was sent.
 func (c *Client) Do(ctx context.Context, method, path string, in, out any) error {
 	return c.DoWith(ctx, method, path, in, out)
 }
@@ -92,7 +92,11 @@ func (c *Client) DoWith(ctx context.Context, method, path string, in, out any, o
 	}
 	if out != nil && len(k.body) > 0 && resp.StatusCode != http.StatusNoContent {
 		if err := json.Unmarshal(k.body, out); err != nil {
-			return fmt.Errorf("client: %s %s: decoding the %d response as JSON: %w", method, shown, resp.StatusCode, err)
+			var red *apierrors.Redactor
+			if k.key != nil {
+				red = k.key.red
+			}
+			return newDecodeError(method, shown, resp, k.body, out, err, red)
 		}
 	}
 	return nil
@@ -349,7 +353,7 @@ func (k *call) transportError(rreq *retryablehttp.Request) error {
 		inner = errors.Join(inner, k.stopErr)
 		msg += " (stopped waiting to retry: " + k.stopErr.Error() + ")"
 	}
-	return &TransportError{Method: k.method, URL: redact.URL(rreq.URL), Attempts: k.attempts, Err: inner,
+	return &TransportError{Method: k.method, URL: k.shownURL(rreq.URL), Attempts: k.attempts, Err: inner,
 		NotRetried: k.notRetried, msg: msg}
 }
 

@@ -9,10 +9,13 @@ import (
 // connection failed, timed out or was cut, on every attempt. It unwraps to
 // the underlying network or context error, so errors.Is(err,
 // context.DeadlineExceeded) and errors.As(err, &netErr) work. Its text holds
-// the method and URL with query values redacted, never the key.
+// the method and the URL, never the key: the values of query parameters
+// that carry the key or name a credential (api_key, token, ...) and
+// key-shaped values are redacted; the others stay, so that it says which
+// URL failed.
 type TransportError struct {
 	Method   string
-	URL      string // query values redacted
+	URL      string // credential and key-shaped query values redacted
 	Attempts int
 	// Err is the last attempt's failure, unwrapped from *url.Error (whose
 	// text repeats the URL). If its text held the key, it is replaced by an

@@ -404,7 +404,8 @@ func Example_payment() {
 }
 
 // A call that never got an answer is a *client.TransportError, after the
-// retries. Its text names the request (query values redacted), never the key.
+// retries. Its text names the request (credential and key-shaped query
+// values redacted), never the key.
 func Example_transportError() {
 	srv := clienttest.NewServer(client.Hypedata)
 	defer srv.Close()
@@ -463,4 +464,30 @@ func ExampleDefaultSources() {
 	// env false false
 	// .env file false false
 	// config file false false
+}
+
+// A 2xx answer that is not JSON — here a captive portal's page — is a
+// *client.DecodeError naming the status and the content type, never the
+// page's bytes.
+func ExampleDecodeError() {
+	srv := clienttest.NewServer(client.Hypedata)
+	defer srv.Close()
+	srv.Handle("GET /v1/portal", clienttest.Endpoint{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, "<html>Sign in to the hotel Wi-Fi</html>")
+	})})
+	key, _, _ := srv.IssueKey(clienttest.KeyParams{Name: "traveller"})
+	c, _ := srv.NewClient(key)
+	defer c.CloseIdleConnections()
+
+	var page struct{ Content string }
+	err := c.Do(context.Background(), "GET", "/v1/portal", nil, &page)
+	var de *client.DecodeError
+	if errors.As(err, &de) {
+		fmt.Println(de.StatusCode, de.ContentType, de.Reason)
+	}
+	fmt.Println(err)
+	// Output:
+	// 200 text/html invalid JSON at byte 1
+	// client: GET /v1/portal: the 200 answer (39 bytes) is text/html, not JSON, so it cannot fill *struct { Content string } (invalid JSON at byte 1); check the base URL: a proxy or a captive portal may have answered
 }

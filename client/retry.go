@@ -18,7 +18,6 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	apierrors "github.com/apikit/apikit-go/errors"
-	"github.com/apikit/apikit-go/internal/redact"
 	"github.com/apikit/apikit-go/internal/retryafter"
 	"github.com/apikit/apikit-go/pacing"
 )
@@ -291,10 +290,7 @@ func (k *call) decode(resp *http.Response) *apierrors.Error {
 // way to the status's generic one, and the client neither blames the key
 // nor asks its source for another.
 func (k *call) redirected(e *apierrors.Error, u *url.URL) {
-	e.Redirected = redact.URL(u)
-	if k.key != nil {
-		e.Redirected = k.key.red.Redact(e.Redirected)
-	}
+	e.Redirected = k.shownURL(u)
 	switch e.StatusCode {
 	case http.StatusUnauthorized:
 		e.Code = apierrors.CodeUnauthenticated

@@ -14,7 +14,12 @@ const Placeholder = "REDACTED"
 // Placeholder, so that a key sent as ?api_key=… never reaches a log line or
 // an error text. The names of the query parameters are kept: they help a
 // person see which request it was.
-func URL(u *url.URL) string {
+func URL(u *url.URL) string { return URLFunc(u, every) }
+
+// URLFunc renders u without user info or fragment, with the value of each
+// query parameter for which secret(name, value) is true (both unescaped)
+// replaced by Placeholder; see QueryFunc.
+func URLFunc(u *url.URL, secret func(name, value string) bool) string {
 	if u == nil {
 		return ""
 	}
@@ -23,22 +28,36 @@ func URL(u *url.URL) string {
 	c.Fragment = ""
 	c.RawFragment = ""
 	if c.RawQuery != "" {
-		c.RawQuery = Query(c.RawQuery)
+		c.RawQuery = QueryFunc(c.RawQuery, secret)
 	}
 	return c.String()
 }
 
 // Query returns the raw query with every value replaced by Placeholder.
 // Unparseable pieces are replaced whole.
-func Query(raw string) string {
+func Query(raw string) string { return QueryFunc(raw, every) }
+
+// every flags every value.
+func every(string, string) bool { return true }
+
+// QueryFunc returns the raw query with the value of each parameter for
+// which secret(name, value) is true replaced by Placeholder, and the others
+// as they were. A piece whose name does not unescape to safe text (no NUL,
+// CR or LF) is replaced whole; a value that does not unescape is replaced.
+func QueryFunc(raw string, secret func(name, value string) bool) string {
 	var b strings.Builder
 	for i, part := range strings.Split(raw, "&") {
 		if i > 0 {
 			b.WriteByte('&')
 		}
-		name, _, _ := strings.Cut(part, "=")
-		if n, err := url.QueryUnescape(name); err != nil || strings.ContainsAny(n, "\x00\r\n") {
+		name, value, _ := strings.Cut(part, "=")
+		n, err := url.QueryUnescape(name)
+		if err != nil || strings.ContainsAny(n, "\x00\r\n") {
 			b.WriteString(Placeholder)
+			continue
+		}
+		if v, err := url.QueryUnescape(value); err == nil && !secret(n, v) {
+			b.WriteString(part)
 			continue
 		}
 		b.WriteString(name)

@@ -61,3 +61,38 @@ func FuzzQuery(f *testing.F) {
 		}
 	})
 }
+
+// FuzzQueryFunc checks QueryFunc's promise: a piece whose value the
+// predicate flags (or that does not unescape) comes out as its name, "=" and
+// Placeholder; one whose name is not safe text comes out as Placeholder; any
+// other piece comes out as it went in.
+func FuzzQueryFunc(f *testing.F) {
+	f.Add("api_key=abc&url=https%3A%2F%2Fexample.com&x")
+	f.Add("%zz=1&&=&k=%zz")
+	f.Add("a%0Ab=secret&secret=1")
+	secret := func(name, value string) bool { return name == "secret" || len(value)%2 == 1 }
+	f.Fuzz(func(t *testing.T, q string) {
+		out := QueryFunc(q, secret)
+		in, got := strings.Split(q, "&"), strings.Split(out, "&")
+		if len(got) != len(in) {
+			t.Fatalf("QueryFunc(%q) = %q: %d pieces, want %d", q, out, len(got), len(in))
+		}
+		for i, piece := range in {
+			name, value, _ := strings.Cut(piece, "=")
+			n, nerr := url.QueryUnescape(name)
+			v, verr := url.QueryUnescape(value)
+			var want string
+			switch {
+			case nerr != nil || strings.ContainsAny(n, "\x00\r\n"):
+				want = Placeholder
+			case verr != nil || secret(n, v):
+				want = name + "=" + Placeholder
+			default:
+				want = piece
+			}
+			if got[i] != want {
+				t.Fatalf("QueryFunc(%q) = %q: piece %q became %q, want %q", q, out, piece, got[i], want)
+			}
+		}
+	})
+}
