@@ -50,7 +50,12 @@ type Event struct {
 // never undercut, and at most WithMaxRetries reconnections follow one
 // another without an event between them — and resumes where it stopped by
 // sending Last-Event-ID: no event is lost or delivered twice by a server
-// that honours it. An event whose name starts with "auth_" (auth_revoked,
+// that honours it. Servers that resume inclusively (sending the event named
+// by Last-Event-ID again) or from the start of their buffer are handled
+// too: after a reconnection, an event whose own id is among the last 1024
+// delivered is dropped. The stream is read as UTF-8: invalid bytes in data,
+// event names and ids arrive as U+FFFD, as a browser's EventSource shows
+// them. An event whose name starts with "auth_" (auth_revoked,
 // auth_expired, …) ends the stream for good with the typed error it
 // describes.
 //
@@ -74,6 +79,11 @@ type Stream struct {
 	mu      sync.Mutex
 	conn    *streamConn // the open connection; nil between connections
 	closed  bool
+	// seen holds the IDs of the last events delivered; once resumed (a
+	// reconnection, or a caller's Last-Event-ID), an event whose own ID
+	// is among them is a server's replay and is dropped.
+	seen    recentIDs
+	resumed bool
 }
 
 // Stream opens the server-sent events stream at path (joined to the base
@@ -131,7 +141,11 @@ func (c *Client) Stream(ctx context.Context, path string, opts ...RequestOption)
 		s.rs.header.Del("Last-Event-ID")
 	}
 	s.dec.SetLastEventID(lastID)
-	if err := s.connect(s.dec.LastEventID()); err != nil {
+	if lastID = s.dec.LastEventID(); lastID != "" {
+		s.seen.add(lastID) // the caller has it
+		s.resumed = true
+	}
+	if err := s.connect(lastID); err != nil {
 		cancel()
 		return nil, err
 	}
@@ -151,6 +165,12 @@ func (s *Stream) Next() bool {
 			if strings.HasPrefix(ev.Type, "auth_") {
 				s.finish(fmt.Errorf("client: GET %s: the server ended the stream with %s: %w", s.path, s.eventName(ev.Type), s.authError(ev)))
 				return false
+			}
+			if s.dec.OwnID() && ev.ID != "" {
+				if s.resumed && s.seen.has(ev.ID) {
+					continue // a replay of an event delivered already
+				}
+				s.seen.add(ev.ID)
 			}
 			s.ev = Event{ID: ev.ID, Type: ev.Type, Data: ev.Data}
 			// An event is progress: the next drop has the whole
@@ -294,6 +314,7 @@ func (s *Stream) reconnect(cause string) bool {
 		k.res = pacing.Reservation{}
 		s.c.cancelSlot(s.ctx, r)
 	}
+	s.resumed = true
 	if err := s.connect(s.dec.LastEventID()); err != nil {
 		if s.isClosed() {
 			s.finish(nil)

@@ -8,7 +8,9 @@ require (
 	github.com/Shopify/toxiproxy/v2 v2.12.0
 	github.com/apikit/apikit-go v0.2.0
 	github.com/prometheus/client_golang v1.21.1
+	github.com/r3labs/sse/v2 v2.10.0
 	github.com/rs/zerolog v1.33.0
+	github.com/tmaxmax/go-sse v0.11.0
 	go.uber.org/goleak v1.3.0
 )
 
@@ -28,8 +30,10 @@ require (
 	github.com/prometheus/common v0.62.0 // indirect
 	github.com/prometheus/procfs v0.15.1 // indirect
 	github.com/rs/xid v1.5.0 // indirect
+	golang.org/x/net v0.33.0 // indirect
 	golang.org/x/sys v0.31.0 // indirect
 	google.golang.org/protobuf v1.36.1 // indirect
+	gopkg.in/cenkalti/backoff.v1 v1.1.0 // indirect
 	gopkg.in/tomb.v1 v1.0.0-20141024135613-dd632973f1e7 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )

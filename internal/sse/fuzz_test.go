@@ -65,6 +65,8 @@ func FuzzDecoder(f *testing.F) {
 				t.Fatal("event without a type")
 			case !sendable([]byte(ev.ID)):
 				t.Fatalf("id %q holds a control character", ev.ID)
+			case !utf8.ValidString(ev.ID) || !utf8.ValidString(ev.Type) || !utf8.Valid(ev.Data):
+				t.Fatalf("invalid UTF-8 passed through: %q", ev)
 			case strings.ContainsAny(ev.Type, "\r\n") || bytes.ContainsAny(ev.Data, "\r"):
 				t.Fatalf("a line end inside a field: %q", ev)
 			}
@@ -116,4 +118,28 @@ func writeField(b *bytes.Buffer, name string, value []byte) {
 	}
 	b.Write(value)
 	b.WriteByte('\n')
+}
+
+// FuzzValidUTF8: the output is valid UTF-8, valid input comes back as it
+// is, and decoding is idempotent; no more U+FFFD appear than invalid bytes.
+func FuzzValidUTF8(f *testing.F) {
+	for _, s := range []string{"", "a", "a\xffb", "\xe2\x82A", "\xed\xa0\x80", "\xf4\x90\x80\x80", "😀\xf0\x9f\x98"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		out := validUTF8(in)
+		if !utf8.Valid(out) {
+			t.Fatalf("%q -> %q: not valid", in, out)
+		}
+		if utf8.Valid(in) && !bytes.Equal(in, out) {
+			t.Fatalf("valid %q changed to %q", in, out)
+		}
+		if again := validUTF8(out); !bytes.Equal(again, out) {
+			t.Fatalf("not idempotent: %q -> %q", out, again)
+		}
+		added := bytes.Count(out, []byte(replacement)) - bytes.Count(in, []byte(replacement))
+		if added > len(in) {
+			t.Fatalf("%q -> %q: %d replacements for %d bytes", in, out, added, len(in))
+		}
+	})
 }
