@@ -335,7 +335,7 @@ func (c *Client) around(ctx context.Context, rreq *retryablehttp.Request, k *cal
 		if ctx != rreq.Context() {
 			rreq.Request = rreq.Request.WithContext(ctx)
 		}
-		k.hook = call.AttemptHook
+		k.hook, k.base = call.AttemptHook, nil // the attempts derive from this send's context
 		var err error
 		resp, err = c.send(ctx, rreq, k, &rs)
 		call.Attempts, call.StatusCode, call.PacerWait = k.attempts, k.status, k.paced

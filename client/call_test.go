@@ -352,3 +352,32 @@ func TestMiddlewareThatStopsTheCall(t *testing.T) {
 		t.Errorf("%d requests sent", n)
 	}
 }
+
+// A stream's middleware runs around each connection, and an attempt hook's
+// context for a reconnection derives from that connection's own context,
+// not from a previous connection's, which is over.
+func TestStreamMiddlewarePerConnection(t *testing.T) {
+	srv := newScripted(t, events(ev(1)+ev(2)), eventsThenHold(ev(3)))
+	var calls, attempts int
+	mw := func(ctx context.Context, call *Call, next func(context.Context) error) error {
+		calls++
+		call.AttemptHook = func(ctx context.Context, n int) (context.Context, func(Attempt)) {
+			attempts++
+			return context.WithValue(ctx, attemptKey{}, ctx.Value(attemptKey{})), nil
+		}
+		return next(ctx)
+	}
+	c, _ := newTestClient(t, srv, WithMiddleware(mw))
+	var meta Response
+	s, err := c.Stream(context.Background(), "/v1/stream", WithResponseInto(&meta))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if got := strings.Join(readIDs(t, s, 3), ","); got != "1,2,3" {
+		t.Errorf("ids %s", got)
+	}
+	if calls != 2 || attempts != 2 || meta.StatusCode != 200 {
+		t.Errorf("middleware ran %d times, the hook %d; response %+v; want one each per connection", calls, attempts, meta)
+	}
+}

@@ -253,7 +253,6 @@ func (c *Client) loop(ctx context.Context, rreq *retryablehttp.Request, k *call)
 		return nil, err
 	}
 	k.traceSent(rreq)
-	k.rreq = rreq
 	k.startAttempt(rreq)
 	if k.oneShot {
 		// A one-shot body: one attempt, outside retryablehttp, which would
@@ -272,7 +271,9 @@ func (c *Client) loop(ctx context.Context, rreq *retryablehttp.Request, k *call)
 	if k.noRetry {
 		rc.RetryMax = 0
 	}
+	k.rreq = rreq // for the attempt hook of each retry (wait)
 	resp, err := rc.Do(rreq)
+	k.rreq = nil // a stream's reconnection waits outside the loop, then sends its own request
 	return k.outcome(rreq, resp, err)
 }
 

@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -98,6 +99,9 @@ func WithMeterProvider(mp metric.MeterProvider) Option {
 type Instrumentation struct {
 	tracer trace.Tracer
 
+	mu    sync.RWMutex
+	cache map[preparedKey]*prepared
+
 	calls, attempts, rateLimited, retries, paceWaits, gateClosures metric.Int64Counter
 	pacerWait                                                      metric.Float64Histogram
 	rate                                                           metric.Float64Gauge
@@ -122,7 +126,8 @@ func New(opts ...Option) (*Instrumentation, error) {
 		cfg.mp = otel.GetMeterProvider()
 	}
 	m := cfg.mp.Meter(ScopeName, metric.WithInstrumentationVersion(client.Version))
-	i := &Instrumentation{tracer: cfg.tp.Tracer(ScopeName, trace.WithInstrumentationVersion(client.Version))}
+	i := &Instrumentation{tracer: cfg.tp.Tracer(ScopeName, trace.WithInstrumentationVersion(client.Version)),
+		cache: map[preparedKey]*prepared{}}
 	var errs []error
 	counter := func(name, unit, desc string) metric.Int64Counter {
 		c, err := m.Int64Counter(name, metric.WithUnit(unit), metric.WithDescription(desc))
@@ -170,80 +175,173 @@ func (i *Instrumentation) ClientOptions() []client.Option {
 // call and attempt metrics.
 func (i *Instrumentation) Middleware() client.Middleware {
 	return func(ctx context.Context, call *client.Call, next func(context.Context) error) error {
-		host, port := hostPort(call.BaseURL)
-		common := []attribute.KeyValue{ServiceKey.String(call.Service), semconv.HTTPRequestMethodKey.String(method(call.Method)),
-			semconv.ServerAddress(host)}
-		if port > 0 {
-			common = append(common, semconv.ServerPort(port))
-		}
-		target := strings.TrimRight(call.BaseURL, "/") + call.Path // no query: in query mode it would hold the key
+		pre := i.prepared(call.Service, call.BaseURL, call.Method, call.KeyFingerprint)
 		// The call's span is named by service and method (a path may hold
-		// ids, too many names); the attempts' by method, as the HTTP
-		// conventions name client spans without a route template.
-		ctx, span := i.tracer.Start(ctx, call.Service+" "+method(call.Method), trace.WithSpanKind(trace.SpanKindInternal),
-			trace.WithAttributes(common...), trace.WithAttributes(semconv.URLFull(target), semconv.URLPath(call.Path)))
-		if call.KeyFingerprint != "" {
-			span.SetAttributes(KeyFingerprintKey.String(call.KeyFingerprint))
+		// ids: too many names); the attempts' by method, as the HTTP
+		// conventions name client spans without a route template. url.full
+		// has no query: in query mode it would hold the key.
+		target := pre.base + call.Path
+		ctx, span := i.tracer.Start(ctx, pre.callName, pre.callOpts...)
+		if span.IsRecording() {
+			span.SetAttributes(semconv.URLFull(target), semconv.URLPath(call.Path))
 		}
 		call.AttemptHook = func(ctx context.Context, n int) (context.Context, func(client.Attempt)) {
-			attrs := append(common[:len(common):len(common)], semconv.URLFull(target))
-			if n > 1 {
-				attrs = append(attrs, semconv.HTTPRequestResendCount(n-1))
-			}
-			if call.KeyFingerprint != "" {
-				attrs = append(attrs, KeyFingerprintKey.String(call.KeyFingerprint))
-			}
-			actx, as := i.tracer.Start(ctx, method(call.Method), trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
-			return actx, func(a client.Attempt) {
-				mattrs := []attribute.KeyValue{ServiceKey.String(call.Service), KeyFingerprintKey.String(call.KeyFingerprint)}
-				if a.StatusCode > 0 {
-					as.SetAttributes(semconv.HTTPResponseStatusCode(a.StatusCode))
-					mattrs = append(mattrs, semconv.HTTPResponseStatusCode(a.StatusCode))
-				}
-				switch {
-				case a.Err != nil:
-					as.SetAttributes(semconv.ErrorTypeKey.String(transportErrorType(a.Err)))
-					as.SetStatus(codes.Error, a.Err.Error()) // scrubbed of the key by the client
-					mattrs = append(mattrs, semconv.ErrorTypeKey.String(transportErrorType(a.Err)))
-				case a.StatusCode >= 400:
-					as.SetAttributes(semconv.ErrorTypeKey.String(strconv.Itoa(a.StatusCode)))
-					as.SetStatus(codes.Error, "")
-				}
-				as.End()
-				i.attempts.Add(ctx, 1, metric.WithAttributes(mattrs...))
-				if a.StatusCode == 429 {
-					i.rateLimited.Add(ctx, 1, metric.WithAttributes(mattrs[:2]...))
+			actx, as := i.tracer.Start(ctx, pre.attemptName, pre.attemptOpts...)
+			if as.IsRecording() {
+				as.SetAttributes(semconv.URLFull(target))
+				if n > 1 {
+					as.SetAttributes(semconv.HTTPRequestResendCount(n - 1))
 				}
 			}
+			return actx, func(a client.Attempt) { i.attemptDone(ctx, call, as, a) }
 		}
 
 		err := next(ctx)
 
-		if call.KeyFingerprint != "" {
-			span.SetAttributes(KeyFingerprintKey.String(call.KeyFingerprint))
-		}
-		span.SetAttributes(AttemptsKey.Int(call.Attempts), PacerWaitKey.Float64(call.PacerWait.Seconds()))
-		if call.StatusCode > 0 {
-			span.SetAttributes(semconv.HTTPResponseStatusCode(call.StatusCode))
-		}
 		out := outcome(err)
-		if err != nil {
-			span.SetAttributes(semconv.ErrorTypeKey.String(out))
-			span.SetStatus(codes.Error, out)
+		if span.IsRecording() {
+			if call.KeyFingerprint != "" {
+				span.SetAttributes(KeyFingerprintKey.String(call.KeyFingerprint))
+			}
+			span.SetAttributes(AttemptsKey.Int(call.Attempts), PacerWaitKey.Float64(call.PacerWait.Seconds()))
+			if call.StatusCode > 0 {
+				span.SetAttributes(semconv.HTTPResponseStatusCode(call.StatusCode))
+			}
+			if err != nil {
+				span.SetAttributes(semconv.ErrorTypeKey.String(out))
+				span.SetStatus(codes.Error, out)
+			}
 		}
 		span.End()
 
-		attrs := metric.WithAttributes(ServiceKey.String(call.Service), KeyFingerprintKey.String(call.KeyFingerprint))
-		i.calls.Add(ctx, 1, attrs, metric.WithAttributes(OutcomeKey.String(out)))
-		if call.Attempts > 1 {
-			i.retries.Add(ctx, int64(call.Attempts-1), attrs)
+		if call.KeyFingerprint != pre.fp { // resolved during the call
+			pre = i.prepared(call.Service, call.BaseURL, call.Method, call.KeyFingerprint)
 		}
-		i.pacerWait.Record(ctx, call.PacerWait.Seconds(), attrs)
+		i.calls.Add(ctx, 1, pre.outcome(out))
+		if call.Attempts > 1 {
+			i.retries.Add(ctx, int64(call.Attempts-1), pre.key)
+		}
+		i.pacerWait.Record(ctx, call.PacerWait.Seconds(), pre.key)
 		if call.RetryBudgetTokens >= 0 {
-			i.budget.Record(ctx, call.RetryBudgetTokens, metric.WithAttributes(ServiceKey.String(call.Service)))
+			i.budget.Record(ctx, call.RetryBudgetTokens, pre.service)
 		}
 		return err
 	}
+}
+
+// attemptDone ends an attempt's span and counts it.
+func (i *Instrumentation) attemptDone(ctx context.Context, call *client.Call, as trace.Span, a client.Attempt) {
+	if as.IsRecording() {
+		if a.StatusCode > 0 {
+			as.SetAttributes(semconv.HTTPResponseStatusCode(a.StatusCode))
+		}
+		switch {
+		case a.Err != nil:
+			as.SetAttributes(semconv.ErrorTypeKey.String(transportErrorType(a.Err)))
+			as.SetStatus(codes.Error, a.Err.Error()) // the client scrubbed the key from it
+		case a.StatusCode >= 400:
+			as.SetAttributes(semconv.ErrorTypeKey.String(strconv.Itoa(a.StatusCode)))
+			as.SetStatus(codes.Error, "")
+		}
+	}
+	as.End()
+	pre := i.prepared(call.Service, call.BaseURL, call.Method, call.KeyFingerprint)
+	i.attempts.Add(ctx, 1, pre.status(a.StatusCode))
+	if a.StatusCode == 429 {
+		i.rateLimited.Add(ctx, 1, pre.key)
+	}
+}
+
+// preparedKey names what the span options and attribute sets of a call
+// depend on.
+type preparedKey struct{ service, base, method, fp string }
+
+// prepared holds, per service, base URL, method and key, the span options
+// and metric attribute sets its calls use, made once: a call then builds
+// no attribute set of its own.
+type prepared struct {
+	fp, base              string
+	callName, attemptName string
+	callOpts, attemptOpts []trace.SpanStartOption
+	key, service          metric.MeasurementOption // service and fingerprint; service alone
+
+	mu       sync.Mutex
+	outcomes map[string]metric.MeasurementOption
+	statuses map[int]metric.MeasurementOption
+	attrs    []attribute.KeyValue // service and fingerprint
+}
+
+// maxPrepared bounds the cache: past it (a program cycling through keys),
+// calls build their options afresh.
+const maxPrepared = 1024
+
+func (i *Instrumentation) prepared(service, base, meth, fp string) *prepared {
+	k := preparedKey{service, base, meth, fp}
+	i.mu.RLock()
+	p := i.cache[k]
+	i.mu.RUnlock()
+	if p != nil {
+		return p
+	}
+	host, port := hostPort(base)
+	m := method(meth)
+	common := []attribute.KeyValue{ServiceKey.String(service), semconv.HTTPRequestMethodKey.String(m), semconv.ServerAddress(host)}
+	if port > 0 {
+		common = append(common, semconv.ServerPort(port))
+	}
+	if fp != "" {
+		common = append(common, KeyFingerprintKey.String(fp))
+	}
+	kv := []attribute.KeyValue{ServiceKey.String(service), KeyFingerprintKey.String(fp)}
+	p = &prepared{
+		fp: fp, base: strings.TrimRight(base, "/"), callName: service + " " + m, attemptName: m,
+		callOpts:    []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindInternal), trace.WithAttributes(common...)},
+		attemptOpts: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(common...)},
+		key:         metric.WithAttributeSet(attribute.NewSet(kv...)),
+		service:     metric.WithAttributeSet(attribute.NewSet(kv[0])),
+		outcomes:    map[string]metric.MeasurementOption{},
+		statuses:    map[int]metric.MeasurementOption{},
+		attrs:       kv,
+	}
+	i.mu.Lock()
+	if len(i.cache) < maxPrepared {
+		if q := i.cache[k]; q != nil {
+			p = q
+		} else {
+			i.cache[k] = p
+		}
+	}
+	i.mu.Unlock()
+	return p
+}
+
+// outcome is the attribute set of a call's metric with its outcome.
+func (p *prepared) outcome(out string) metric.MeasurementOption {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	o, ok := p.outcomes[out]
+	if !ok {
+		o = metric.WithAttributeSet(attribute.NewSet(append(p.attrs[:2:2], OutcomeKey.String(out))...))
+		p.outcomes[out] = o
+	}
+	return o
+}
+
+// status is the attribute set of an attempt's metric with its status (0:
+// no answer).
+func (p *prepared) status(code int) metric.MeasurementOption {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	o, ok := p.statuses[code]
+	if !ok {
+		kv := p.attrs[:2:2]
+		if code > 0 {
+			kv = append(kv, semconv.HTTPResponseStatusCode(code))
+		}
+		o = metric.WithAttributeSet(attribute.NewSet(kv...))
+		p.statuses[code] = o
+	}
+	return o
 }
 
 // PacingHook is the client.WithPacingHook function that counts pacer waits
