@@ -36,6 +36,11 @@ type ReportEntry struct {
 	// Problem says why the source gave nothing, or why its value is not
 	// valid.
 	Problem string
+	// Err is the error Problem describes when the source failed or its
+	// value is not valid (a *keys.ParseError, a *SourceError, a command's
+	// timeout), so that a caller can tell them apart with errors.Is and
+	// errors.As; nil when the source holds a valid key or nothing.
+	Err error
 	// Fix says what to do to put a key in a source that holds nothing, e.g.
 	// "set HYPEDATA_API_KEY"; "" when there is nothing to suggest.
 	Fix string
@@ -62,7 +67,7 @@ func Diagnose(ctx context.Context, format *keys.Format, providers ...Provider) R
 			e := ReportEntry{Source: cred.Source, Found: true, Key: cred.Key, Valid: true}
 			if format != nil {
 				if k, perr := keys.Parse(cred.Key.Reveal(), format); perr != nil {
-					e.Valid, e.Problem = false, perr.Error()
+					e.Valid, e.Problem, e.Err = false, perr.Error(), perr
 				} else {
 					e.Key = k
 				}
@@ -77,10 +82,10 @@ func Diagnose(ctx context.Context, format *keys.Format, providers ...Provider) R
 			if se.Err != nil {
 				problem = se.Err.Error()
 			}
-			r.Entries = append(r.Entries, ReportEntry{Source: se.Source, Found: true, Problem: problem})
+			r.Entries = append(r.Entries, ReportEntry{Source: se.Source, Found: true, Problem: problem, Err: err})
 		default:
 			src := Source{Kind: "provider", Detail: fmt.Sprintf("%d (%T)", i+1, p)}
-			r.Entries = append(r.Entries, ReportEntry{Source: src, Found: true, Problem: err.Error()})
+			r.Entries = append(r.Entries, ReportEntry{Source: src, Found: true, Problem: err.Error(), Err: err})
 		}
 	}
 	for i := range r.Entries {

@@ -148,7 +148,9 @@ func newConfigSetCmd(a *app) *cobra.Command {
 		Use:   "set <service>.<field> <value>...",
 		Short: "Set base_url or api_key_command (an api_key goes through apikit login)",
 		Long: `Set a setting. base_url takes one URL; api_key_command takes the program and its
-arguments (put -- before them so that their flags are not read as apikit's).
+arguments (put -- before them so that their flags are not read as apikit's;
+apikit's own flags, such as --profile, go before --). A base_url must be
+https, except to localhost and loopback addresses.
 api_key is refused: a key on a command line ends up in shell history; use
 apikit login, which reads it from stdin or a hidden prompt.`,
 		Example: `  apikit config set hypedata.base_url https://staging.hypedata.io
@@ -172,6 +174,9 @@ apikit login, which reads it from stdin or a hidden prompt.`,
 				}
 			}
 			values := args[1:]
+			if err := checkAfterDash(cmd, field, values); err != nil {
+				return err
+			}
 			if field == fieldAPIKey {
 				return usagef("api_key is not taken on the command line, where shell history keeps it; run apikit login %s (it reads the key from stdin or a hidden prompt)", service)
 			}
@@ -226,8 +231,8 @@ apikit login, which reads it from stdin or a hidden prompt.`,
 }
 
 // checkBaseURL checks a base URL as the SDK will: absolute http(s), a host,
-// no user info, query or fragment. Plain HTTP is accepted here (a loopback
-// test server needs it); doctor and the SDK flag it for other hosts.
+// no user info, query or fragment, and plain HTTP only to this machine (a
+// loopback test server), which is all the SDK accepts from the config file.
 func checkBaseURL(raw string) error {
 	u, err := url.Parse(raw)
 	switch {
@@ -235,12 +240,51 @@ func checkBaseURL(raw string) error {
 		return errors.New("not a URL")
 	case u.Scheme != "https" && u.Scheme != "http":
 		return fmt.Errorf("scheme %q: want https", u.Scheme)
+	case u.Scheme == "http" && u.Host != "" && !loopback(u.Hostname()):
+		return fmt.Errorf("plain HTTP to %s, which the SDK refuses (the key would cross the network in clear text); use https://%s%s (http:// is for localhost and loopback addresses only)",
+			u.Hostname(), u.Host, u.Path)
 	case u.Host == "":
 		return errors.New("no host")
 	case u.User != nil:
 		return errors.New("user info in the URL: a credential belongs in apikit login")
 	case u.RawQuery != "" || u.Fragment != "":
 		return errors.New("a query or fragment: the base URL is a root")
+	}
+	return nil
+}
+
+// apikitFlags are the flags every apikit command reads (the root's
+// persistent flags).
+var apikitFlags = []string{"--profile", "--json", "--timeout", "--base-url"}
+
+// checkAfterDash refuses a command line whose words after "--" would be
+// stored somewhere other than where the user meant. After "--", words are
+// values, never apikit's flags: for api_key_command they are the command's
+// arguments, so an apikit flag there (--profile prod) would silently become
+// part of the command, in another profile than the one named; unless
+// --profile was given before "--" (then the user follows the rule, and the
+// command may take a --profile of its own), that is refused. Another field
+// takes no words that look like flags at all.
+func checkAfterDash(cmd *cobra.Command, field string, values []string) error {
+	dash := cmd.ArgsLenAtDash() // index in args of the first word after "--"
+	if dash < 0 {
+		return nil
+	}
+	after := values[max(dash-1, 0):]
+	for _, v := range after {
+		if !strings.HasPrefix(v, "-") {
+			continue
+		}
+		if field != fieldKeyCommand {
+			return usagef("%q after -- looks like a flag, and %s takes none: only api_key_command takes words after -- (its command's arguments); put apikit's flags before --", v, field)
+		}
+		name, _, _ := strings.Cut(v, "=")
+		for _, f := range apikitFlags {
+			if name == f && !cmd.Flags().Changed("profile") {
+				return usagef("%s after -- would be stored as an argument of the command, not read by apikit; put apikit's flags before --: apikit config set %s <setting> -- <command>... (if the command takes %s itself, give apikit's --profile before -- and everything after -- is the command's)",
+					f, f+" ...", f)
+			}
+		}
 	}
 	return nil
 }

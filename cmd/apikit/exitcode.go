@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"time"
 
+	"github.com/apikit/apikit-go/client"
 	"github.com/apikit/apikit-go/credentials"
 	apierrors "github.com/apikit/apikit-go/errors"
 	"github.com/apikit/apikit-go/keys"
@@ -23,6 +26,7 @@ const (
 	exitUnreachable = 6 // the service could not be reached, or kept failing (network, 5xx, 429)
 	exitNoKeyring   = 7 // login found no OS keyring and --insecure-storage was not given
 	exitProblems    = 8 // doctor (or status) found problems
+	exitTimeout     = 9 // --timeout passed on this machine: a key command that did not finish, a config lock another process held
 )
 
 // exitCodesHelp is the table `apikit help` prints.
@@ -35,7 +39,8 @@ const exitCodesHelp = `Exit codes:
   5  refused: the service refused the key (401, 402, 403)
   6  unreachable: the service could not be reached or kept failing (network, 5xx, 429)
   7  no keyring: login found no OS keyring and --insecure-storage was not given
-  8  problems: doctor (or status) found problems`
+  8  problems: doctor (or status) found problems
+  9  timeout: --timeout passed before a key command finished or the config file's lock was free`
 
 // codedError is an error with the exit code it stands for, and the kind
 // --json names it by when the code's own kind would mislead (a failed scan
@@ -104,12 +109,29 @@ func exitCodeOf(err error) int {
 	if errors.As(err, &nf) || errors.Is(err, apierrors.ErrMissingCredentials) {
 		return exitNoKey
 	}
+	// The network first: a call that timed out on its way to the service
+	// is the service being unreachable, not this machine being slow.
+	var te *client.TransportError
 	var ue *url.Error
+	if errors.As(err, &te) || errors.As(err, &ue) {
+		return exitUnreachable
+	}
+	// A deadline met on this machine: a key command, a config file lock.
+	// (context.DeadlineExceeded is a net.Error too: it must not read as
+	// "check the network".)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return exitTimeout
+	}
 	var ne net.Error
-	if errors.As(err, &ue) || errors.As(err, &ne) {
+	if errors.As(err, &ne) {
 		return exitUnreachable
 	}
 	return exitError
+}
+
+// timeoutFix says what to do about an error of exitTimeout.
+func timeoutFix(timeout time.Duration) string {
+	return fmt.Sprintf("--timeout (%s) passed on this machine: a key command that hangs or waits for input, or another process holding the config file's lock; run it by hand, or raise --timeout", timeout)
 }
 
 // unreachableFix says what to do about an error of exitUnreachable: the
@@ -143,6 +165,8 @@ func errorKind(code int) string {
 		return "no_keyring"
 	case exitProblems:
 		return "problems"
+	case exitTimeout:
+		return "timeout"
 	}
 	return "error"
 }

@@ -74,6 +74,7 @@ type serviceReport struct {
 	Verify      *verifyView  `json:"verify,omitempty"`
 
 	found bool
+	err   error // why the winning source's value is not a valid key
 	cred  credentials.Credential
 	svc   client.Service
 }
@@ -99,7 +100,7 @@ func (a *app) inspect(ctx context.Context, svc client.Service, profile string) *
 		rep.Sources = append(rep.Sources, v)
 		if e.Wins {
 			rep.found = true
-			rep.Source, rep.Valid, rep.Problem = v.Source, e.Valid && !e.Key.IsZero(), e.Problem
+			rep.Source, rep.Valid, rep.Problem, rep.err = v.Source, e.Valid && !e.Key.IsZero(), e.Problem, e.Err
 			if !e.Key.IsZero() {
 				rep.Key, rep.Fingerprint = v.Key, v.Fingerprint
 				rep.cred = credentials.Credential{Key: e.Key, Source: e.Source}

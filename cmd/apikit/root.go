@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/apikit/apikit-go/client"
 )
 
 // run executes the command line args with a and returns the exit code.
@@ -23,8 +25,11 @@ func run(ctx context.Context, args []string, a *app) int {
 		code = exitUsage
 		err = fmt.Errorf("%w (see apikit help)", err)
 	}
-	if code == exitUnreachable {
+	switch code {
+	case exitUnreachable:
 		err = fmt.Errorf("%w — %s", err, unreachableFix(err))
+	case exitTimeout:
+		err = fmt.Errorf("%w — %s", err, timeoutFix(a.timeout))
 	}
 	var quiet silentError
 	if !errors.As(err, &quiet) { // its output already said it
@@ -67,7 +72,9 @@ stdin or a hidden prompt, so it stays out of shell history and process lists.`,
   export HYPEDATA_API_KEY="$(apikit token hypedata)"`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		Version:       client.Version, // --version
 	}
+	root.SetVersionTemplate(currentVersion().line() + "\n")
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.SetIn(a.stdin)
@@ -94,6 +101,7 @@ stdin or a hidden prompt, so it stays out of shell history and process lists.`,
 		newDoctorCmd(a),
 		newConfigCmd(a),
 		newKeysCmd(a),
+		newVersionCmd(a),
 	)
 	addExtraCommands(root)
 	// scan has exit codes of its own (0 none found, 1 found, 2 failed), in

@@ -92,15 +92,15 @@ type scanOptions struct {
 
 // scanRun is one apikit scan: its scanner, its output and its tally.
 type scanRun struct {
-	o        scanOptions
-	s        *scan.Scanner
-	in       io.Reader
-	out      io.Writer
-	errw     io.Writer
-	found    int
-	errs     int
-	firstErr string // the first path's reason, scrubbed
-	results  []sarifResult
+	o       scanOptions
+	s       *scan.Scanner
+	in      io.Reader
+	out     io.Writer
+	errw    io.Writer
+	found   int
+	errs    int
+	reasons []string // each path's reason, scrubbed: --json prints them in its one error
+	results []sarifResult
 }
 
 func (o scanOptions) run(ctx context.Context, in io.Reader, out, errw io.Writer, args []string) error {
@@ -152,11 +152,15 @@ func (o scanOptions) run(ctx context.Context, in io.Reader, out, errw io.Writer,
 	switch {
 	case r.errs > 0:
 		msg := fmt.Sprintf("%d %s could not be scanned", r.errs, plural(r.errs, "path", "paths"))
-		if o.json { // stdout gets the {"error": …} a script reads; stderr had each path's reason
+		if o.json { // stdout gets the {"error": …} a script reads, with every path's reason, once
 			if r.errs == 1 {
-				return scanFailed(errors.New(r.firstErr))
+				return scanFailed(errors.New(r.reasons[0]))
 			}
-			return scanFailed(fmt.Errorf("%s (the first: %s)", msg, r.firstErr))
+			reasons := strings.Join(r.reasons, "; ")
+			if more := r.errs - len(r.reasons); more > 0 {
+				reasons += fmt.Sprintf("; and %d more", more)
+			}
+			return scanFailed(fmt.Errorf("%s: %s", msg, reasons))
 		}
 		return withCode(scanError, silentError{msg}) // each path's reason is printed already
 	case r.found > 0:
@@ -234,8 +238,11 @@ func (r *scanRun) report(path, commit string, f scan.Finding) error {
 func (r *scanRun) fail(err error) {
 	r.errs++
 	msg := scrub(err.Error())
-	if r.firstErr == "" {
-		r.firstErr = msg
+	if r.o.json { // said once, in the {"error": …} at the end (the first 20)
+		if len(r.reasons) < 20 {
+			r.reasons = append(r.reasons, msg)
+		}
+		return
 	}
 	fmt.Fprintf(r.errw, "apikit: %s\n", termsafe.Text(msg)) // it names a path
 }

@@ -27,8 +27,10 @@ with its fingerprint, the source it comes from, the lower sources it shadows
 key says so. With --verify, the service is asked whether it accepts the key.
 
 Exit code: 0 when every key found is valid (and accepted, with --verify); 3
-when no key is found at all; 4 when a key is malformed or expired; 5 when the
-service refuses it; 6 when the service cannot be reached.`,
+when no key is found at all; 4 when a key is malformed or expired; 1 when a
+source cannot be read (a broken config file); 9 when a key command did not
+finish within --timeout; 5 when the service refuses the key; 6 when the
+service cannot be reached.`,
 		Example: `  apikit status
   apikit status hypedata --verify
   apikit status --json | jq '.services[] | {service, source, fingerprint}'`,
@@ -77,6 +79,11 @@ func statusCode(res statusResult) error {
 		switch {
 		case !r.found:
 			continue
+		case !r.Valid && r.err != nil:
+			// As token would exit for the same source: 4 for a malformed or
+			// expired key, 1 for a config file that cannot be read, 9 for a
+			// key command that did not finish in time.
+			code = exitCodeOf(r.err)
 		case !r.Valid:
 			code = exitBadKey
 		case r.Verify != nil && !r.Verify.Accepted:

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -44,8 +45,10 @@ func Parse(b []byte) (d *Doc, err error) {
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&root); err != nil {
-		if errors.Is(err, io.EOF) {
-			return newEmpty(nil), nil
+		if errors.Is(err, io.EOF) { // no document: nothing, or comments alone
+			d := newEmpty(nil)
+			d.root.HeadComment = commentsOf(b)
+			return d, nil
 		}
 		return nil, sanitize(err)
 	}
@@ -128,6 +131,29 @@ func newEmpty(root *yaml.Node) *Doc {
 		}
 	}
 	return &Doc{root: doc}
+}
+
+// commentsOf returns the comment lines of b (a file that holds no YAML
+// document, only comments and blank lines), unindented, with one blank line
+// where blank lines separated them: the head comment the rendered file
+// starts with.
+func commentsOf(b []byte) string {
+	var lines []string
+	blank := false
+	for _, l := range strings.Split(string(b), "\n") {
+		l = strings.TrimSpace(l)
+		switch {
+		case strings.HasPrefix(l, "#"):
+			if blank && len(lines) > 0 {
+				lines = append(lines, "")
+			}
+			lines = append(lines, l)
+			blank = false
+		case l == "":
+			blank = true
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // toMapping turns a null node (a profile or service left empty) into an

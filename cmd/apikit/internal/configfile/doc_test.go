@@ -209,3 +209,36 @@ func TestUpdateStopsWaitingForTheLockWithTheContext(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCommentsOnlyFileKeepsItsComments: a file of comments alone (a user's
+// notes before the first setting) keeps them when a setting is added; they
+// were dropped.
+func TestCommentsOnlyFileKeepsItsComments(t *testing.T) {
+	for _, in := range []string{
+		"# my apikit settings\n# staging first\n",
+		"# one\n\n# two, after a blank line\n",
+		"  # indented\n",
+		"# a note\n---\n",
+	} {
+		d, err := Parse([]byte(in))
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		d.Set("default", "hypedata", "base_url", "https://x.example")
+		b, err := d.Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(in, "\n") {
+			if c := strings.TrimSpace(line); strings.HasPrefix(c, "#") && !strings.Contains(string(b), c) {
+				t.Errorf("%q: the comment %q was dropped:\n%s", in, c, b)
+			}
+		}
+		if !strings.Contains(string(b), "base_url: https://x.example") {
+			t.Errorf("%q: the setting is missing:\n%s", in, b)
+		}
+		if _, err := Parse(b); err != nil {
+			t.Errorf("%q: the result does not parse: %v\n%s", in, err, b)
+		}
+	}
+}
