@@ -219,6 +219,10 @@ func TestTimeoutFollowsTheRoundTrip(t *testing.T) {
 	}
 	defer p.rdb.Close()
 	p.rtt.Store(0)
+	if d := p.callTimeout(); d != warmTimeout {
+		t.Fatalf("timeout %s for the first calls, want %s (they dial)", d, warmTimeout)
+	}
+	p.answeredN.Store(warmCalls)
 	if d := p.callTimeout(); d != 20*time.Millisecond {
 		t.Fatalf("timeout %s before any round trip, want WithTimeout's 20ms", d)
 	}

@@ -86,6 +86,7 @@ type Pacer struct {
 	rtt       atomic.Int64 // the smoothed round trip of a call, µs; 0 before the first
 	reloadAt  atomic.Int64 // when a cluster reload was last asked for, Unix ns
 	nextSweep atomic.Int64 // when keys may next be swept, Unix ns
+	answeredN atomic.Int64 // calls answered in time, for the first calls' timeout
 
 	keys sync.Map // fingerprint → *keyState
 
@@ -330,11 +331,23 @@ const (
 	maxTimeout = time.Second
 )
 
+// A process's first calls dial their connections (a TCP handshake and
+// HELLO, two more round trips each), all at once when its callers start
+// together: until warmCalls calls have been answered in time, a call may
+// take warmTimeout.
+const (
+	warmCalls   = 64
+	warmTimeout = 500 * time.Millisecond
+)
+
 // callTimeout is the bound of a call now: WithTimeout, or roundTrips times
 // the smoothed round trip when that is longer, at most maxTimeout (or
 // WithTimeout when that is longer still).
 func (p *Pacer) callTimeout() time.Duration {
 	d := time.Duration(roundTrips*p.rtt.Load()) * time.Microsecond
+	if p.answeredN.Load() < warmCalls {
+		d = max(d, warmTimeout)
+	}
 	return max(p.timeout, min(d, maxTimeout))
 }
 
@@ -517,8 +530,11 @@ func (p *Pacer) call(ctx context.Context, ks *keyState, f func(context.Context) 
 	began := time.Now()
 	v, err := bounded(cctx, func(cctx context.Context) (any, error) {
 		v, err := f(cctx)
-		if err == nil || errors.Is(err, redis.Nil) {
+		if (err == nil || errors.Is(err, redis.Nil)) && cctx.Err() == nil {
+			// Only calls answered in time: one abandoned during an outage
+			// would stretch the timeout to the outage's length.
 			p.measure(time.Since(began))
+			p.answeredN.Add(1)
 		}
 		return v, err
 	})
@@ -585,15 +601,11 @@ func (p *Pacer) Reserve(ctx context.Context, fp string, lim pacing.Limit, maxWai
 	if ks.registerDue(p.now()) {
 		pid = p.id
 	}
-	epoch, held, src, rate, guard, back := ks.lost(lostGuard)
-	lostArg := int64(0)
-	if back {
-		lostArg = 1
-	}
+	epoch, held, src, rate, guard, back := ks.lost(p.serverNow(), lostGuard)
 	succ := ks.succ.Swap(0)
 	v, took, err := p.runKeys(ctx, ks, p.reserve, []string{key, key + ":procs"}, 0, lim.PerSecond, kb, micros(max(maxWait, 0)),
 		p.margin, p.ttl.Milliseconds(), succ, micros(learnedHorizon), pid, micros(procWindow),
-		epoch, held, int(src), rate, guard, lostArg, mrand.Int64N(1<<52)+1)
+		epoch, held, int(src), rate, guard, back, mrand.Int64N(1<<52)+1)
 	if err != nil {
 		if !errors.Is(err, errFallback) {
 			ks.succ.Add(succ) // not told: they ride on the next call
@@ -626,7 +638,7 @@ func (p *Pacer) Reserve(ctx context.Context, fp string, lim pacing.Limit, maxWai
 // fleet's schedule when it shared the key (see keyState), else the
 // in-process pacer's.
 func (p *Pacer) alone(ctx context.Context, ks *keyState, fp string, lim pacing.Limit, maxWait time.Duration) (pacing.Reservation, error) {
-	if r, ok := ks.reserve(p.serverNow(), lim, p.margin, maxWait); ok {
+	if r, ok := ks.reserve(p.serverNow(), lim, p.margin, maxWait, p.retryEvery); ok {
 		r.Key = fp
 		return r, nil
 	}

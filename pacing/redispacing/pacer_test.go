@@ -294,6 +294,9 @@ func TestFallbackAndReturn(t *testing.T) {
 		if i > 0 && r.Delay == 0 {
 			t.Fatalf("reserve %d with Redis down: not paced in process", i)
 		}
+		if i < 3 {
+			clk.Advance(r.Delay) // the caller waits for its slot (within the retry interval)
+		}
 		if err := p.Report(ctx, r, pacing.Answer{Status: 200, Remaining: -1}); err != nil {
 			t.Fatal(err)
 		}
@@ -402,13 +405,16 @@ func TestFallbackPacesAtTheProcessShare(t *testing.T) {
 	clk.Advance(time.Second)
 	ps[0].Reserve(ctx, fp, lim, time.Minute)
 	mr.Close()
-	var delays []time.Duration
+	var delays []time.Duration // the slots, from the first call
+	var waited time.Duration
 	for range 3 {
 		r, err := ps[0].Reserve(ctx, fp, lim, time.Minute)
 		if err != nil || !r.OK {
 			t.Fatal(r, err)
 		}
-		delays = append(delays, r.Delay.Round(time.Millisecond))
+		delays = append(delays, (waited + r.Delay).Round(time.Millisecond))
+		clk.Advance(r.Delay) // the caller waits for its slot
+		waited += r.Delay
 	}
 	// 5/s less the in-process pacer's margin (4.85/s), rounded down to
 	// a 16th of an octave (4.757/s), halved: 420 ms apart.

@@ -143,19 +143,21 @@ end
 // be held, the rate and source it last saw shared, a guard, and whether
 // it paced the key alone until now. When the epoch differs (Redis lost the
 // key's state: a restart without persistence) or the process comes back
-// from pacing alone, the next free slot is put after the held one and the
-// guard (about one round of the fleet's schedule, whose other slots the
-// other processes may still hold), and a lost learned or announced rate
-// is taken back, not learned again from 429s.
+// from pacing alone, the next free slot is put after the slots held: on a
+// lost epoch, the held one and the guard (about one round of the fleet's
+// schedule, whose other slots the other processes may still hold); on a
+// return, after the slots the processes booked alone (see
+// fallbackHorizon). A lost learned or announced rate is taken back, not
+// learned again from 429s.
 //
 //	KEYS: the key's hash, and <hash>:procs (the processes on the key, by
 //	      when they last registered)
 //	ARGV: 0 (ignored), known rate, known burst, max wait µs, margin, ttl
 //	      ms, successes, learned horizon µs, process ID ("": do not
 //	      register), process window µs, epoch known (0: none), held slot
-//	      µs (0: none), source known, rate known, guard µs, back (1: the
-//	      process paced the key alone until now), a random epoch for a
-//	      new hash
+//	      µs (0: none), source known, rate known, guard µs, back (µs: the
+//	      process paced the key alone until now, book from then on; 0:
+//	      it did not), a random epoch for a new hash
 //	reply: {ok, delay µs, gated, slot µs, src, rate as text, changed,
 //	        previous rate as text, reason, processes (0: not
 //	        registered), this process's index among them (by ID), now µs,
@@ -195,8 +197,10 @@ if lost and get('src') == 0 and crate > 0 and (csrc == 2 or csrc == 3) then
   if csrc == 2 then set('base', crate / (1 - margin)) end
   rate(crate, 1, csrc, 'taken back after Redis lost the key')
 end
-if (lost or back == 1) and get('src') ~= 0 then
-  local least = math.max(held, now) + guard
+if get('src') ~= 0 then
+  local least = 0
+  if lost then least = math.max(held, now) + guard end
+  if back > least then least = back end
   if get('tat') < least then set('tat', least) end
 end
 local function reply(ok, d, gated, slot)

@@ -16,6 +16,13 @@ const (
 	registerEvery = time.Second
 )
 
+// fallbackHorizon is how far ahead a process books its own slots while it
+// paces a key without Redis: callers further back are told to ask again,
+// so that the process asks Redis again (and hands its callers back to the
+// fleet) soon after Redis answers, and holds few slots Redis does not know
+// of when it does.
+const fallbackHorizon = time.Second
+
 // keyState is everything this process keeps about one key fingerprint:
 // whether Redis answers for it, the successes not yet told, and what it
 // knows of the key's shared pacing for when Redis stops answering — the
@@ -128,10 +135,15 @@ func (s *keyState) update(rep reserveReply) {
 }
 
 // lost is what the reserve script needs to rebuild a key whose state Redis
-// lost (restarted empty) or that this process paced alone for a while: the
-// epoch it knew, the latest slot it knows to be held (µs), the rate and
-// source it shared, and how far after that slot to book (guard).
-func (s *keyState) lost(margin time.Duration) (epoch, held int64, src pacing.Source, rate float64, guard int64, back bool) {
+// lost (restarted empty) or that this process paced alone until now (now
+// is Redis's clock as this process reckons it): the epoch it knew; the
+// latest slot it knows to be held and how far after it to book (guard:
+// one round of the fleet's schedule and margin, for the others' slots);
+// the rate and source it shared; and, when it paced the key alone, the
+// earliest slot the fleet may book (back, µs; 0 when it did not): after
+// its own and the others' slots booked without Redis, none of them more
+// than fallbackHorizon ahead.
+func (s *keyState) lost(now time.Time, margin time.Duration) (epoch, held int64, src pacing.Source, rate float64, guard, back int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	held = s.tat
@@ -139,11 +151,18 @@ func (s *keyState) lost(margin time.Duration) (epoch, held int64, src pacing.Sou
 		held = l
 	}
 	if s.rate > 0 && s.procs > 1 {
-		// One round of the fleet's schedule after the latest known slot:
-		// the other processes hold slots up to about there.
 		guard = int64(float64(s.procs)*1e6/s.rate) + micros(margin)
 	}
-	return s.epoch, held, s.src, s.rate, guard, s.down
+	if s.down {
+		back = now.Add(fallbackHorizon).UnixMicro()
+		if l := s.last.UnixMicro(); !s.last.IsZero() && l > back {
+			back = l
+		}
+		if s.rate > 0 {
+			back += int64(1e6 / s.rate)
+		}
+	}
+	return s.epoch, held, s.src, s.rate, guard, back
 }
 
 // cancel forgets a slot given back, if it is the latest one known.
@@ -177,8 +196,10 @@ func fallbackRate(shared float64, lim pacing.Limit, margin float64) float64 {
 // Redis's clock, as this process reckons it), when it shared the key's
 // rate with the fleet or knows its limit; ok is false when neither (then
 // the in-process pacer paces it alone). The schedule's rate is the fleet's,
-// never above it; each process takes its 1/n of it.
-func (s *keyState) reserve(now time.Time, lim pacing.Limit, margin float64, maxWait time.Duration) (r pacing.Reservation, ok bool) {
+// never above it; each process takes its 1/n of it. A caller whose slot is
+// further than fallbackHorizon is told to ask again then, or after retry
+// (when this process asks Redis again) if sooner.
+func (s *keyState) reserve(now time.Time, lim pacing.Limit, margin float64, maxWait, retry time.Duration) (r pacing.Reservation, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rate := fallbackRate(s.rate, lim, margin)
@@ -195,9 +216,13 @@ func (s *keyState) reserve(now time.Time, lim pacing.Limit, margin float64, maxW
 	if s.next.After(from) {
 		from = s.next
 	}
-	// After the slots already booked in Redis, still to be used.
+	// After the slots already booked in Redis, still to be used: this
+	// process's, and every slot before the next free one Redis last told.
 	if after := s.last.Add(time.Duration(iv)); after.After(from) {
 		from = after
+	}
+	if free := time.UnixMicro(s.tat); s.tat > 0 && free.After(from) {
+		from = free
 	}
 	j := (from.UnixNano() + iv - 1) / iv
 	j += ((int64(s.index)-j%n)%n + n) % n
@@ -205,6 +230,11 @@ func (s *keyState) reserve(now time.Time, lim pacing.Limit, margin float64, maxW
 	d := t.Sub(now)
 	if d > maxWait {
 		return pacing.Reservation{Delay: d, Gated: gated}, true
+	}
+	if d > fallbackHorizon {
+		// Ask again when the slot is within the horizon, or at the next
+		// retry, when Redis may answer again.
+		return pacing.Reservation{Delay: min(d-fallbackHorizon, retry), Gated: gated}, true
 	}
 	s.next = t.Add(time.Duration(iv))
 	s.last = t

@@ -21,14 +21,25 @@ import (
 // commandstats.
 
 // sharedPacerOption is the option a worker's client gets when its cell is
-// shared through Redis at addr.
-func sharedPacerOption(addr string) (client.Option, error) {
-	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: time.Second})
-	p, err := redispacing.New(rdb)
-	if err != nil {
-		return nil, fmt.Errorf("redispacing.New: %w", err)
+// shared through Redis at addr (a comma-separated list: a Redis Cluster's
+// nodes), and the Pacer, whose Shared the worker watches. offset puts the
+// Pacer's clock that far off (the -fault skew cell's first process).
+func sharedPacerOption(addr string, offset time.Duration) (client.Option, *redispacing.Pacer, error) {
+	var rdb redis.UniversalClient
+	if strings.Contains(addr, ",") {
+		rdb = redis.NewClusterClient(&redis.ClusterOptions{Addrs: strings.Split(addr, ","), MaxRetries: -1, DialTimeout: time.Second})
+	} else {
+		rdb = redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: time.Second})
 	}
-	return client.WithPacer(p), nil
+	opts := []redispacing.Option{}
+	if offset != 0 {
+		opts = append(opts, redispacing.WithClock(func() time.Time { return time.Now().Add(offset) }))
+	}
+	p, err := redispacing.New(rdb, opts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("redispacing.New: %w", err)
+	}
+	return client.WithPacer(p), p, nil
 }
 
 // kindLabel is a cell's client as the tables show it.
@@ -58,25 +69,58 @@ func fleetCells(cells []cell, addr string, contrast bool) []cell {
 	return out
 }
 
-// fleetRedis is the redis-server of a run, with its command counts at the
-// start.
+// fleetRedis is the Redis of a run (a redis-server, or with -fault
+// failover a Redis Cluster), with its command counts at the start, and the
+// fault the run puts it through.
 type fleetRedis struct {
-	srv    *redistest.Server
-	before map[string]int64
-	killed bool // -kill-redis: the counts start again at each restart
+	srv     *redistest.Server
+	cluster *redistest.Cluster
+	proxy   *delayProxy // -fault latency*: the cells reach Redis through it
+	before  map[string]int64
+	fault   string
+	faultFP string        // -fault failover: the key whose master is killed
+	faults  []faultRecord // one per batch with a shared cell
 }
 
-func startFleetRedis(ctx context.Context) (*fleetRedis, error) {
+func startFleetRedis(ctx context.Context, fault string) (*fleetRedis, error) {
+	f := &fleetRedis{fault: fault}
+	if fault == faultFailover {
+		c, err := redistest.StartCluster(ctx, 3, clusterNodeTimeout)
+		if err != nil {
+			return nil, err
+		}
+		f.cluster = c
+		return f, nil
+	}
 	srv, err := redistest.Start(ctx)
 	if err != nil {
 		return nil, err
 	}
+	f.srv = srv
 	before, err := srv.CommandStats(ctx)
 	if err != nil {
 		srv.Stop()
 		return nil, fmt.Errorf("reading redis-server's INFO commandstats: %w", err)
 	}
-	return &fleetRedis{srv: srv, before: before}, nil
+	f.before = before
+	if rtt, ok := latencyOf(fault); ok {
+		if f.proxy, err = startDelayProxy(srv.Addr(), rtt, rtt/5); err != nil {
+			srv.Stop()
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+// addr is where the shared cells reach Redis.
+func (f *fleetRedis) addr() string {
+	switch {
+	case f.cluster != nil:
+		return strings.Join(f.cluster.Addrs(), ",")
+	case f.proxy != nil:
+		return f.proxy.addr()
+	}
+	return f.srv.Addr()
 }
 
 // usage says how many commands the shared cells sent to Redis per attempt
@@ -84,8 +128,8 @@ func startFleetRedis(ctx context.Context) (*fleetRedis, error) {
 // load each script) as round trips, and everything else (the HELLO and
 // CLIENT commands of each new connection).
 func (f *fleetRedis) usage(ctx context.Context, results []result) string {
-	if f.killed {
-		return fmt.Sprintf("Redis (-kill-redis): killed %s into each batch with a shared cell and restarted %s later; its command counts start again at each restart, so none are reported", killAfter, restartAfter)
+	if f.fault != "" {
+		return f.faultSummary(results)
 	}
 	after, err := f.srv.CommandStats(ctx)
 	if err != nil {
@@ -117,50 +161,14 @@ func (f *fleetRedis) usage(ctx context.Context, results []result) string {
 		delta("evalsha"), delta("eval"), attempts, float64(scripts)/n, other, float64(scripts+other)/n)
 }
 
-func (f *fleetRedis) stop() { f.srv.Stop() }
-
-// Fault timing of -kill-redis, from a batch's start.
-const (
-	killAfter    = 4 * time.Second
-	restartAfter = 3 * time.Second
-)
-
-// killDuring kills redis-server killAfter into the batch when it has a
-// shared cell, and restarts it restartAfter later; the returned func waits
-// for that and says whether the restart worked. With kill false (or no
-// Redis) it does nothing.
-func (f *fleetRedis) killDuring(ctx context.Context, kill bool, cells []cell, batch []int, startAt time.Time) func() error {
-	none := func() error { return nil }
-	if f == nil || !kill {
-		return none
+func (f *fleetRedis) stop() {
+	if f.proxy != nil {
+		f.proxy.stop()
 	}
-	shared := false
-	for _, i := range batch {
-		shared = shared || cells[i].Redis != ""
+	if f.cluster != nil {
+		f.cluster.Stop()
 	}
-	if !shared {
-		return none
-	}
-	done := make(chan error, 1)
-	go func() {
-		select {
-		case <-time.After(time.Until(startAt.Add(killAfter))):
-		case <-ctx.Done():
-			done <- ctx.Err()
-			return
-		}
-		f.srv.Kill()
-		select {
-		case <-time.After(restartAfter):
-		case <-ctx.Done():
-		}
-		f.killed = true
-		done <- f.srv.Restart(context.WithoutCancel(ctx))
-	}()
-	return func() error {
-		if err := <-done; err != nil {
-			return fmt.Errorf("-kill-redis: restarting redis-server: %w", err)
-		}
-		return nil
+	if f.srv != nil {
+		f.srv.Stop()
 	}
 }

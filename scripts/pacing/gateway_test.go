@@ -135,7 +135,7 @@ func TestProcs(t *testing.T) {
 	}
 	c := cell{W: 2, Calls: 5, Procs: 2, Kind: clientXRate, Mode: modeBlind}
 	startAt := time.Now().Add(workerLead)
-	r := runCellProcs(ctx, c, g.blindURL, key, startAt)
+	r := runCellProcs(ctx, c, g.blindURL, key, startAt, false)
 	if r.leaked {
 		t.Fatal("a worker printed the key")
 	}

@@ -50,6 +50,9 @@ type cell struct {
 	// Redis, when set, is the address of the redis-server through which
 	// the cell's processes share one redispacing.Pacer (-redis; fleet.go).
 	Redis string `json:"redis,omitempty"`
+	// ClockOffset puts a worker's Pacer clock that far off (-fault skew:
+	// the first process only).
+	ClockOffset time.Duration `json:"clock_offset,omitempty"`
 }
 
 // id names the cell in the request path, so the server's access log can be
@@ -80,17 +83,21 @@ type result struct {
 	Cell cell `json:"cell"`
 
 	// The client's side.
-	Start      time.Time `json:"start"`      // the barrier opened
-	End        time.Time `json:"end"`        // the last call returned
-	Failed     int       `json:"failed"`     // calls that returned an error
-	Errors     []string  `json:"errors"`     // a few distinct failure texts
-	Client429  int       `json:"client_429"` // 429 answers the client saw
-	FirstSign  time.Time `json:"first_sign"` // when the client first saw a 429; zero if never
-	Skipped    string    `json:"skipped,omitempty"`
-	Pacer      string    `json:"pacer,omitempty"` // apikit: the pacer's state after the last call, e.g. "learned 4.60/s"
-	SentEarly  int       `json:"sent_early"`      // requests sent (entered the transport) before FirstSign: the cold first wave's candidates
-	unfinished int       // calls never made (the cell's deadline passed)
-	leaked     bool      // a worker process printed the key (a harness failure)
+	Start     time.Time `json:"start"`      // the barrier opened
+	End       time.Time `json:"end"`        // the last call returned
+	Failed    int       `json:"failed"`     // calls that returned an error
+	Errors    []string  `json:"errors"`     // a few distinct failure texts
+	Client429 int       `json:"client_429"` // 429 answers the client saw
+	FirstSign time.Time `json:"first_sign"` // when the client first saw a 429; zero if never
+	Skipped   string    `json:"skipped,omitempty"`
+	Pacer     string    `json:"pacer,omitempty"` // apikit: the pacer's state after the last call, e.g. "learned 4.60/s"
+	SentEarly int       `json:"sent_early"`      // requests sent (entered the transport) before FirstSign: the cold first wave's candidates
+	// Shared cells: how long the Pacer paced alone (Redis not answering),
+	// and when it last came back to sharing (zero: never alone).
+	Unshared    time.Duration `json:"unshared,omitempty"`
+	SharedAgain time.Time     `json:"shared_again,omitempty"`
+	unfinished  int           // calls never made (the cell's deadline passed)
+	leaked      bool          // a worker process printed the key (a harness failure)
 
 	// The server's side (nginx's access log), the truth.
 	Served      int `json:"served"`       // requests nginx answered
@@ -215,18 +222,20 @@ func newCaller(c cell, baseURL string, key keys.Key, obs *observer) (caller, err
 			}
 			opts = append(opts, opt)
 		}
+		var shared func() bool
 		if c.Redis != "" {
-			opt, err := sharedPacerOption(c.Redis)
+			opt, p, err := sharedPacerOption(c.Redis, c.ClockOffset)
 			if err != nil {
 				return nil, err
 			}
 			opts = append(opts, opt)
+			shared = p.Shared
 		}
 		cl, err := client.New(opts...)
 		if err != nil {
 			return nil, fmt.Errorf("client.New: %w", err)
 		}
-		return &apikitCaller{c: cl, path: c.path(), obs: obs}, nil
+		return &apikitCaller{c: cl, path: c.path(), obs: obs, shared: shared}, nil
 	case clientRetryable:
 		rc := retryablehttp.NewClient()
 		rc.Logger = nil
@@ -249,9 +258,10 @@ func newCaller(c cell, baseURL string, key keys.Key, obs *observer) (caller, err
 var errNoKnownLimit = errors.New("this SDK has no client.WithRateLimit: no known-limit cells")
 
 type apikitCaller struct {
-	c    *client.Client
-	path string
-	obs  *observer
+	c      *client.Client
+	path   string
+	obs    *observer
+	shared func() bool // a shared cell's Pacer.Shared; nil otherwise
 }
 
 func (a *apikitCaller) call(ctx context.Context) error {
@@ -386,6 +396,13 @@ func runCell(ctx context.Context, c cell, calls int, baseURL string, key keys.Ke
 	defer cl.close()
 	ctx, cancel := context.WithTimeout(ctx, cellDeadline(c))
 	defer cancel()
+	var watched func() (time.Duration, time.Time)
+	if a, ok := cl.(*apikitCaller); ok && a.shared != nil {
+		wctx, stop := context.WithCancel(ctx)
+		defer stop()
+		w := watchShared(wctx, a.shared)
+		watched = func() (time.Duration, time.Time) { stop(); return w() }
+	}
 
 	var next atomic.Int64
 	var done atomic.Int64
@@ -418,6 +435,9 @@ func runCell(ctx context.Context, c cell, calls int, baseURL string, key keys.Ke
 	wg.Wait()
 	r.End = time.Now()
 	r.Pacer = cl.pacer(context.WithoutCancel(ctx))
+	if watched != nil {
+		r.Unshared, r.SharedAgain = watched()
+	}
 
 	obs.mu.Lock()
 	defer obs.mu.Unlock()

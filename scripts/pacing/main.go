@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -56,8 +57,8 @@ type options struct {
 	only       string
 	procs      int
 	timeline   bool
-	redis      bool // with procs: share a redispacing.Pacer through a redis-server (fleet.go)
-	killRedis  bool // with redis: kill it mid-cell and restart it
+	redis      bool   // with procs: share a redispacing.Pacer through a redis-server (fleet.go)
+	fault      string // with redis: the fault Redis is put through (faults.go)
 }
 
 func run(args []string) int {
@@ -71,7 +72,8 @@ func run(args []string) int {
 	fs.IntVar(&o.parallel, "parallel", 0, "how many cells run at once (0: all the apikit cells, then all the reference ones; each cell has its own key, so its own bucket at nginx)")
 	fs.IntVar(&o.procs, "procs", 1, "N > 1: issue 13's matrix instead, N separate processes of W goroutines on one key (W 4 and 16, 80 calls, known and blind); its section of -doc is \"fleet\" unless -section says otherwise")
 	fs.BoolVar(&o.redis, "redis", false, "with -procs N: each cell's processes share one redispacing.Pacer on a redis-server started on a free loopback port (and stopped after), beside the same cell without it; the run reports Redis round trips per attempt (INFO commandstats); its section of -doc is \"redis\"")
-	fs.BoolVar(&o.killRedis, "kill-redis", false, "with -redis: kill redis-server (SIGKILL) 4 s into each batch with a shared cell and restart it 3 s later; the processes pace alone meanwhile, each at its share")
+	killRedis := fs.Bool("kill-redis", false, "with -redis: -fault kill")
+	fs.StringVar(&o.fault, "fault", "", "with -redis: put Redis through this fault while the shared cells run (one of "+sortedFaults()+"; see docs/PACING.md, \"The fleet under faults\"); its section of -doc is \"fault-<name>\"")
 	fs.StringVar(&o.only, "only", "", "run only the cells whose name contains one of these comma-separated words (e.g. w16-n80-apikit-blind,w64)")
 	fs.BoolVar(&o.timeline, "timeline", false, "print each cell's answers as nginx logged them, in seconds from the cell's first, 429s marked X")
 	fs.StringVar(&o.logs, "logs", "", "copy nginx's access log here (one line per answer: time, duration, status, connection, cell path), to study a run")
@@ -94,8 +96,15 @@ func run(args []string) int {
 	}
 	sectionSet := false
 	fs.Visit(func(f *flag.Flag) { sectionSet = sectionSet || f.Name == "section" })
-	if o.killRedis && !o.redis {
-		fmt.Fprintln(os.Stderr, "pacing: -kill-redis needs -redis")
+	if *killRedis && o.fault == "" {
+		o.fault = faultKill
+	}
+	if o.fault != "" && !o.redis {
+		fmt.Fprintln(os.Stderr, "pacing: -fault and -kill-redis need -redis")
+		return 2
+	}
+	if o.fault != "" && !slices.Contains(faultNames, o.fault) {
+		fmt.Fprintf(os.Stderr, "pacing: -fault %q: give one of %s\n", o.fault, sortedFaults())
 		return 2
 	}
 	if o.redis && o.procs < 2 {
@@ -106,6 +115,9 @@ func run(args []string) int {
 		o.section = "fleet"
 		if o.redis {
 			o.section = "redis"
+		}
+		if o.fault != "" {
+			o.section = "fault-" + o.fault
 		}
 	}
 	if o.command == "" {
@@ -245,11 +257,11 @@ func measure(ctx context.Context, o options) (outcome, error) {
 	var fr *fleetRedis
 	if o.redis {
 		var err error
-		if fr, err = startFleetRedis(ctx); err != nil {
+		if fr, err = startFleetRedis(ctx, o.fault); err != nil {
 			return outcome{}, err
 		}
 		defer fr.stop()
-		cells = fleetCells(cells, fr.srv.Addr(), !o.short)
+		cells = fleetCells(cells, fr.addr(), !o.short && o.fault == "")
 	}
 	cells = selectCells(cells, o.only)
 	if len(cells) == 0 {
@@ -262,6 +274,11 @@ func measure(ctx context.Context, o options) (outcome, error) {
 			return outcome{}, err
 		}
 		ks[i] = k
+	}
+	if fr != nil && fr.cluster != nil {
+		if err := fr.pickKeys(ctx, cells, ks); err != nil {
+			return outcome{}, err
+		}
 	}
 
 	g, err := startGateway(ctx)
@@ -296,14 +313,14 @@ func measure(ctx context.Context, o options) (outcome, error) {
 			go func() {
 				defer wg.Done()
 				if cells[i].Procs > 1 {
-					results[i] = runCellProcs(ctx, cells[i], base, ks[i], startAt)
+					results[i] = runCellProcs(ctx, cells[i], base, ks[i], startAt, o.fault == faultSkew)
 				} else {
 					results[i] = runCell(ctx, cells[i], cells[i].Calls, base, ks[i], start)
 				}
 			}()
 		}
 		timer := time.AfterFunc(time.Until(startAt), func() { close(start) })
-		fault := fr.killDuring(ctx, o.killRedis, cells, batch, startAt)
+		fault := fr.during(ctx, cells, batch, startAt)
 		wg.Wait()
 		timer.Stop()
 		if err := fault(); err != nil {

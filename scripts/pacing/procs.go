@@ -29,7 +29,7 @@ const workerLead = 2 * time.Second
 // (`pacing worker`), each with W goroutines and its share of the calls, on
 // the same key and the same cell path, all starting at startAt; and merges
 // what they saw. nginx counts the cell as one, as for runCell.
-func runCellProcs(ctx context.Context, c cell, baseURL string, key keys.Key, startAt time.Time) result {
+func runCellProcs(ctx context.Context, c cell, baseURL string, key keys.Key, startAt time.Time, skewFirst bool) result {
 	r := result{Cell: c}
 	exe, err := os.Executable()
 	if err != nil {
@@ -55,8 +55,18 @@ func runCellProcs(ctx context.Context, c cell, baseURL string, key keys.Key, sta
 		if i < c.Calls%c.Procs {
 			w.share++
 		}
+		wspec := spec
+		if i == 0 && skewFirst && c.Redis != "" {
+			// -fault skew: the first process's clock is off.
+			wc := c
+			wc.ClockOffset = skewOffset
+			if wspec, err = json.Marshal(wc); err != nil {
+				r.Failed, r.Errors = c.Calls, []string{err.Error()}
+				return r
+			}
+		}
 		w.cmd = exec.CommandContext(ctx, exe, "worker",
-			"-cell", string(spec), "-calls", fmt.Sprint(w.share),
+			"-cell", string(wspec), "-calls", fmt.Sprint(w.share),
 			"-base-url", baseURL, "-start-at", startAt.Format(time.RFC3339Nano))
 		w.cmd.Env = append(os.Environ(), workerKeyEnv+"="+key.Reveal())
 		w.cmd.Stdout, w.cmd.Stderr = &w.out, &w.stderr
@@ -114,6 +124,10 @@ func mergeResults(c cell, parts []result) result {
 		}
 		if p.Skipped != "" {
 			r.Skipped = p.Skipped
+		}
+		r.Unshared = max(r.Unshared, p.Unshared)
+		if p.SharedAgain.After(r.SharedAgain) {
+			r.SharedAgain = p.SharedAgain
 		}
 		if p.Pacer != "" && !pacers[p.Pacer] {
 			pacers[p.Pacer] = true

@@ -38,10 +38,12 @@ func Binary() string {
 // away mid-run and bring it back on the same port (empty: nothing is
 // saved).
 type Server struct {
-	bin  string
-	port int
-	cmd  *exec.Cmd
-	done chan struct{}
+	bin   string
+	port  int
+	extra []string // more redis-server arguments (StartCluster's)
+	dir   string   // its working directory ("": the caller's)
+	cmd   *exec.Cmd
+	done  chan struct{}
 }
 
 // Start starts redis-server on a free loopback port and waits until it
@@ -63,8 +65,9 @@ func Start(ctx context.Context) (*Server, error) {
 func (s *Server) Addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
 
 func (s *Server) start(ctx context.Context) error {
-	s.cmd = exec.Command(s.bin, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--protected-mode", "yes", "--loglevel", "warning")
+	s.cmd = exec.Command(s.bin, append([]string{"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--protected-mode", "yes", "--loglevel", "warning"}, s.extra...)...)
+	s.cmd.Dir = s.dir
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := s.cmd.Start(); err != nil {
 		return fmt.Errorf("redistest: starting %s: %w", s.bin, err)
@@ -101,6 +104,7 @@ func (s *Server) Kill() {
 		return
 	}
 	_ = s.cmd.Process.Kill()
+	_ = s.cmd.Process.Signal(syscall.SIGCONT) // a paused process ends too
 	<-s.done
 	s.cmd = nil
 }
@@ -109,6 +113,24 @@ func (s *Server) Kill() {
 func (s *Server) Restart(ctx context.Context) error {
 	s.Kill()
 	return s.start(ctx)
+}
+
+// Pause stops the server's process (SIGSTOP) without ending it: it keeps
+// its connections and answers nothing, as a server stalled by a long
+// command, a fork or a VM pause does, until Resume.
+func (s *Server) Pause() error {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return errors.New("redistest: Pause: the server is not running")
+	}
+	return s.cmd.Process.Signal(syscall.SIGSTOP)
+}
+
+// Resume continues a paused server (SIGCONT).
+func (s *Server) Resume() error {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return errors.New("redistest: Resume: the server is not running")
+	}
+	return s.cmd.Process.Signal(syscall.SIGCONT)
 }
 
 // Stop ends the server.
@@ -124,7 +146,11 @@ func (s *Server) Do(ctx context.Context, args ...string) (string, error) {
 		return "", err
 	}
 	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	deadline := time.Now().Add(5 * time.Second)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	_ = conn.SetDeadline(deadline)
 	var b strings.Builder
 	fmt.Fprintf(&b, "*%d\r\n", len(args))
 	for _, a := range args {
