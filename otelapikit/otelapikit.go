@@ -217,7 +217,7 @@ func (i *Instrumentation) Middleware() client.Middleware {
 		if call.KeyFingerprint != pre.fp { // resolved during the call
 			pre = i.prepared(call.Service, call.BaseURL, call.Method, call.KeyFingerprint)
 		}
-		i.calls.Add(ctx, 1, pre.outcome(out))
+		i.calls.Add(ctx, 1, pre.with(OutcomeKey.String(out)))
 		if call.Attempts > 1 {
 			i.retries.Add(ctx, int64(call.Attempts-1), pre.key)
 		}
@@ -265,10 +265,9 @@ type prepared struct {
 	callOpts, attemptOpts []trace.SpanStartOption
 	key, service          metric.MeasurementOption // service and fingerprint; service alone
 
-	mu       sync.Mutex
-	outcomes map[string]metric.MeasurementOption
-	statuses map[int]metric.MeasurementOption
-	attrs    []attribute.KeyValue // service and fingerprint
+	mu    sync.Mutex
+	extra map[attribute.KeyValue]metric.MeasurementOption // with an outcome or a status
+	attrs []attribute.KeyValue                            // service and fingerprint
 }
 
 // maxPrepared bounds the cache: past it (a program cycling through keys),
@@ -299,8 +298,7 @@ func (i *Instrumentation) prepared(service, base, meth, fp string) *prepared {
 		attemptOpts: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(common...)},
 		key:         metric.WithAttributeSet(attribute.NewSet(kv...)),
 		service:     metric.WithAttributeSet(attribute.NewSet(kv[0])),
-		outcomes:    map[string]metric.MeasurementOption{},
-		statuses:    map[int]metric.MeasurementOption{},
+		extra:       map[attribute.KeyValue]metric.MeasurementOption{},
 		attrs:       kv,
 	}
 	i.mu.Lock()
@@ -315,33 +313,25 @@ func (i *Instrumentation) prepared(service, base, meth, fp string) *prepared {
 	return p
 }
 
-// outcome is the attribute set of a call's metric with its outcome.
-func (p *prepared) outcome(out string) metric.MeasurementOption {
+// with is the attribute set of service, fingerprint and kv.
+func (p *prepared) with(kv attribute.KeyValue) metric.MeasurementOption {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	o, ok := p.outcomes[out]
+	o, ok := p.extra[kv]
 	if !ok {
-		o = metric.WithAttributeSet(attribute.NewSet(append(p.attrs[:2:2], OutcomeKey.String(out))...))
-		p.outcomes[out] = o
+		o = metric.WithAttributeSet(attribute.NewSet(append(p.attrs[:2:2], kv)...))
+		p.extra[kv] = o
 	}
 	return o
 }
 
-// status is the attribute set of an attempt's metric with its status (0:
-// no answer).
+// status is the attribute set of an attempt's metric with its status
+// (none when no answer came).
 func (p *prepared) status(code int) metric.MeasurementOption {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	o, ok := p.statuses[code]
-	if !ok {
-		kv := p.attrs[:2:2]
-		if code > 0 {
-			kv = append(kv, semconv.HTTPResponseStatusCode(code))
-		}
-		o = metric.WithAttributeSet(attribute.NewSet(kv...))
-		p.statuses[code] = o
+	if code <= 0 {
+		return p.key
 	}
-	return o
+	return p.with(semconv.HTTPResponseStatusCode(code))
 }
 
 // PacingHook is the client.WithPacingHook function that counts pacer waits
