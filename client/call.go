@@ -214,8 +214,11 @@ func callSettings(opts []Option) (requestSettings, error) {
 	if len(opts) == 0 {
 		return requestSettings{}, nil
 	}
-	rs := new(requestSettings)
-	s := new(settings)
+	both := new(struct { // one allocation for the two
+		s  settings
+		rs requestSettings
+	})
+	rs, s := &both.rs, &both.s
 	for i, opt := range opts {
 		if opt == nil {
 			continue

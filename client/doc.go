@@ -62,6 +62,20 @@
 // between clients on the same key; [Client.Pacing] says how the key is
 // paced.
 //
+// # One call: options, timeouts, metadata, middleware
+//
+// The options with a per-call meaning ([WithMaxRetries],
+// [WithAttemptTimeout], [WithTimeout], [WithHeader], [WithBaseURL] within
+// the client's host, [WithMiddleware]) are given to New for every call and
+// to DoWith, Send or Stream for one; see [Option]. Every attempt is bounded
+// ([DefaultAttemptTimeout] unless WithAttemptTimeout says otherwise), so a
+// server that never answers cannot hold a call forever.
+// [WithResponseInto] fills a [Response] (status, headers, request id,
+// attempts, pacer wait, rate limit) on success and on error; a [Middleware]
+// runs once around each call and sees a [Call], never the key. Module
+// github.com/apikit/apikit-go/otelapikit turns them into OpenTelemetry
+// spans and metrics.
+//
 // # Streams
 //
 // [Client.Stream] reads server-sent events with the same key, host pinning,
