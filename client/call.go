@@ -314,13 +314,12 @@ func (c *Client) around(ctx context.Context, rreq *retryablehttp.Request, k *cal
 	if rs.baseURL != "" {
 		call.BaseURL, _ = c.baseFor(&rs) // checked by the caller
 	}
-	switch r := rs.key; {
-	case r != nil:
+	r := rs.key
+	if r == nil {
+		r = c.cur.Load()
+	}
+	if r != nil && !r.none {
 		call.KeyFingerprint = r.fp
-	default:
-		if r := c.cur.Load(); r != nil {
-			call.KeyFingerprint = r.fp
-		}
 	}
 	k.measure = true
 	var resp *http.Response
