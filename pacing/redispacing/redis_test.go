@@ -60,7 +60,7 @@ func TestRealRedisSharesGateAndSlots(t *testing.T) {
 	at := func(r pacing.Reservation) time.Duration { return time.Duration(slotMicros(r.Slot)) * time.Microsecond }
 	r1, _ := a.Reserve(ctx, fp, lim, time.Minute)
 	r2, _ := b.Reserve(ctx, fp, lim, time.Minute)
-	if !r1.OK || !r2.OK || !fromRedis(r1) || !fromRedis(r2) || r1.Delay != 0 || (at(r2) - at(r1)).Round(time.Millisecond) != 206*time.Millisecond {
+	if !r1.OK || !r2.OK || !fromRedis(r1) || !fromRedis(r2) || r1.Delay != 0 || (at(r2)-at(r1)).Round(time.Millisecond) != 206*time.Millisecond {
 		t.Fatalf("slots %+v %+v, want b's one interval (206ms) after a's, both booked in Redis", r1, r2)
 	}
 	if err := a.Report(ctx, r1, pacing.Answer{Status: 429, RetryAfter: 3 * time.Second, Remaining: -1}); err != nil {
