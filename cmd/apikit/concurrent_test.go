@@ -28,7 +28,7 @@ import (
 // still mode 0600. A lost update (a writer that read the file before
 // another's write and wrote after it) would put an older value back.
 //
-// The default run is 8 writers x 10 writes (80 processes, a second or two);
+// The default run is 6 writers x 8 writes (48 processes, a second or two);
 // the long suite (APIKIT_LONG_TESTS=1, as CI runs it) is 16 writers x 200
 // writes over 40 settings each: 3,200 processes, about a minute on two
 // cores. Not under -race: the processes are the same binary either way.
@@ -36,7 +36,7 @@ func TestConcurrentWritersKilledMidRun(t *testing.T) {
 	if raceEnabled {
 		t.Skip("run in the plain test pass: the processes are the same binary either way, -race only slows the harness")
 	}
-	writers, writes, slots := 8, 10, 5
+	writers, writes, slots := 6, 8, 4
 	if longtest.Enabled() {
 		writers, writes, slots = 16, 200, 40
 	}

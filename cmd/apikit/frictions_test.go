@@ -23,15 +23,15 @@ func TestTimeoutsAreNotTheNetwork(t *testing.T) {
 		"profiles:\n  default:\n    hypedata:\n      api_key_command: [sleep, \"60\"]\n", 0o600)
 	check := func(r result, what string) {
 		t.Helper()
-		if r.code != exitTimeout || !strings.Contains(r.stderr, "--timeout (1s) passed") || strings.Contains(r.stderr, "network") {
+		if r.code != exitTimeout || !strings.Contains(r.stderr, "--timeout (300ms) passed") || strings.Contains(r.stderr, "network") {
 			t.Errorf("%s: want exit %d naming --timeout, not the network; got %s", what, exitTimeout, r)
 		}
 	}
-	check(u.run("", "token", "hypedata", "--timeout", "1s"), "token with a hanging key command")
-	if r := u.run("", "status", "hypedata", "--timeout", "1s"); r.code != exitTimeout {
+	check(u.run("", "token", "hypedata", "--timeout", "300ms"), "token with a hanging key command")
+	if r := u.run("", "status", "hypedata", "--timeout", "300ms"); r.code != exitTimeout {
 		t.Errorf("status with a hanging key command: want exit %d, got %s", exitTimeout, r)
 	}
-	r := u.run("", "token", "hypedata", "--timeout", "1s", "--json")
+	r := u.run("", "token", "hypedata", "--timeout", "300ms", "--json")
 	var out struct {
 		Error struct {
 			Code int    `json:"exit_code"`
@@ -51,7 +51,7 @@ func TestTimeoutsAreNotTheNetwork(t *testing.T) {
 	if err := os.Chmod(cfg+".lock", 0o600); err != nil {
 		t.Fatal(err)
 	}
-	check(u.run("", "config", "set", "hypedata.base_url", "https://x.example", "--timeout", "1s"), "config set under a held lock")
+	check(u.run("", "config", "set", "hypedata.base_url", "https://x.example", "--timeout", "300ms"), "config set under a held lock")
 }
 
 // TestBrokenYAMLExitsOneEverywhere: the same broken config file exits 1
