@@ -221,6 +221,7 @@ func runBench(b *testing.B, flaky bool, limited []byte, method string, body []by
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu := cpuTime()
 			if parallel {
 				b.RunParallel(func(pb *testing.PB) {
 					var out benchPayload
@@ -239,6 +240,7 @@ func runBench(b *testing.B, flaky bool, limited []byte, method string, body []by
 				}
 			}
 			b.StopTimer()
+			reportCPU(b, cpu)
 			b.ReportMetric(float64(srv.conns.Load()), "conns")
 		})
 	}
@@ -307,11 +309,13 @@ func runMem(b *testing.B, do func(*benchPayload) error) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := cpuTime()
 	for i := 0; i < b.N; i++ {
 		if err := do(&out); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportCPU(b, cpu)
 }
 
 // BenchmarkOverhead is BenchmarkGetJSON over an in-memory transport: the

@@ -303,9 +303,9 @@ func (c *Client) setCredentials(s *settings) error {
 // httpClient copies the caller's client (or a default one) and puts the auth
 // transport over its transport. With the SDK's own transport and the
 // default attempt timeout, the timeout is the transport's
-// ResponseHeaderTimeout, which costs a request nothing; long is then the
-// same client over a transport without it (its connections are made only
-// if a call asks for a longer attempt timeout, or none).
+// ResponseHeaderTimeout (net/http's own timer, no context per request);
+// long is the same client over a transport without it (its connections
+// are made only if a call asks for a longer attempt timeout, or none).
 func (c *Client) httpClient(user *http.Client, defaultTimeout bool) (hc, long *http.Client) {
 	var h http.Client
 	if user != nil {
