@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -76,8 +77,12 @@ func (a *app) emit(v any, text func(w io.Writer)) error {
 		}
 		return nil
 	}
-	text(a.stdout)
-	return nil
+	// Text output holds strings from servers and files (a key's name, a
+	// path): it is escaped as a whole before it reaches the terminal.
+	var buf bytes.Buffer
+	text(&buf)
+	_, err := io.WriteString(a.stdout, termsafe.Lines(buf.String()))
+	return err
 }
 
 // printError reports err: as {"error": {...}} on stdout with --json, else

@@ -127,3 +127,17 @@ func TestStatusVerifyExitCodes(t *testing.T) {
 	u.must(exitNoKey, "", "status")
 	u.noLeak(admin.Reveal(), gone.Reveal())
 }
+
+// A key's name comes from the server: one holding a terminal escape
+// sequence is printed escaped by keys list (and by every command's text
+// output), never sent to the terminal raw.
+func TestKeysListEscapesServerText(t *testing.T) {
+	u, srv, _ := adminUser(t)
+	if _, _, err := srv.IssueKey(clienttest.KeyParams{Name: "ci\x1b]0;pwned\x07\x1b[2J"}); err != nil {
+		t.Fatal(err)
+	}
+	r := u.must(exitOK, "", "keys", "list", "hypedata")
+	if strings.ContainsAny(r.stdout, "\x1b\x07") || !strings.Contains(r.stdout, `ci\x1b]0;pwned\a\x1b[2J`) {
+		t.Errorf("keys list printed the name raw:\n%q", r.stdout)
+	}
+}

@@ -46,6 +46,27 @@ func Text(s string) string {
 	return b.String()
 }
 
+// Lines is Text for a whole block of output: its line breaks and tabs
+// (the output's own layout) are kept, every other unsafe character is
+// escaped. It is the net under a command's text output, so that no string
+// inside it — a key's name, a server's message — can send the terminal a
+// control sequence; a string that must not start a line of its own goes
+// through Text or Path first.
+func Lines(s string) string {
+	if Safe(s) {
+		return s
+	}
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		cells := strings.Split(l, "\t")
+		for j, c := range cells {
+			cells[j] = Text(c)
+		}
+		lines[i] = strings.Join(cells, "\t")
+	}
+	return strings.Join(lines, "\n")
+}
+
 // Path returns p as it is when every character is safe and it holds no
 // double quote, else p quoted as a Go string literal ("a\nb.txt"), so that
 // a name that holds a line break or an escape sequence prints as one

@@ -26,6 +26,17 @@ func TestText(t *testing.T) {
 	}
 }
 
+func TestLines(t *testing.T) {
+	in := "ID\tNAME\nk_1\tci\x1b]0;x\x07\r\u202e\nend\n"
+	want := "ID\tNAME\nk_1\tci\\x1b]0;x\\a\\r\\u202e\nend\n"
+	if got := Lines(in); got != want {
+		t.Errorf("Lines = %q, want %q", got, want)
+	}
+	if s := "plain\ttext\n"; Lines(s) != s {
+		t.Error("safe text changed")
+	}
+}
+
 func TestPath(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"src/main.go", "src/main.go"},
