@@ -20,8 +20,20 @@ import (
 // WithRateLimit tells the client its key's rate limit: perSecond requests a
 // second on average, burst at once (1: one at a time). Every attempt made
 // with the key is then spaced under it, with a small margin (see
-// pacing.Margin). Without it the limit is read from the X-RateLimit-*
-// headers when the service sends them, or learned from its 429s.
+// pacing.Margin). Without it the limit is read from the rate-limit headers
+// when the service sends them (any common dialect; Service.RateLimitHeaders
+// names others), or learned from its 429s.
+//
+// What it promises depends on how the gateway counts. Against a gateway
+// that spaces requests (GCRA, a leaky bucket: nginx limit_req,
+// throttled/throttled) it keeps under the limit with the 3% margin. A
+// sliding-window counter that interpolates and rounds (go-chi/httprate)
+// refuses from about 90% of its limit: the first 429s widen the margin
+// (3%, 6%, 12%, up to 20% more), so expect one or two 429s and about 85%
+// of the stated rate; give the lower rate if you know the gateway counts
+// that way. A fixed-window quota (so many per minute or hour) is kept by
+// its gate: give the burst too (e.g. WithRateLimit(0.5, 30) for 30 a
+// minute), or leave the option out and let the headers say it.
 func WithRateLimit(perSecond float64, burst int) Option {
 	return func(o *settings) error {
 		if math.IsNaN(perSecond) || math.IsInf(perSecond, 0) || perSecond <= 0 || perSecond > 1e9 {

@@ -29,11 +29,20 @@ const (
 	// 90% of the rate that was refused.
 	cutLow, cutHigh = 0.7, 0.9
 	cutMargin       = 0.05
-	// extraStep widens the margin under a known or announced limit on each
-	// 429, up to extraMax; every narrowEvery successes narrow it by
-	// extraStep/6.
-	extraStep, extraMax = 0.03, 0.15
-	narrowEvery         = 10
+	// A 429 under a known or announced limit widens the margin by
+	// extraStep, and each later one doubles the widening, up to extraMax
+	// (3%, 6%, 12%, 20% more): a gateway that counts to the millisecond
+	// needs a little more, a sliding-window counter that rounds (as
+	// go-chi/httprate's, which refuses from 90% of its limit) much more.
+	// Every narrowEvery successes narrow it by narrowStep.
+	extraStep, extraMax = 0.03, 0.2
+	// windowExtra is the margin added under a window counter's headers
+	// from the start (see fromHeaders).
+	windowExtra             = 0.07
+	narrowEvery, narrowStep = 10, 0.005
+	// hintFromReset: a 429's hint this close to its reset was read from
+	// the reset (the server sent no Retry-After).
+	hintFromReset = 100 * time.Millisecond
 	// departShare is the least share of an interval between two actual
 	// departures: the slots keep the full interval, so only a wake-up late
 	// by more than the difference holds the next attempt back.
@@ -277,9 +286,10 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 		// A server that asks for a wait of hint takes at least one request
 		// per hint: learning never spaces callers further apart.
 		s.floor = max(1/min(hint, time.Hour).Seconds(), s.headerFloor())
-		if a.Remaining == 0 && a.Reset > 0 && !s.bucket {
-			// A spent window: it has surely ended only a reset's
-			// precision after the reset it states.
+		if a.Remaining == 0 && a.Reset > 0 && !s.bucket && (a.RetryAfter <= 0 || absDur(a.RetryAfter-a.Reset) < hintFromReset) {
+			// A spent window, and no Retry-After of the server's own (the
+			// client's hint, if any, is the reset): it has surely ended
+			// only a reset's precision after the reset it states.
 			hint = max(hint, a.Reset+a.ResetPrecision)
 		}
 		if a.RetryAfter <= 0 && a.Reset <= 0 {
@@ -298,6 +308,9 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 		case now.Before(s.cutGate) && s.src != SourceNone:
 			// Answered while the gate of the last cut is still closed:
 			// sent before it, the same episode.
+		case r.Slot == 0 && s.src != SourceNone:
+			// Sent unpaced, before the pacer knew of any limit (the first
+			// wave): it says nothing about the rate paced since.
 		case s.src == SourceNone || s.src == SourceLearned:
 			refused := 0.0 // the rate of the refused attempt after the last accepted one
 			if gap := slot.Sub(s.lastOK); !s.lastOK.IsZero() && gap > 0 {
@@ -329,15 +342,27 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 			s.gate, s.probeAt = now, time.Time{}
 			s.tat = now.Add(s.interval)
 		}
-		if a.Remaining == 0 && a.Reset > 0 && !hadRate && !s.bucket {
+		quota := s.window > maxPacedWindow
+		if a.Remaining == 0 && a.Reset > 0 && !s.bucket && (!hadRate || quota) {
 			// The quota is spent and the pacer had no rate that keeps
-			// under it (a burst before it knew): wait for the window to
-			// reset, and the reset's precision more (a whole second may
-			// end a second later than it says). Under such a rate, the
-			// last request of a window finds it spent as a matter of
-			// course.
-			if ev, ok := s.closeGate(now, now.Add(min(a.Reset+a.ResetPrecision, maxGate)), "remaining 0", false); ok {
+			// under it (a burst before it knew, or a long window that a
+			// known rate with a burst does not keep): wait for the window
+			// to reset, and the reset's precision more (a whole second may
+			// end a second later than it says). Under a rate that keeps a
+			// short window, its last request finds it spent as a matter
+			// of course.
+			t := now.Add(min(a.Reset+a.ResetPrecision, maxGate))
+			tat := s.tat
+			if ev, ok := s.closeGate(now, t, "remaining 0", false); ok {
 				evs.add(ev)
+			}
+			if quota {
+				// A window that resets takes a whole burst again: only the
+				// slots already booked past the reset count against it.
+				s.tat = tat
+				if s.tat.Before(t) {
+					s.tat = t
+				}
 			}
 		}
 		switch s.src {
@@ -402,9 +427,6 @@ func (s *keyState) closeGate(now, t time.Time, reason string, learn bool) (Event
 // Their rate is only a floor (the reset's rounding hides the rest): the
 // pacer learns above it, held back by Remaining as the bucket fills.
 func (s *keyState) fromHeaders(now time.Time, a Answer) (Event, bool) {
-	if s.src == SourceKnown {
-		return Event{}, false
-	}
 	gap := now.Sub(s.lastHdrAt)
 	s.lastHdrAt = now
 	if r := ceilTo(a.Reset, a.ResetPrecision); r > s.maxReset {
@@ -427,6 +449,16 @@ func (s *keyState) fromHeaders(now time.Time, a Answer) (Event, bool) {
 		s.window = max(s.resetDiff, s.maxReset)
 	default:
 		s.window = max(s.window, a.Reset)
+	}
+	counter := !a.ResetAt.IsZero() && a.Window == 0 && !s.bucket && s.window > 0 && s.window <= maxPacedWindow
+	if s.src == SourceKnown {
+		// The window is kept (a quota's gate needs it); the rate is the
+		// caller's, but a window counter's needs a wider margin.
+		if counter && s.extra < windowExtra {
+			s.extra = windowExtra
+			return s.setRate(s.limited(), s.burst, SourceKnown, "a window counter: a wider margin")
+		}
+		return Event{}, false
 	}
 	if s.window <= 0 || s.window > maxPacedWindow {
 		// A quota (so many an hour): spacing it evenly would hold a
@@ -463,6 +495,13 @@ func (s *keyState) fromHeaders(now time.Time, a Answer) (Event, bool) {
 	}
 	if s.src == SourceHeaders && math.Abs(base-s.base) < 0.001*s.base {
 		return Event{}, false
+	}
+	if counter {
+		// A window that ends at points in time and moves on by its
+		// length: a window counter, often sliding (interpolating the last
+		// window's count, as go-chi/httprate and most gateways' do), which
+		// refuses below its limit. A wider margin from the start.
+		s.extra = max(s.extra, windowExtra)
 	}
 	s.base = base
 	return s.setRate(s.limited(), 1, SourceHeaders, fmt.Sprintf("%d requests per %s", a.Limit, s.window))
@@ -572,8 +611,8 @@ func (s *keyState) cut(now time.Time, refused float64) (Event, bool) {
 		// one was near it (a step of slow start), else just under the
 		// refused one.
 		s.slowStart = false
-		if last := s.lastGapRate(now); last > 0 {
-			est = last
+		if last := s.lastGapRate(now); last > est {
+			est = last // one late gap does not pull the estimate down
 		}
 		nr := est * (1 - cutMargin)
 		if refused > 1.5*est {
@@ -618,16 +657,23 @@ func (s *keyState) limited() float64 {
 func (s *keyState) widen(refused bool) (Event, bool) {
 	switch {
 	case refused:
-		s.extra = min(s.extra+extraStep, extraMax)
+		s.extra = min(max(2*s.extra, extraStep), extraMax)
 	case s.extra == 0:
 		return Event{}, false
 	default:
 		if s.sinceWide++; s.sinceWide < narrowEvery {
 			return Event{}, false
 		}
-		s.extra = max(s.extra-extraStep/6, 0)
+		s.extra = max(s.extra-narrowStep, 0)
 	}
 	s.sinceWide = 0
 	ev, ok := s.setRate(s.limited(), s.burst, s.src, "429: a wider margin")
 	return ev, ok && refused
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
 }

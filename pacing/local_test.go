@@ -11,29 +11,15 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/apikit/apikit-go/pacing"
+	"github.com/apikit/apikit-go/pacing/pacingtest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// clock is a fake clock that moves only when told.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// clock is the fake clock of the rules' table: it moves only when told.
+type clock = pacingtest.Clock
 
-func newClock() *clock { return &clock{t: time.Date(2027, 1, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func newClock() *clock { return pacingtest.NewClock() }
 
 const fp = "fp_0123456789ab"
 

@@ -172,6 +172,15 @@ func Vectors() []Vector {
 				one(Step{Expect: &Want{OK: true, MinDelay: 21 * time.Second, MaxDelay: 22 * time.Second}})),
 		},
 		{
+			Name: "spent-quota-gates-a-known-rate", Rule: "a spent long-window quota closes the gate even under a known rate, and its reset takes a burst again",
+			Steps: steps(one(Step{Limit: pacing.Limit{PerSecond: 2, Burst: 30}, Send: &pacing.Answer{Status: 200, Limit: 30, Remaining: 0,
+				Reset: 14 * time.Second, ResetAt: at(14 * time.Second), ResetPrecision: time.Second}}),
+				one(Step{Limit: pacing.Limit{PerSecond: 2, Burst: 30}, Expect: &Want{OK: true, MinDelay: 15 * time.Second, MaxDelay: 16 * time.Second}}),
+				times(5, Step{Limit: pacing.Limit{PerSecond: 2, Burst: 30}, Send: &pacing.Answer{Status: 200, Limit: 30, Remaining: 20,
+					Reset: 14 * time.Second, ResetPrecision: time.Second}}),
+				one(Step{Limit: pacing.Limit{PerSecond: 2, Burst: 30}, Expect: &Want{OK: true, MaxDelay: 0}})),
+		},
+		{
 			Name: "spent-window-429-slack", Rule: "a 429 on a spent window without Retry-After waits for its reset plus its precision",
 			Steps: steps(one(Step{Send: &pacing.Answer{Status: 429, RetryAfter: 5 * time.Second, Limit: 30, Remaining: 0, Reset: 5 * time.Second,
 				ResetAt: at(5 * time.Second), ResetPrecision: time.Second}}),

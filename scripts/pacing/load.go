@@ -53,6 +53,9 @@ type cell struct {
 	// ClockOffset puts a worker's Pacer clock that far off (-fault skew:
 	// the first process only).
 	ClockOffset time.Duration `json:"clock_offset,omitempty"`
+	// Lim is the third-party limiter the cell runs against (limiters.go);
+	// nil for nginx.
+	Lim *limiterConfig `json:"-"`
 }
 
 // id names the cell in the request path, so the server's access log can be
@@ -60,6 +63,9 @@ type cell struct {
 func (c cell) id() string {
 	kind := map[string]string{clientAPIKit: "apikit", clientRetryable: "retryablehttp", clientXRate: "xrate"}[c.Kind]
 	id := fmt.Sprintf("p%d-w%d-n%d-%s-%s", c.Procs, c.W, c.Calls, kind, c.Mode)
+	if c.Lim != nil {
+		id = c.Lim.Name + "-" + id
+	}
 	if c.Redis != "" {
 		id += "-redis"
 	}
@@ -73,8 +79,27 @@ func (c cell) path() string { return "/v1/pacing/" + c.id() }
 func (c cell) callers() int { return c.W * max(c.Procs, 1) }
 
 // limitTime is how long the gateway's limit needs for the cell's calls.
+// For a quota (a window longer than the pacer spreads), it is the ideal:
+// a burst of the limit at the start of each window, so the last call goes
+// when the window of its burst opens.
 func (c cell) limitTime() time.Duration {
-	return time.Duration(float64(c.Calls) / gatewayRate * float64(time.Second))
+	if c.Lim == nil {
+		return time.Duration(float64(c.Calls) / gatewayRate * float64(time.Second))
+	}
+	if c.Lim.quota() {
+		windows := (c.Calls + c.Lim.Limit - 1) / c.Lim.Limit
+		return max(time.Duration(windows-1)*c.Lim.window(), time.Second)
+	}
+	return time.Duration(float64(c.Calls) / c.Lim.rate() * float64(time.Second))
+}
+
+// rate is the limit's sustained rate, and what a caller who knows it
+// passes to WithRateLimit.
+func (c cell) rate() (perSecond float64, burst int) {
+	if c.Lim == nil {
+		return gatewayRate, 1
+	}
+	return c.Lim.known()
 }
 
 // result is what one cell measured. The client's side is filled in by
@@ -216,7 +241,7 @@ func newCaller(c cell, baseURL string, key keys.Key, obs *observer) (caller, err
 			}),
 		}
 		if c.Mode == modeKnown {
-			opt, ok := knownLimitOption(gatewayRate, 1)
+			opt, ok := knownLimitOption(c.rate())
 			if !ok {
 				return nil, errNoKnownLimit
 			}
@@ -246,7 +271,7 @@ func newCaller(c cell, baseURL string, key keys.Key, obs *observer) (caller, err
 		t.MaxIdleConnsPerHost = c.W
 		return &xrateCaller{
 			hc:   &http.Client{Transport: &observing{base: t, obs: obs}},
-			lim:  rate.NewLimiter(rate.Limit(xratePace*gatewayRate), 1),
+			lim:  rate.NewLimiter(rate.Limit(xratePace*c.Lim.rateOr(gatewayRate)), 1),
 			url:  url,
 			auth: "Bearer " + key.Reveal(),
 		}, nil

@@ -59,6 +59,8 @@ type options struct {
 	timeline   bool
 	redis      bool   // with procs: share a redispacing.Pacer through a redis-server (fleet.go)
 	fault      string // with redis: the fault Redis is put through (faults.go)
+	limiters   string
+	limConfig  string
 }
 
 func run(args []string) int {
@@ -74,6 +76,8 @@ func run(args []string) int {
 	fs.BoolVar(&o.redis, "redis", false, "with -procs N: each cell's processes share one redispacing.Pacer on a redis-server started on a free loopback port (and stopped after), beside the same cell without it; the run reports Redis round trips per attempt (INFO commandstats); its section of -doc is \"redis\"")
 	killRedis := fs.Bool("kill-redis", false, "with -redis: -fault kill")
 	fs.StringVar(&o.fault, "fault", "", "with -redis: put Redis through this fault while the shared cells run (one of "+sortedFaults()+"; see docs/PACING.md, \"The fleet under faults\"); its section of -doc is \"fault-<name>\"")
+	fs.StringVar(&o.limiters, "limiters", "", "the third-party limiters to run (names from the config, comma-separated; \"nginx\" for nginx's matrix; \"none\" for nginx's alone); default: nginx and every limiter (with -short, those marked short)")
+	fs.StringVar(&o.limConfig, "limiters-config", "", "the limiters' config (default: scripts/pacing/limiters.json, built in)")
 	fs.StringVar(&o.only, "only", "", "run only the cells whose name contains one of these comma-separated words (e.g. w16-n80-apikit-blind,w64)")
 	fs.BoolVar(&o.timeline, "timeline", false, "print each cell's answers as nginx logged them, in seconds from the cell's first, 429s marked X")
 	fs.StringVar(&o.logs, "logs", "", "copy nginx's access log here (one line per answer: time, duration, status, connection, cell path), to study a run")
@@ -126,10 +130,27 @@ func run(args []string) int {
 
 	ctx, stop := signalContext()
 	defer stop()
-	out, err := measure(ctx, o)
+	runNginx, ls, err := chooseLimiters(o)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "pacing: %v\n", err)
 		return 2
+	}
+	var out outcome
+	if runNginx {
+		if out, err = measure(ctx, o); err != nil {
+			fmt.Fprintf(os.Stderr, "pacing: %v\n", err)
+			return 2
+		}
+	}
+	if len(ls) > 0 {
+		lo, err := measureLimiters(ctx, o, ls)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "pacing: %v\n", err)
+			return 2
+		}
+		out.results = append(out.results, lo.results...)
+		out.report += lo.report
+		out.timerP99 = max(out.timerP99, lo.timerP99)
 	}
 	fmt.Print(out.report)
 	missed := 0
@@ -445,4 +466,48 @@ func describeMachine(nginxBin string) string {
 	}
 	return fmt.Sprintf("%s/%s, %d CPUs (%s), %s, %s%s%s",
 		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpu, runtime.Version(), nginxVersion(nginxBin), load, nice)
+}
+
+// chooseLimiters decides what the run measures: nginx's matrix, and which
+// third-party limiters (limiters.go).
+func chooseLimiters(o options) (nginx bool, ls []limiterConfig, err error) {
+	all, err := loadLimiters(o.limConfig)
+	if err != nil {
+		return false, nil, err
+	}
+	if o.procs > 1 {
+		return true, nil, nil // issue 13's fleet matrix is nginx's alone
+	}
+	nginx = true
+	switch o.limiters {
+	case "":
+		for _, l := range all {
+			if !o.short || l.Short {
+				ls = append(ls, l)
+			}
+		}
+	case "none":
+	default:
+		nginx = false
+		for _, name := range strings.Split(o.limiters, ",") {
+			name = strings.TrimSpace(name)
+			if name == "nginx" {
+				nginx = true
+				continue
+			}
+			found := false
+			for _, l := range all {
+				if l.Name == name {
+					ls, found = append(ls, l), true
+				}
+			}
+			if !found {
+				return false, nil, fmt.Errorf("-limiters: no limiter %q in the config", name)
+			}
+		}
+	}
+	if nginx && o.only != "" && len(selectCells(matrix(o.short, o.procs), o.only)) == 0 {
+		nginx = false // -only names none of nginx's cells
+	}
+	return nginx, ls, nil
 }

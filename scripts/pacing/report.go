@@ -24,6 +24,13 @@ func targetFor(c cell) (target, bool) {
 		return target{}, false
 	}
 	n := float64(c.Calls)
+	if c.Lim != nil && c.Lim.quota() {
+		// A long-window quota: its ideal is a burst per window.
+		if c.Mode == modeKnown {
+			return target{max429: 1 + 0.02*n, all429: true, maxRatio: 1.2}, true
+		}
+		return target{max429: 0.05 * n, maxRatio: 1.2}, true
+	}
 	if c.Procs > 1 {
 		// Issue 13: processes on one key.
 		if c.Mode == modeKnown {
@@ -146,7 +153,7 @@ func ws(c cell) string {
 }
 
 var header = []string{
-	"W", "calls", "client", "limit", "failed", "429s at nginx (first wave + later)", "429s client saw",
+	"W", "calls", "client", "limit", "failed", "429s at the server (first wave + later)", "429s client saw",
 	"TCP conns", "wall", "limit's time", "ratio", "pacer at end", "target", "result",
 }
 
