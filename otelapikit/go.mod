@@ -5,7 +5,7 @@ go 1.24.0
 replace github.com/apikit/apikit-go => ../
 
 require (
-	github.com/apikit/apikit-go v0.0.0-00010101000000-000000000000
+	github.com/apikit/apikit-go v0.2.0
 	go.opentelemetry.io/otel v1.40.0
 	go.opentelemetry.io/otel/exporters/stdout/stdoutmetric v1.40.0
 	go.opentelemetry.io/otel/exporters/stdout/stdouttrace v1.40.0
