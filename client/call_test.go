@@ -381,3 +381,26 @@ func TestStreamMiddlewarePerConnection(t *testing.T) {
 		t.Errorf("middleware ran %d times, the hook %d; response %+v; want one each per connection", calls, attempts, meta)
 	}
 }
+
+// The client-wide WithTimeout bounds calls, not streams; a Stream's own
+// WithTimeout bounds the stream.
+func TestStreamTimeouts(t *testing.T) {
+	srv := newScripted(t, eventsThenHold(ev(1)))
+	var deadlines []bool
+	mw := func(ctx context.Context, _ *Call, next func(context.Context) error) error {
+		_, ok := ctx.Deadline()
+		deadlines = append(deadlines, ok)
+		return next(ctx)
+	}
+	c, _ := newTestClient(t, srv, WithTimeout(time.Hour), WithMiddleware(mw))
+	for _, opts := range [][]Option{nil, {WithTimeout(time.Hour)}} {
+		s, err := c.Stream(context.Background(), "/v1/stream", opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+	}
+	if fmt.Sprint(deadlines) != "[false true]" {
+		t.Errorf("deadlines seen by the streams' connections: %v; want none for the client's WithTimeout, then the stream's own", deadlines)
+	}
+}
