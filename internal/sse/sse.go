@@ -97,8 +97,12 @@ func (d *Decoder) Reset(r io.Reader) {
 func (d *Decoder) LastEventID() string { return d.lastID }
 
 // SetLastEventID sets the last event ID, as if the stream had sent it: for
-// a client that resumes a stream from an ID it kept.
-func (d *Decoder) SetLastEventID(id string) { d.lastID, d.idBuf = id, id }
+// a client that resumes a stream from an ID it kept. Invalid UTF-8 in it is
+// replaced, as in a stream's own ids.
+func (d *Decoder) SetLastEventID(id string) {
+	id = string(validUTF8([]byte(id)))
+	d.lastID, d.idBuf = id, id
+}
 
 // OwnID reports whether the event Next returned last had an id field of
 // its own (its ID is then that field), rather than carrying an earlier

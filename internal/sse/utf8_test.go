@@ -56,3 +56,12 @@ func TestDecoderOwnID(t *testing.T) {
 		}
 	}
 }
+
+// A resumed ID the caller kept is decoded as the stream's own are.
+func TestSetLastEventIDDecoded(t *testing.T) {
+	d := NewDecoder(strings.NewReader(""), 10)
+	d.SetLastEventID("4\xff")
+	if d.LastEventID() != "4\uFFFD" {
+		t.Errorf("LastEventID %q", d.LastEventID())
+	}
+}
