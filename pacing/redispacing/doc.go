@@ -37,6 +37,13 @@
 // itself is never sent to Redis, nor any part of it: only its fingerprint
 // (keys.Key.Fingerprint), a truncated SHA-256.
 //
+// The scripts keep the rules every pacer keeps, as package pacingtest
+// lists them (its table runs against this Pacer too): the windows the
+// headers state or imply, a whole-second reset's slack, hintless 429s
+// that double the gate, one probe per longest wait through a gate beyond
+// the ceiling, a refusal at booking for a caller who cannot wait, a bucket
+// of one learned above its floor.
+//
 // # Time
 //
 // The scripts read Redis's clock (TIME): slots and gates are stamped with

@@ -199,14 +199,17 @@ func TestStateDuringFallbackKeepsTheSharedRate(t *testing.T) {
 // rounded down so that processes whose learned rates drifted a little
 // apart land on one schedule.
 func TestFallbackRateConverges(t *testing.T) {
-	a, b := fallbackRate(2.41, pacing.Limit{}, 0.08), fallbackRate(2.43, pacing.Limit{}, 0.08)
+	a, b := fallbackRate(2.41, pacing.SourceHeaders, pacing.Limit{}, 0.08), fallbackRate(2.43, pacing.SourceHeaders, pacing.Limit{}, 0.08)
 	if a != b || a > 2.41 || a < 2.41*0.95 {
 		t.Fatalf("fallback rates %v and %v for 2.41 and 2.43: want one, at most 2.41 and within 5%%", a, b)
 	}
-	if r := fallbackRate(10, pacing.Limit{PerSecond: 5, Burst: 1}, 0.08); r > 4.6 {
+	if r := fallbackRate(2.41, pacing.SourceLearned, pacing.Limit{}, 0.08); r > 2.41*learnedShare {
+		t.Fatalf("fallback rate %v for a learned 2.41/s: want at most %v", r, 2.41*learnedShare)
+	}
+	if r := fallbackRate(10, pacing.SourceKnown, pacing.Limit{PerSecond: 5, Burst: 1}, 0.08); r > 4.6 {
 		t.Fatalf("fallback rate %v above the known limit less the margin", r)
 	}
-	if r := fallbackRate(0, pacing.Limit{}, 0.08); r != 0 {
+	if r := fallbackRate(0, pacing.SourceNone, pacing.Limit{}, 0.08); r != 0 {
 		t.Fatalf("fallback rate %v with nothing shared, want 0", r)
 	}
 }

@@ -691,7 +691,9 @@ func (p *Pacer) Report(ctx context.Context, r pacing.Reservation, a pacing.Answe
 	if a.Status != 429 && (a.Status == 0 || a.Status >= 500) {
 		return nil
 	}
-	if a.Status != 429 && a.Limit == 0 && a.Remaining != 0 {
+	if a.Status != 429 && a.Limit == 0 && a.Remaining != 0 && !r.Gated {
+		// (A gated success may be the probe through a gate beyond the
+		// ceiling: Redis must hear it.)
 		ks.succ.Add(1)
 		return nil
 	}
@@ -700,8 +702,13 @@ func (p *Pacer) Report(ctx context.Context, r pacing.Reservation, a pacing.Answe
 		return err
 	}
 	succ := ks.succ.Swap(0)
+	resetAt := int64(0)
+	if !a.ResetAt.IsZero() {
+		resetAt = a.ResetAt.UnixMicro()
+	}
 	v, _, err := p.runKeys(ctx, ks, p.report, []string{key}, 0, slotMicros(r.Slot), a.Status, micros(a.RetryAfter),
-		a.Limit, a.Remaining, micros(a.Reset), p.margin, p.ttl.Milliseconds(), succ)
+		a.Limit, a.Remaining, micros(a.Reset), p.margin, p.ttl.Milliseconds(), succ,
+		micros(a.ResetPrecision), resetAt, micros(a.Window))
 	if err != nil {
 		if !errors.Is(err, errFallback) {
 			ks.succ.Add(succ)

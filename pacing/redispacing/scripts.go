@@ -19,13 +19,22 @@ import "github.com/redis/go-redis/v9"
 //	base      a known or announced limit before its margin
 //	extra     the margin widened by 429s under a known or announced limit
 //	wide      successes since extra last changed
-//	win       the longest X-RateLimit-Reset seen, µs
+//	win       the longest reset seen, rounded up to its precision, µs
 //	floor     one request per hint of the latest 429
 //	slow      1 while learning is in slow start
 //	cutgate   slots booked before it belong to the last cut's episode
 //	vq        the end of the virtual queue of callers told to come back
 //	ot, on    the current window of successes began at ot (µs); on of them
 //	pon       successes in the window before
+//	rat       the latest absolute reset seen (the caller's clock, µs: only
+//	          steps between two are used)
+//	rdiff     the least step between two absolute resets: a fixed window
+//	pe, pat   the longest wait a caller accepts (one probe per that through
+//	          a gate beyond the ceiling), and when the next probe may go
+//	gend      when the latest gate without a hint opened
+//	streak    such gates refused right after they opened
+//	wdw       the window the headers tell, µs (over 10 s: a quota)
+//	bkt       1 when the headers describe a bucket (GCRA): their rate a floor
 //	ep        the hash's epoch: when it was made (µs); a process that knew
 //	          another has seen Redis lose the key's state
 //
@@ -70,6 +79,18 @@ local MIN_RATE, FIRST_GUESS, SLOW_STEP, PROBE_STEP = 0.05, 1.0, 1.0, 0.005
 local CUT_LOW, CUT_HIGH, CUT_MARGIN = 0.8, 0.9, 0.05
 local EXTRA_STEP, EXTRA_MAX, NARROW_EVERY = 0.03, 0.15, 10
 local WINDOW = 2e6
+-- pacing's gateCeiling, maxGate, maxPacedWindow and maxStreak: a gate
+-- beyond the ceiling lets one probe through per the longest wait a caller
+-- accepts; no gate lasts more than a year and a day; a window longer than
+-- 10 s is a quota, not a rate; hintless 429s double the gate thrice at
+-- most.
+local GATE_CEILING, MAX_GATE, MAX_PACED_WINDOW, MAX_STREAK = 3660e6, 366 * 86400e6, 10e6, 3
+-- A bucket's floor keeps the in-process pacer's margin (pacing.Margin).
+local BUCKET_MARGIN = 0.03
+-- The margin under a window counter's headers: pacing's 3% and its
+-- windowExtra 7%; the fleet's own margin counts towards it.
+local WINDOW_EXTRA = 0.07
+local function counterExtra() return math.max(0.03 + WINDOW_EXTRA - margin, 0) end
 local rchanged, rprev, reason = 0, 0, ''
 -- rate paces at r with burst from src, and remembers the first change
 -- worth an event.
@@ -211,7 +232,17 @@ end
 local gate = get('gate')
 if get('src') == 0 and gate <= now then return reply(1, 0, 0, 0) end
 local start, gated = now, 0
-if gate > now then start, gated = gate, 1 end
+if gate > now then
+  start, gated = gate, 1
+  if maxWait > get('pe') then set('pe', maxWait) end
+  if gate - now > math.max(GATE_CEILING, get('pe')) then
+    -- Beyond the ceiling: no answer locks a key for that long. One probe
+    -- goes through per longest wait (half-open); its answer decides.
+    if now < get('pat') then return reply(0, gate - now, 1, 0) end
+    set('pat', now + math.max(get('pe'), 1e6))
+    return reply(1, 0, 1, now)
+  end
+end
 local iv, burst = get('iv'), math.max(get('burst'), 1)
 local t = start
 local b = get('tat') - (burst - 1) * iv
@@ -254,7 +285,9 @@ return 0
 // the next reservation.
 //
 //	ARGV: 0 (ignored), slot µs (0: none), status, retry after µs, X-RateLimit
-//	      limit, remaining (-1: none), reset µs, margin, ttl ms, successes
+//	      limit, remaining (-1: none), reset µs, margin, ttl ms, successes,
+//	      the reset's precision µs, the reset as a point in time (the
+//	      caller's clock, µs; 0: not given), the window stated µs (0: none)
 //	reply: {src, rate as text, previous rate as text, rate changed, reason,
 //	        gate closed, gate µs}
 var reportScript = redis.NewScript(common + `
@@ -262,7 +295,10 @@ margin = tonumber(ARGV[8])
 local slot, status, hint = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local limit, remaining, reset = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local ttl, succ = tonumber(ARGV[9]), tonumber(ARGV[10])
+local prec, resetAt, window = tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
 if slot == 0 then slot = now end
+local hadRate = get('src') == 1 or get('src') == 2
+local wasFree = get('src') == 0
 rprev = get('rate')
 local gclosed = 0
 -- observed is the rate of successes over the last window, as a sliding
@@ -275,27 +311,87 @@ local function observed()
   if since >= WINDOW then on, pon, since = 0, on, since - WINDOW end
   return (on + pon * (1 - since / WINDOW)) / (WINDOW / 1e6)
 end
-local function closeGate(t, why)
+local function closeGate(t, why, learn)
+  if t - now > MAX_GATE then t = now + MAX_GATE end
   if t <= get('gate') then return end
   local wasOpen = get('gate') <= now
   set('gate', t)
-  if get('src') == 0 then rate(FIRST_GUESS, 1, 3, why) end
+  if get('src') == 0 and learn then rate(FIRST_GUESS, 1, 3, why) end
   local least = t + (get('burst') - 1) * get('iv')
   if get('tat') < least then set('tat', least) end
   if wasOpen then gclosed = 1 end
 end
 success(succ)
-if limit > 0 and reset > 0 and get('src') ~= 1 then
-  if reset > get('win') then set('win', reset) end
-  local base = limit / (get('win') / 1e6)
-  if not (get('src') == 2 and math.abs(base - get('base')) < 0.001 * get('base')) then
-    set('base', base)
-    rate(limited(), 1, 2, string.format('X-RateLimit-Limit %d per %gs', limit, get('win') / 1e6))
+-- The window: the one the answer states; else, when resets come as
+-- points in time, the least step between two (a fixed window moves by its
+-- length), never less than the longest reset rounded up to its precision;
+-- else the longest reset. Longer than 10 s it is a quota: its gate, when
+-- spent, is enough. Under a known limit the window is kept (a spent
+-- quota's gate needs it), the rate is the caller's.
+if limit > 0 and (reset > 0 or window > 0) then
+  local r = reset
+  if prec > 0 then r = math.ceil(reset / prec) * prec end
+  if r > get('win') then set('win', r) end
+  if resetAt > 0 then
+    local d = resetAt - get('rat')
+    if get('rat') > 0 and d >= math.max(prec, 1000) and (get('rdiff') == 0 or d < get('rdiff')) then set('rdiff', d) end
+    if resetAt > get('rat') then set('rat', resetAt) end
+  end
+  local w = get('win')
+  if window > 0 then w = window elseif resetAt > 0 then w = math.max(get('rdiff'), get('win')) end
+  set('wdw', w)
+  -- A window that ends at points in time and moves on by its length: a
+  -- window counter, often sliding, which refuses below its limit. A wider
+  -- margin from the start.
+  local counter = resetAt > 0 and window <= 0 and get('bkt') ~= 1 and w > 0 and w <= MAX_PACED_WINDOW
+  if get('src') == 1 then
+    if counter and get('extra') < counterExtra() then
+      set('extra', counterExtra())
+      rate(limited(), get('burst'), 1, 'a window counter: a wider margin')
+    end
+  elseif get('bkt') == 1 then
+    -- A bucket: its rate is a floor, learned above.
+    if w > 0 and limit / (w / 1e6) > get('base') then set('base', limit / (w / 1e6)); set('floor', math.max(get('floor'), get('base') * (1 - BUCKET_MARGIN))) end
+  elseif limit == 1 and window <= 0 and resetAt <= 0 and w > 0 and w <= MAX_PACED_WINDOW then
+    -- A bucket of one (GCRA with no burst, as throttled sends): the
+    -- headers' rate is only a floor (the reset's rounding hides the
+    -- rest): learn above it.
+    set('bkt', 1); set('base', limit / (w / 1e6))
+    set('floor', math.max(get('floor'), get('base') * (1 - BUCKET_MARGIN)))
+    set('slow', 1)
+    rate(math.max(limited(), get('rate')), 1, 3, string.format('a bucket of %d: at least %.3g/s, learning above', limit, get('base')))
+  elseif w > 0 and w <= MAX_PACED_WINDOW then
+    local base = limit / (w / 1e6)
+    if not (get('src') == 2 and math.abs(base - get('base')) < 0.001 * get('base')) then
+      if counter and get('extra') < counterExtra() then set('extra', counterExtra()) end
+      set('base', base)
+      rate(limited(), 1, 2, string.format('X-RateLimit-Limit %d per %gs', limit, w / 1e6))
+    end
   end
 end
 if status == 429 then
+  local given = hint
   if hint <= 0 then hint = 1e6 end
-  set('floor', 1e6 / hint)
+  set('floor', 1e6 / math.min(hint, 3600e6))
+  -- A spent window has surely ended only its reset's precision after the
+  -- reset it states.
+  -- (unless the server's own Retry-After says otherwise: a hint this
+  -- close to the reset was read from it)
+  if remaining == 0 and reset > 0 and get('bkt') ~= 1 and (given <= 0 or math.abs(given - reset) < 100e3) then
+    hint = math.max(hint, reset + prec)
+  end
+  if given <= 0 and reset <= 0 then
+    -- No hint at all: a refusal right after the last such gate opened
+    -- means the limiter still counts: wait longer each time.
+    local gend = get('gend')
+    if gend ~= 0 and slot >= gend and slot - gend < hint then
+      set('streak', math.min(get('streak') + 1, MAX_STREAK))
+    elseif slot - gend >= 4 * hint then
+      set('streak', 0)
+    end
+    hint = hint * 2 ^ get('streak')
+    set('gend', now + hint)
+  end
   local src = get('src')
   if slot < get('cutgate') and src ~= 0 then
     -- booked before the last cut: the same episode
@@ -312,12 +408,28 @@ if status == 429 then
     widen(true)
     set('cutgate', now + hint)
   end
-  closeGate(now + hint, '429')
+  closeGate(now + hint, '429', true)
 elseif status ~= 0 and status < 500 then
   success(1)
-  local src = get('src')
-  if remaining == 0 and reset > 0 and src ~= 2 and src ~= 1 then closeGate(now + reset, 'remaining 0') end
+  if get('gate') - now > math.max(GATE_CEILING, get('pe')) then
+    -- The probe through a gate beyond the ceiling was answered: the gate
+    -- was wrong.
+    set('gate', now); set('pat', 0); set('tat', now + get('iv'))
+  end
+  -- A quota spent before the fleet had a rate that keeps under it, or a
+  -- long window that a known rate with a burst does not keep: wait for
+  -- its reset and the reset's precision more. A window that resets takes a
+  -- whole burst again: only the slots booked past the reset count.
+  local quota = get('wdw') > MAX_PACED_WINDOW
+  if remaining == 0 and reset > 0 and get('bkt') ~= 1 and (not hadRate or quota) then
+    local t, tat = now + math.min(reset + prec, MAX_GATE), get('tat')
+    closeGate(t, 'remaining 0', false)
+    if quota then set('tat', math.max(tat, t)) end
+  end
 end
+-- Pacing starts now: the attempts sent freely until this answer count as
+-- if the last had left now.
+if wasFree and get('src') ~= 0 and get('tat') < now + get('iv') then set('tat', now + get('iv')) end
 if next(dirty) ~= nil then save(ttl) end
 return {get('src'), string.format('%.17g', get('rate')), string.format('%.17g', rprev), rchanged, reason, gclosed, get('gate')}
 `)

@@ -59,6 +59,7 @@ type keyState struct {
 
 	epoch int64 // the key's hash's epoch in Redis (when it was made, µs); 0 unknown
 	tat   int64 // the latest "next free slot" Redis told, µs
+	tatAt int64 // Redis's clock when it told it, µs
 
 	next time.Time // the grid: the earliest this process's next slot may be
 	gate time.Time // the grid: closed by a 429 until then
@@ -130,7 +131,7 @@ func (s *keyState) update(rep reserveReply) {
 	}
 	s.epoch = rep.epoch
 	if rep.tat > s.tat {
-		s.tat = rep.tat
+		s.tat, s.tatAt = rep.tat, rep.now
 	}
 }
 
@@ -147,6 +148,11 @@ func (s *keyState) lost(now time.Time, margin time.Duration) (epoch, held int64,
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	held = s.tat
+	if s.tat > s.tatAt && s.tatAt > 0 {
+		// Busy, the fleet books about as fast as time passes: the next
+		// free slot has moved on since this process was told it.
+		held += max(now.UnixMicro()-s.tatAt, 0)
+	}
 	if l := s.last.UnixMicro(); !s.last.IsZero() && l > held {
 		held = l
 	}
@@ -174,13 +180,21 @@ func (s *keyState) cancel(us int64) {
 	s.mu.Unlock()
 }
 
+// learnedShare is the part of a learned rate a process keeps to without
+// Redis: a learned rate probes upward (fast in slow start) until a 429
+// cuts it, and no 429 can cut the schedule of processes that do not talk.
+const learnedShare = 0.8
+
 // fallbackRate is the rate a process paces a key at without Redis: the
-// fleet's last shared rate (or the known limit less the margin, when
-// lower), rounded down to a step of 1/16 of an octave so that processes
-// whose learned rates drifted a little apart still land on one schedule.
-// 0 when there is none.
-func fallbackRate(shared float64, lim pacing.Limit, margin float64) float64 {
+// fleet's last shared rate (learnedShare of it when learned; the known
+// limit less the margin when that is lower), rounded down to a step of
+// 1/16 of an octave so that processes whose learned rates drifted a little
+// apart still land on one schedule. 0 when there is none.
+func fallbackRate(shared float64, src pacing.Source, lim pacing.Limit, margin float64) float64 {
 	r := shared
+	if src == pacing.SourceLearned {
+		r *= learnedShare
+	}
 	if lim.Known() {
 		if k := lim.PerSecond * (1 - margin); r <= 0 || k < r {
 			r = k
@@ -202,7 +216,7 @@ func fallbackRate(shared float64, lim pacing.Limit, margin float64) float64 {
 func (s *keyState) reserve(now time.Time, lim pacing.Limit, margin float64, maxWait, retry time.Duration) (r pacing.Reservation, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rate := fallbackRate(s.rate, lim, margin)
+	rate := fallbackRate(s.rate, s.src, lim, margin)
 	if rate <= 0 || (s.rate <= 0 && s.procs < 2) {
 		return pacing.Reservation{}, false
 	}

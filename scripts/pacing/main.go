@@ -75,7 +75,7 @@ func run(args []string) int {
 	fs.IntVar(&o.procs, "procs", 1, "N > 1: issue 13's matrix instead, N separate processes of W goroutines on one key (W 4 and 16, 80 calls, known and blind); its section of -doc is \"fleet\" unless -section says otherwise")
 	fs.BoolVar(&o.redis, "redis", false, "with -procs N: each cell's processes share one redispacing.Pacer on a redis-server started on a free loopback port (and stopped after), beside the same cell without it; the run reports Redis round trips per attempt (INFO commandstats); its section of -doc is \"redis\"")
 	killRedis := fs.Bool("kill-redis", false, "with -redis: -fault kill")
-	fs.StringVar(&o.fault, "fault", "", "with -redis: put Redis through this fault while the shared cells run (one of "+sortedFaults()+"; see docs/PACING.md, \"The fleet under faults\"); its section of -doc is \"fault-<name>\"")
+	fs.StringVar(&o.fault, "fault", "", "with -redis: put Redis through this fault while the shared cells run (one of "+sortedFaults()+"; see docs/PACING.md, \"The fleet under faults\"); its section of -doc is \"fault_<name>\"")
 	fs.StringVar(&o.limiters, "limiters", "", "the third-party limiters to run (names from the config, comma-separated; \"nginx\" for nginx's matrix; \"none\" for nginx's alone); default: nginx and every limiter (with -short, those marked short)")
 	fs.StringVar(&o.limConfig, "limiters-config", "", "the limiters' config (default: scripts/pacing/limiters.json, built in)")
 	fs.StringVar(&o.only, "only", "", "run only the cells whose name contains one of these comma-separated words (e.g. w16-n80-apikit-blind,w64)")
@@ -121,7 +121,7 @@ func run(args []string) int {
 			o.section = "redis"
 		}
 		if o.fault != "" {
-			o.section = "fault-" + o.fault
+			o.section = "fault_" + o.fault
 		}
 	}
 	if o.command == "" {
