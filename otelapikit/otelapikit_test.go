@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -264,5 +265,34 @@ func TestKeyNowhereOnErrors(t *testing.T) {
 	}
 	if all := h.everything(t); strings.Contains(all, secret) || strings.Contains(all, secret[len(secret)-12:]) {
 		t.Errorf("the key is in the telemetry")
+	}
+}
+
+// With the key in the query string (WithQueryAuth), the spans' URLs still
+// hold no query, so no key.
+func TestKeyNowhereInQueryMode(t *testing.T) {
+	h := newHarness(t)
+	const secret = "qk_live_9fQx2LmZpR7vT1nB8cD3eF6gH0jK5wYa"
+	var seen string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = r.URL.Query().Get("api_key")
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{}`)
+	}))
+	defer srv.Close()
+	c, err := client.New(append(h.inst.ClientOptions(), client.WithService(client.Service{Name: "q", BaseURL: srv.URL, Auth: client.AuthQuery}),
+		client.WithQueryAuth("api_key"), client.WithAPIKey(secret))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	if err := c.Do(context.Background(), "GET", "/v1/items?page=2", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if seen != secret {
+		t.Fatalf("the server got key %q: the test does not test query mode", seen)
+	}
+	if all := h.everything(t); strings.Contains(all, secret) || strings.Contains(all, secret[len(secret)-12:]) || strings.Contains(all, "page=2") {
+		t.Error("the key or the query is in the telemetry")
 	}
 }
