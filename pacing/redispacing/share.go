@@ -59,7 +59,6 @@ type keyState struct {
 
 	epoch int64 // the key's hash's epoch in Redis (when it was made, µs); 0 unknown
 	tat   int64 // the latest "next free slot" Redis told, µs
-	tatAt int64 // Redis's clock when it told it, µs
 
 	next time.Time // the grid: the earliest this process's next slot may be
 	gate time.Time // the grid: closed by a 429 until then
@@ -131,7 +130,7 @@ func (s *keyState) update(rep reserveReply) {
 	}
 	s.epoch = rep.epoch
 	if rep.tat > s.tat {
-		s.tat, s.tatAt = rep.tat, rep.now
+		s.tat = rep.tat
 	}
 }
 
@@ -148,11 +147,6 @@ func (s *keyState) lost(now time.Time, margin time.Duration) (epoch, held int64,
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	held = s.tat
-	if s.tat > s.tatAt && s.tatAt > 0 {
-		// Busy, the fleet books about as fast as time passes: the next
-		// free slot has moved on since this process was told it.
-		held += max(now.UnixMicro()-s.tatAt, 0)
-	}
 	if l := s.last.UnixMicro(); !s.last.IsZero() && l > held {
 		held = l
 	}
