@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -309,4 +310,61 @@ func TestFleetRotationProcessKilled(t *testing.T) {
 		t.Fatalf("%d calls failed: %v", rep.Failed, rep.Errors)
 	}
 	t.Logf("the rotation waited %d polls for the killed process's heartbeat to expire", held)
+}
+
+// Redis loses the fleet's registry mid-rotation, right after the holdout
+// (a process that never moves to the new key) reported: the listings that
+// follow hold only the processes that reported since, all on the new key.
+// The rotation must wait, not revoke: it ends with a *FleetHoldoutError
+// naming the holdout, whose calls never failed.
+func TestFleetRotationRedisLosesState(t *testing.T) {
+	longtest.Skip(t) // a rotation that waits out its FleetTimeout: seconds
+	ft := newFleetTest(t)
+	fleet := ft.fleet(2 * time.Second)
+	// The moving process reports every 50 ms, the holdout every 400 ms:
+	// after a loss, the mover is listed again long before the holdout.
+	a := ft.start("a", "-every", "100ms", "-beat", "50ms", "-ttl", "2s")
+	holdout := ft.start("holdout", "-every", "100ms", "-beat", "400ms", "-ttl", "2s", "-watch=false")
+	ft.waitLive(fleet.Fleet, 2)
+	rdb := redis.NewClient(&redis.Options{Addr: ft.redis})
+	defer rdb.Close()
+	_, err := ft.admin.Keys().Rotate(ctx, ft.oldID, client.RotateOptions{
+		Fleet: fleet, FleetTimeout: 4 * time.Second, PollInterval: 20 * time.Millisecond, MaxPollInterval: 50 * time.Millisecond,
+		Deploy: func(_ context.Context, nk *client.NewKey) error {
+			ft.writeKey(nk.Secret)
+			// Wait for a's switch, then lose everything right after
+			// the holdout's next report.
+			for range 500 {
+				ps, _ := fleet.Fleet.Processes(ctx)
+				moved := false
+				for _, p := range ps {
+					moved = moved || p.ID == "a" && p.KeyFingerprint == nk.Secret.Fingerprint()
+				}
+				if moved {
+					break
+				}
+				time.Sleep(10 * time.Millisecond) // the worker's file watch: real time
+			}
+			seen := ""
+			for range 200 {
+				v, _ := rdb.HGet(ctx, "apikit:pacing:fleet:{workers}:keys", "holdout").Result()
+				if seen != "" && v != seen {
+					break // the holdout just reported
+				}
+				seen = v
+				time.Sleep(5 * time.Millisecond)
+			}
+			return rdb.FlushAll(ctx).Err()
+		},
+	})
+	var herr *client.FleetHoldoutError
+	if !errors.As(err, &herr) || len(herr.Holdouts) != 1 || herr.Holdouts[0].ID != "holdout" {
+		t.Fatalf("rotation: %v; want a FleetHoldoutError naming the holdout (the old key must not be revoked)", err)
+	}
+	if rep := holdout.stop(t); rep.Failed != 0 {
+		t.Fatalf("the holdout's calls failed (%d of %d): %v", rep.Failed, rep.Calls, rep.Errors)
+	}
+	if rep := a.stop(t); rep.Failed != 0 {
+		t.Fatalf("a's calls failed (%d of %d): %v", rep.Failed, rep.Calls, rep.Errors)
+	}
 }
