@@ -113,7 +113,8 @@ func ExampleFinding_MarshalJSON() {
 	//   "env": "live",
 	//   "encoding": "raw",
 	//   "redacted": "hopx_live_…n0Pk",
-	//   "fingerprint": "fp_rfkfoQ37m6WV"
+	//   "fingerprint": "fp_rfkfoQ37m6WV",
+	//   "chain": "raw"
 	// }
 }
 

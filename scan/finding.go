@@ -61,6 +61,12 @@ type Finding struct {
 	// Fingerprint is the key's [keys.Key.Fingerprint]: the same key found in
 	// two places (or in your secrets store) has the same fingerprint.
 	Fingerprint string
+	// Chain says how the key was written, outermost first, ">" between
+	// steps: "raw", "base64", "base64url", "hex", "percent",
+	// "unicode-escape" (\u0068…), "hex-escape" (\x68…), "base64>base64";
+	// inside a container, its name first: "gzip", "zip:config/app.env",
+	// "utf16le>base64". Line and Column are then in the decoded text.
+	Chain string
 	// Example is set for a key published in its vendor's documentation as an
 	// example; such keys are reported only with [WithExamples].
 	Example bool
@@ -74,11 +80,14 @@ type Finding struct {
 func (f Finding) Key() keys.Key { return f.key }
 
 // String returns "line:col: <service> <redacted key> (<fingerprint>)", with
-// the encoding and an example mark when they apply, e.g.
-// "3:18: Hypedata hd_live_…9fQx (fp_Zk3…) base64".
+// the encoding chain (when not raw) and an example mark when they apply,
+// e.g. "3:18: Hypedata hd_live_…9fQx (fp_Zk3…) base64".
 func (f Finding) String() string {
 	s := fmt.Sprintf("%d:%d: %s %s (%s)", f.Line, f.Column, f.Service, f.Redacted, f.Fingerprint)
-	if f.Encoding != Raw {
+	switch {
+	case f.Chain != "" && f.Chain != "raw":
+		s += " " + f.Chain
+	case f.Chain == "" && f.Encoding != Raw:
 		s += " " + f.Encoding.String()
 	}
 	if f.Example {
@@ -97,12 +106,13 @@ type findingView struct {
 	Encoding    Encoding `json:"encoding"`
 	Redacted    string   `json:"redacted"`
 	Fingerprint string   `json:"fingerprint"`
+	Chain       string   `json:"chain,omitempty"`
 	Example     bool     `json:"example,omitempty"`
 }
 
 func (f Finding) view() findingView {
 	v := findingView{Line: f.Line, Column: f.Column, Offset: f.Offset, Service: f.Service, Encoding: f.Encoding,
-		Redacted: f.Redacted, Fingerprint: f.Fingerprint, Example: f.Example}
+		Redacted: f.Redacted, Fingerprint: f.Fingerprint, Chain: f.Chain, Example: f.Example}
 	if f.Env != keys.EnvUnknown {
 		v.Env = f.Env.String()
 	}
@@ -110,7 +120,8 @@ func (f Finding) view() findingView {
 }
 
 // MarshalJSON writes the Finding's public fields (line, column, offset,
-// service, env, encoding, redacted, fingerprint, example), never the key.
+// service, env, encoding, redacted, fingerprint, chain, example), never the
+// key.
 func (f Finding) MarshalJSON() ([]byte, error) { return json.Marshal(f.view()) }
 
 // Format implements fmt.Formatter: %v and %s print String, %+v and %#v the

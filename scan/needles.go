@@ -24,6 +24,11 @@ type needle struct {
 	// group, and the needle starts lead characters after that group's first
 	// character.
 	align, lead int
+	// for needleEncoded: how the prefix is written.
+	textEnc textEncoding
+	// for needleB64B64: the base64 needle this one is the base64 form of
+	// (its prefix is inner.text; align and lead place it, as above).
+	inner *needle
 }
 
 type needleKind uint8
@@ -33,6 +38,9 @@ const (
 	needleB64                       // a key prefix, base64-encoded
 	needleKeyword                   // a word naming a service, any case
 	needleB64Var                    // ENVIO_API_TOKEN, base64-encoded (a whole .env encoded)
+	needleEncoded                   // a key prefix in hex, percent-encoding, \u or \x escapes
+	needleB64B64                    // a key prefix's base64 form, base64-encoded again
+	needleSeam                      // a line break that may wrap base64 through a needle
 )
 
 // anchorRef is a needle and the index of its anchor byte in it.
@@ -96,8 +104,8 @@ var contextKeywords = [...]string{"envio", "hypersync"}
 // begins with one of them.
 var jwtHeaderStarts = [...]string{"eyJhbGciOi", "eyJ0eXAiOi", "eyJraWQiOi"}
 
-// buildGroups makes the needles for targets and chooses their anchors.
-func buildGroups(targets []*target, uuid bool) []anchorGroup {
+// groupByPrefix returns targets by prefix, and the prefixes in order.
+func groupByPrefix(targets []*target) (map[string][]*target, []string) {
 	byPrefix := map[string][]*target{}
 	var order []string
 	for _, t := range targets {
@@ -106,6 +114,12 @@ func buildGroups(targets []*target, uuid bool) []anchorGroup {
 		}
 		byPrefix[t.prefix] = append(byPrefix[t.prefix], t)
 	}
+	return byPrefix, order
+}
+
+// buildGroups makes the needles for targets and chooses their anchors.
+func buildGroups(targets []*target, uuid, seams bool) []anchorGroup {
+	byPrefix, order := groupByPrefix(targets)
 	refs := map[byte][]anchorRef{}
 	if uuid {
 		// The context words come first: their anchors are needed anyway,
@@ -122,7 +136,8 @@ func buildGroups(targets []*target, uuid bool) []anchorGroup {
 			refs[kw[k]-'a'+'A'] = append(refs[kw[k]-'a'+'A'], anchorRef{n, k})
 		}
 	}
-	var exact []*needle // case-sensitive needles
+	var exact []*needle  // case-sensitive needles
+	var nested []*needle // base64 in base64: anchored after the others
 	for _, p := range order {
 		ts := byPrefix[p]
 		exact = append(exact, &needle{text: []byte(p), kind: needleRaw, prefix: []byte(p), targets: ts})
@@ -134,13 +149,24 @@ func buildGroups(targets []*target, uuid bool) []anchorGroup {
 			}
 			continue
 		}
-		exact = append(exact, b64Needles([]byte(p), ts)...)
+		first := b64Needles([]byte(p), ts)
+		exact = append(exact, first...)
+		for _, in := range first {
+			for _, n := range b64Needles(in.text, nil) {
+				n.kind, n.inner = needleB64B64, in
+				nested = append(nested, n)
+			}
+		}
 	}
 	if uuid {
 		for _, n := range b64Needles([]byte(tokenVar), nil) {
 			n.kind = needleB64Var
 			exact = append(exact, n)
 		}
+	}
+	var folded [256]bool
+	for b := range refs {
+		folded[b|0x20] = true
 	}
 	// Greedy set cover: repeatedly take the byte that covers the most
 	// uncovered needles per unit of expected frequency; a byte already
@@ -163,13 +189,16 @@ func buildGroups(targets []*target, uuid bool) []anchorGroup {
 				continue
 			}
 			score := float64(byteFreq(byte(c))) / float64(count[c])
-			if len(refs[byte(c)]) > 0 {
+			if len(refs[byte(c)]) > 0 || folded[byte(c)|0x20] {
+				// Searched for already, or in the same SWAR lane (its
+				// other case is): free but for the compares.
 				score = -float64(count[c])
 			}
 			if best < 0 || score < bestScore {
 				best, bestScore = c, score
 			}
 		}
+		folded[byte(best)|0x20] = true
 		var rest []*needle
 		for _, n := range left {
 			// The last occurrence: a needle's last bytes are the most
@@ -182,18 +211,77 @@ func buildGroups(targets []*target, uuid bool) []anchorGroup {
 		}
 		left = rest
 	}
+	// The prefixes written byte by byte in hex, percent-encoding or
+	// escapes: all on the '5' of their encoded underscore.
+	for _, p := range order {
+		for _, n := range encodedNeedles(p, byPrefix[p]) {
+			k := encodedAnchor(n)
+			refs[n.text[k]] = append(refs[n.text[k]], anchorRef{n, k})
+		}
+	}
+	// Base64 in base64: each on a byte already searched for, or in a lane
+	// the one SWAR pass compares anyway, else on Z or W (in the range lane
+	// v…z), so that these needles add no lane and no pass (a needle with
+	// none of those bytes, none among the built-ins', is not searched for).
+	for b := range refs {
+		folded[b|0x20] = true
+	}
+	for _, n := range nested {
+		k, rank := -1, 4
+		for i, c := range n.text {
+			r := 3
+			switch {
+			case len(refs[c]) > 0:
+				r = 0
+			case folded[c|0x20]:
+				r = 1
+			case c == 'Z' || c == 'W':
+				r = 2 // in the range lane v…z, and rare in code and prose
+			}
+			if r <= rank {
+				k, rank = i, r
+			}
+		}
+		if rank == 3 {
+			continue // no such byte: this alignment is not searched for (none of the built-ins' needles)
+		}
+		folded[n.text[k]|0x20] = true
+		refs[n.text[k]] = append(refs[n.text[k]], anchorRef{n, k})
+	}
+	// The line breaks of wrapped base64, where a needle may be cut in two.
+	if seams {
+		refs['\n'] = append(refs['\n'], anchorRef{&needle{text: []byte("\n"), kind: needleSeam}, 0})
+		// "\n" in a JSON string: the backslash shares a SWAR lane with
+		// the built-ins' anchors (v…DEL), and is looked up by the n.
+		refs['\\'] = append(refs['\\'], anchorRef{&needle{text: []byte(`\n`), kind: needleSeam}, 0})
+	}
 	groups := make([]anchorGroup, 0, len(refs))
 	for b, rs := range refs {
 		g := anchorGroup{b: b, refs: rs}
 		for _, r := range rs {
-			table, at := &g.byNext, r.k+1
-			if at == len(r.n.text) {
-				table, at = &g.byPrev, r.k-1
+			var cases []byte
+			table := &g.byNext
+			switch {
+			case r.n.kind == needleSeam && r.n.text[0] == '\\':
+				cases = []byte{'n'}
+			case r.n.kind == needleSeam:
+				// A line break after base64 (or after \r): looked at by
+				// the byte before it.
+				table = &g.byPrev
+				cases = []byte("\r")
+				for c := 0; c < 256; c++ {
+					if b64Table[c] >= 0 {
+						cases = append(cases, byte(c))
+					}
+				}
+			case r.k+1 == len(r.n.text):
+				table = &g.byPrev
+				cases = []byte{r.n.text[r.k-1]}
+			default:
+				cases = []byte{r.n.text[r.k+1]}
 			}
-			c := r.n.text[at]
-			cases := []byte{c}
 			if r.n.kind == needleKeyword {
-				cases = append(cases, c-'a'+'A')
+				cases = append(cases, cases[0]-'a'+'A')
 			}
 			for _, c := range cases {
 				if table[c] == 0 {
@@ -206,6 +294,12 @@ func buildGroups(targets []*target, uuid bool) []anchorGroup {
 			case needleKeyword:
 				g.before = max(g.before, contextWindow+uuidSpan+len(r.n.text))
 				g.after = max(g.after, contextWindow+uuidSpan+len(r.n.text))
+			case needleSeam:
+				g.before = max(g.before, seamReach)
+				g.after = max(g.after, seamReach)
+			case needleB64B64:
+				g.after = max(g.after, len(r.n.text)+4)
+				g.before = max(g.before, len(r.n.text))
 			case needleB64Var:
 				// The UUID it names comes after it, within the window.
 				g.before = max(g.before, b64VarReach)

@@ -40,6 +40,7 @@ type Scanner struct {
 	// region (and the words around a UUID) is whole in the buffer.
 	behind, ahead int
 	swar          swarPlan
+	seams         *seamTable // the base64 needles, by how a line break can cut them
 	// bufs recycles read buffers between scans, so that scanning many
 	// small files does not allocate one per file.
 	bufs sync.Pool
@@ -147,13 +148,22 @@ func New(opts ...Option) (*Scanner, error) {
 			maxPrefix = max(maxPrefix, len(t.prefix))
 		}
 	}
-	s.groups = buildGroups(s.targets, s.uuid)
+	s.seams = newSeamTable(s.targets)
+	s.groups = buildGroups(s.targets, s.uuid, s.seams != nil)
 	s.swar = newSWARPlan(s.groups)
 	// The longest extent of a key: prefix, key id, separator, secret, one
 	// byte to see it end; base64 takes 4 characters per 3 bytes, plus a
 	// group on either side.
 	longest := maxPrefix + maxKeyLen + 64
-	s.ahead = max(longest*4/3+16, 2*contextWindow+2*uuidSpan+32) + maxRunLook
+	// A key written with \u escapes takes 6 characters a byte (only keys
+	// whose prefix has a "_" are looked for so), base64 in base64 16 for 9.
+	encLongest := 0
+	for _, t := range s.targets {
+		if !t.jwt {
+			encLongest = max(encLongest, len(t.prefix)+t.idLen+len(t.sep)+t.maxBody+1)
+		}
+	}
+	s.ahead = max(longest*4/3+16, 6*encLongest+16, encLongest*16/9+64, 2*contextWindow+2*uuidSpan+32) + maxRunLook
 	s.behind = max(2*contextWindow+2*uuidSpan+32, maxRunLook+8, b64VarReach+8)
 	return s, nil
 }
@@ -187,7 +197,28 @@ func (s *Scanner) Scan(ctx context.Context, r io.Reader, fn func(Finding) error)
 	if fn == nil {
 		return errors.New("scan: nil callback")
 	}
-	st := &state{s: s, lastNL: -1, line: 1}
+	err := s.scanAny(ctx, r, func(f Finding) error {
+		if err := fn(f); err != nil {
+			return callbackError{err}
+		}
+		return nil
+	}, "", 0)
+	var cb callbackError
+	if errors.As(err, &cb) {
+		return cb.err // fn's own error, unchanged
+	}
+	return err
+}
+
+// callbackError carries the error of Scan's callback through the layers of
+// containers, so that Scan returns it unchanged.
+type callbackError struct{ err error }
+
+func (e callbackError) Error() string { return e.err.Error() }
+
+// scanText scans r as text, the findings' Chain starting with outer.
+func (s *Scanner) scanText(ctx context.Context, r io.Reader, fn func(Finding) error, outer string) error {
+	st := &state{s: s, lastNL: -1, line: 1, outer: outer}
 	bp, _ := s.bufs.Get().(*[]byte)
 	if bp == nil {
 		b := make([]byte, s.behind+s.chunk+s.ahead)
@@ -246,9 +277,10 @@ func (s *Scanner) Scan(ctx context.Context, r io.Reader, fn func(Finding) error)
 
 // hit is a key found in one round, before it becomes a Finding.
 type hit struct {
-	off int // in the round's buffer
-	enc Encoding
-	key keys.Key
+	off   int // in the round's buffer
+	enc   Encoding
+	chain string // "" for enc's own name
+	key   keys.Key
 }
 
 // state is one Scan's progress.
@@ -262,9 +294,12 @@ type state struct {
 	line   int
 	lastNL int64
 	hits   []hit
-	kws    []int // keyword positions this round, for UUIDs
+	outer  string // the containers the input was decoded from ("gzip", "zip:a.env"), outermost first
+	kws    []int  // keyword positions this round, for UUIDs
 	kwLen  []int
 	dec    []byte // base64 decoding scratch
+	dec2   []byte // the outer text of base64 in base64
+	join   []byte // base64 joined across a line break
 }
 
 // round scans b for keys that start in b[lo:hi], reports them in order,
@@ -285,17 +320,20 @@ func (st *state) round(b []byte, lo, hi int, fn func(Finding) error) error {
 		if st.hits[i].off != st.hits[j].off {
 			return st.hits[i].off < st.hits[j].off
 		}
-		return st.hits[i].enc < st.hits[j].enc
+		if st.hits[i].enc != st.hits[j].enc {
+			return st.hits[i].enc < st.hits[j].enc
+		}
+		return st.hits[i].chain < st.hits[j].chain
 	})
 	for i, h := range st.hits {
-		if i > 0 && h.off == st.hits[i-1].off && h.enc == st.hits[i-1].enc {
+		if i > 0 && h.off == st.hits[i-1].off && h.enc == st.hits[i-1].enc && h.chain == st.hits[i-1].chain {
 			continue // the same key, through two needles
 		}
 		st.advance(b, h.off)
 		f := Finding{
 			Line: st.line, Column: int(st.base + int64(h.off) - st.lastNL), Offset: st.base + int64(h.off),
 			Service: formatName(h.key.Spec()), Env: h.key.Env(), Encoding: h.enc,
-			Redacted: h.key.String(), Fingerprint: h.key.Fingerprint(),
+			Redacted: h.key.String(), Fingerprint: h.key.Fingerprint(), Chain: st.chain(h),
 		}
 		if h.key.Spec() == keys.Web3Storage && !isWeb3(h.key) {
 			f.Service = GenericJWT
@@ -313,6 +351,22 @@ func (st *state) round(b []byte, lo, hi int, fn func(Finding) error) error {
 	}
 	st.advance(b, max(hi, st.mark))
 	return nil
+}
+
+// chain is the Finding.Chain of h: the containers the input came out of
+// (st.outer), then how the key was written in it.
+func (st *state) chain(h hit) string {
+	inner := h.chain
+	if inner == "" {
+		inner = h.enc.String()
+	}
+	switch {
+	case st.outer == "":
+		return inner
+	case inner == "raw":
+		return st.outer
+	}
+	return st.outer + ">" + inner
 }
 
 // advance moves the line count to b[to].

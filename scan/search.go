@@ -65,6 +65,16 @@ func (st *state) compare(b []byte, p int, refs []anchorRef, lo, hi int) {
 			if string(b[s:s+len(n.text)]) == string(n.text) {
 				st.b64Var(b, s, n, lo, hi)
 			}
+		case needleSeam:
+			st.seam(b, s, lo, hi)
+		case needleB64B64:
+			if string(b[s:s+len(n.text)]) == string(n.text) {
+				st.b64b64(b, s, n, lo, hi)
+			}
+		case needleEncoded:
+			if string(b[s:s+len(n.text)]) == string(n.text) {
+				st.encoded(b, s, n, lo, hi)
+			}
 		case needleKeyword:
 			if equalFold(b[s:s+len(n.text)], n.text) && wordAt(b, s, s+len(n.text)) {
 				st.kws = append(st.kws, s)
@@ -106,15 +116,46 @@ var alnum = tableOf(keys.Alphanumeric, false)
 
 // raw checks the key candidate whose prefix is at b[s:].
 func (st *state) raw(b []byte, s int, n *needle) {
+	chain := ""
 	if s > 0 && isWord[b[s-1]] {
-		return
-	}
-	for _, t := range n.targets {
-		if k, ok := st.parse(b, s, t); ok {
-			st.hits = append(st.hits, hit{off: s, enc: Raw, key: k})
+		switch {
+		case escapedBefore(b, s):
+			// "…\nhd_live_…" in a JSON or JS string: the n is an escape's
+		case percentBefore(b, s):
+			chain = "percent" // token%3Dhd_live_…, Bearer%20hd_live_…: in percent-encoded text
+		default:
 			return
 		}
 	}
+	for _, t := range n.targets {
+		if k, ok := st.parse(b, s, t); ok {
+			st.hits = append(st.hits, hit{off: s, enc: Raw, chain: chain, key: k})
+			return
+		}
+	}
+}
+
+// escapedBefore reports whether b[s-2:s] is a string escape that ends a
+// word: \n, \t, \r (and not an escaped backslash followed by n).
+func escapedBefore(b []byte, s int) bool {
+	if s < 2 || b[s-2] != '\\' || (b[s-1] != 'n' && b[s-1] != 't' && b[s-1] != 'r') {
+		return false
+	}
+	slashes := 0
+	for i := s - 2; i >= 0 && b[i] == '\\'; i-- {
+		slashes++
+	}
+	return slashes%2 == 1
+}
+
+// percentBefore reports whether b[s-3:s] is a percent-encoded character
+// that is not a word character itself (%3D, %20, %26, %0A).
+func percentBefore(b []byte, s int) bool {
+	if s < 3 || b[s-3] != '%' {
+		return false
+	}
+	c, ok := hexByte(b[s-2], b[s-1])
+	return ok && !isWord[c]
 }
 
 // parse extracts the candidate for t at b[s:] and parses it with t's
@@ -178,6 +219,19 @@ func (st *state) b64(b []byte, s int, n *needle, lo, hi int) {
 	if group < 0 || off < lo || off >= hi {
 		return
 	}
+	if k, last, ok := st.b64Key(b, s, n, &st.dec); ok {
+		st.hits = append(st.hits, hit{off: off, enc: alphabetOf(b, off, min(last, len(b))), key: k})
+	}
+}
+
+// b64Key decodes and parses the key whose base64 needle n is at b[s:],
+// decoding into *scratch; last is one past the last character holding the
+// key's bits (as if the text had no line breaks).
+func (st *state) b64Key(b []byte, s int, n *needle, scratch *[]byte) (k keys.Key, last int, ok bool) {
+	group := s - n.lead
+	if group < 0 {
+		return k, 0, false
+	}
 	// Decode from one group earlier when there is one, to see the byte
 	// before the key.
 	start, skip := group, n.align
@@ -186,27 +240,126 @@ func (st *state) b64(b []byte, s int, n *needle, lo, hi int) {
 	}
 	for i := start; i < s; i++ {
 		if b64Table[b[i]] < 0 {
-			return
+			return k, 0, false
 		}
 	}
 	for _, t := range n.targets {
-		// Enough characters for the longest key of t and the byte after it.
+		// Enough bytes for the longest key of t and the byte after it.
 		want := skip + len(n.prefix) + t.idLen + len(t.sep) + t.maxBody + 1
-		st.dec = decodeB64(st.dec[:0], b[start:min(len(b), start+(want*4+2)/3+4)])
-		d := st.dec
+		*scratch = decodeB64Wrapped((*scratch)[:0], b, start, want)
+		d := *scratch
 		if len(d) < skip+len(n.prefix) || string(d[skip:skip+len(n.prefix)]) != string(n.prefix) {
-			return
+			return k, 0, false
 		}
 		if skip > 0 && isWord[d[skip-1]] {
-			return
+			return k, 0, false
 		}
 		if k, ok := st.parse(d, skip, t); ok {
 			keyLen := len(k.Reveal())
-			last := start + (4*(skip+keyLen)+2)/3 // one past the last character holding the key's bits
-			st.hits = append(st.hits, hit{off: off, enc: alphabetOf(b, off, min(last, len(b))), key: k})
-			return
+			return k, start + (4*(skip+keyLen)+2)/3, true
 		}
 	}
+	return k, 0, false
+}
+
+// b64b64 checks the key whose base64 form is base64-encoded again (a
+// base64 value inside a base64-encoded file, a Kubernetes secret's
+// .dockerconfigjson), the outer needle n at b[s:].
+func (st *state) b64b64(b []byte, s int, n *needle, lo, hi int) {
+	group := s - n.lead
+	off := group + (4*n.align)/3
+	if group < 0 || off < lo || off >= hi {
+		return
+	}
+	// Decode the outer text from two groups earlier when there are two
+	// (the inner check looks one group back), then check the inner needle
+	// where the outer one says it is.
+	start, skip := group, n.align
+	for back := 0; back < 2 && start >= 4; back++ {
+		if b64Table[b[start-1]] < 0 || b64Table[b[start-2]] < 0 || b64Table[b[start-3]] < 0 || b64Table[b[start-4]] < 0 {
+			break
+		}
+		start, skip = start-4, skip+3
+	}
+	inner := n.inner
+	want := skip + len(inner.text) + (4*(maxKeyLen+64))/3 + 8
+	st.dec2 = decodeB64Wrapped(st.dec2[:0], b, start, want)
+	d := st.dec2
+	if len(d) < skip+len(inner.text) || string(d[skip:skip+len(inner.text)]) != string(inner.text) {
+		return
+	}
+	if k, _, ok := st.b64Key(d, skip, inner, &st.dec); ok {
+		st.hits = append(st.hits, hit{off: off, enc: alphabetOf(b, off, min(off+len(n.text), len(b))), chain: "base64>base64", key: k})
+	}
+}
+
+// b64LineBefore returns how many base64 characters are before b[e] on its
+// line (81 at most), a JSON "\n" escape ending the line before.
+func b64LineBefore(b []byte, e int) int {
+	n := 0
+	for j := e - 1; j >= 0 && n <= 80 && b64Table[b[j]] >= 0; j-- {
+		if b[j] == 'n' && j > 0 && b[j-1] == '\\' {
+			break
+		}
+		n++
+	}
+	return n
+}
+
+// decodeB64Wrapped appends to dst at most want bytes decoded from the
+// base64 text at b[start:], in either alphabet, through the line breaks of
+// wrapped base64 (PEM and MIME wrap at 64 and 76 columns, base64(1) at 76;
+// \r\n, a JSON "\n" escape, and indentation after the break count too)
+// and JSON's escaped slash (\/). A line break ends the text unless the
+// line before it holds 60 or more base64 characters, a multiple of 4, and
+// base64 goes on after it.
+func decodeB64Wrapped(dst, b []byte, start, want int) []byte {
+	var acc uint32
+	bits := 0
+	// The base64 characters on the line before start.
+	line := b64LineBefore(b, start)
+	for i := start; i < len(b) && len(dst) < want; {
+		c := b[i]
+		v := b64Table[c]
+		if v < 0 && c == '\\' && i+1 < len(b) && b[i+1] == '/' {
+			v, i = 63, i+1 // JSON's \/ is a /
+		}
+		if v >= 0 {
+			acc = acc<<6 | uint32(v)
+			bits += 6
+			if bits >= 8 {
+				bits -= 8
+				dst = append(dst, byte(acc>>bits))
+			}
+			line++
+			i++
+			continue
+		}
+		if line < 60 || line%4 != 0 {
+			break
+		}
+		j := i
+		switch {
+		case c == '\r' && j+1 < len(b) && b[j+1] == '\n':
+			j += 2
+		case c == '\n':
+			j++
+		case c == '\\' && j+1 < len(b) && b[j+1] == 'n':
+			j += 2
+		case c == '\\' && j+3 < len(b) && b[j+1] == 'r' && b[j+2] == '\\' && b[j+3] == 'n':
+			j += 4
+		default:
+			return dst
+		}
+		for j < len(b) && (b[j] == ' ' || b[j] == '\t') {
+			j++
+		}
+		if j >= len(b) || b64Table[b[j]] < 0 {
+			break
+		}
+		i, line = j, 0
+	}
+	return dst
 }
 
 // alphabetOf says which base64 alphabet the run of base64 characters

@@ -51,7 +51,7 @@ func (st *state) uuids(b []byte, lo, hi int) {
 			if d < 0 || d+36 > len(b) || !near(d, d+36) || !isUUID(b[d:d+36]) {
 				continue
 			}
-			if (d > 0 && isWord[b[d-1]]) || (d+36 < len(b) && isWord[b[d+36]]) {
+			if (d > 0 && isWord[b[d-1]] && !escapedBefore(b, d) && !percentBefore(b, d)) || (d+36 < len(b) && isWord[b[d+36]]) {
 				continue
 			}
 			st.addUUID(b[d:d+36], d, Raw)

@@ -213,9 +213,10 @@ func (r *scanRun) report(path, commit string, f scan.Finding) error {
 			Redacted    string `json:"redacted"`
 			Fingerprint string `json:"fingerprint"`
 			Encoding    string `json:"encoding"`
+			Chain       string `json:"chain"`
 			Commit      string `json:"commit,omitempty"`
 			Example     bool   `json:"example,omitempty"`
-		}{filepath.ToSlash(path), f.Line, f.Column, f.Service, f.Redacted, f.Fingerprint, f.Encoding.String(), commit, f.Example}
+		}{filepath.ToSlash(path), f.Line, f.Column, f.Service, f.Redacted, f.Fingerprint, f.Encoding.String(), f.Chain, commit, f.Example}
 		b, err := json.Marshal(v)
 		if err != nil {
 			return err
@@ -349,8 +350,8 @@ func (r *scanRun) reader(ctx context.Context, name string, rd io.Reader, fn func
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return fmt.Errorf("scanning %s: %w", name, err)
 	}
-	if bytes.IndexByte(head, 0) >= 0 {
-		return nil
+	if bytes.IndexByte(head, 0) >= 0 && !scan.Decodable(head) {
+		return nil // binary; but gzip, zip and UTF-16 are decoded and scanned
 	}
 	if err := r.s.Scan(ctx, io.LimitReader(br, limit), fn); err != nil {
 		return fmt.Errorf("scanning %s: %w", name, err)

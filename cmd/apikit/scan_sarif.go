@@ -62,8 +62,8 @@ func writeSARIF(w io.Writer, results []sarifResult) error {
 	out := make([]map[string]any, 0, len(results))
 	for _, r := range results {
 		text := fmt.Sprintf("%s key %s (%s)", r.f.Service, r.f.Redacted, r.f.Fingerprint)
-		if r.f.Encoding != scan.Raw {
-			text += ", " + r.f.Encoding.String() + "-encoded"
+		if r.f.Chain != "" && r.f.Chain != "raw" {
+			text += ", written " + r.f.Chain
 		}
 		if r.commit != "" {
 			text += ", added in commit " + r.commit

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/apikit/apikit-go/keys"
 )
@@ -164,5 +168,38 @@ func TestScanLimits(t *testing.T) {
 	r = u.must(scanError, "", "scan", "missing.env", "big.env")
 	if !strings.Contains(r.stderr, "missing.env") || !strings.Contains(r.stdout, "big.env:202:3: Hypersave") {
 		t.Errorf("a missing path stopped the scan: %s", r)
+	}
+}
+
+// TestScanArchives: a .env.gz, a zip of a config and a UTF-16 file (as
+// PowerShell's > writes it) are scanned, not skipped as binary; the chain
+// says where the key was.
+func TestScanArchives(t *testing.T) {
+	u := newUser(t)
+	k := newKey(t, keys.Hypedata)
+	env := "# app\nHYPEDATA_API_KEY=" + k.Reveal() + "\n"
+	var gz bytes.Buffer
+	w := gzip.NewWriter(&gz)
+	w.Write([]byte(env))
+	w.Close()
+	u.writeFile("project/backup/.env.gz", gz.String(), 0o600)
+	var zb bytes.Buffer
+	z := zip.NewWriter(&zb)
+	f, _ := z.Create("config/app.env")
+	f.Write([]byte(env))
+	z.Close()
+	u.writeFile("project/artifact.zip", zb.String(), 0o600)
+	var u16 []byte
+	for _, c := range utf16.Encode([]rune("\ufeff" + env)) {
+		u16 = append(u16, byte(c), byte(c>>8))
+	}
+	u.writeFile("project/out.txt", string(u16), 0o600)
+	r := u.must(scanFound, "", "scan")
+	for _, want := range []string{"artifact.zip:2:18: Hypedata " + k.String() + " (" + k.Fingerprint() + ") zip:config/app.env",
+		"backup/.env.gz:2:18: Hypedata " + k.String() + " (" + k.Fingerprint() + ") gzip",
+		"out.txt:2:18: Hypedata " + k.String() + " (" + k.Fingerprint() + ") utf16le"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("missing %q in\n%s", want, r)
+		}
 	}
 }
