@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,25 +33,29 @@ func newScanCmd() *cobra.Command {
 		Use:   "scan [PATH...]",
 		Short: "Find leaked API keys in files, a Git repository's history, or what is staged",
 		Long: `Find API keys of every format apikit knows (Hypedata, Hypersave, HopX, HyperSync,
-web3.storage), raw or base64-encoded, in files and folders (default: the
-current directory; "-" reads standard input), in a Git repository's history
-(--git), or in what is staged for the next commit (--staged).
+web3.storage) in files and folders (default: the current directory; "-" reads
+standard input), in a Git repository's history (--git), or in what is staged
+for the next commit (--staged): raw, base64 (wrapped too, or twice), hex,
+percent-encoded, \u- or \x-escaped, inside gzip, zip and UTF-16 files.
 
 Folders are walked as Git sees them: in a work tree, files .gitignore ignores
 are skipped (--no-ignore scans them too); outside one (an unpacked tarball),
-.gitignore hides nothing. Binary files (a NUL byte in their first 8000) are
-skipped. One file is read up to --max-file-size (default 100MiB). Git runs
-with the repository's own commands (fsmonitor, filters, textconv, external
-diff, pagers, hooks) turned off. A UUID
-counts as a HyperSync token only next to a word naming it (ENVIO_API_TOKEN=,
-"hypersync", "envio"); placeholders and the vendors' documentation examples
-are not reported.
+.gitignore hides nothing. One file is read up to --max-file-size (default
+100MiB). --git reads every ref and reflog (stashes too), commit and tag
+messages, each changed file as it was in its commit; --unreachable adds what
+no ref reaches. Git runs with the repository's own commands (fsmonitor,
+filters, textconv, external diff, pagers, hooks) turned off. A UUID counts as
+a HyperSync token only next to a word naming it (ENVIO_API_TOKEN=,
+"hypersync", "envio"); a JWT as a web3.storage token only when its claims
+say so; placeholders and the vendors' documentation examples are not
+reported.
 
 Each finding is printed as
   path:line:col: <service> <redacted key> (<fingerprint>)
-never with the key itself; --json prints one JSON object per line (path, line,
-column, service, redacted, fingerprint, encoding, commit), --sarif a SARIF
-2.1.0 log for GitHub code scanning.
+never with the key itself, and how it was written when not raw (base64,
+percent, gzip, zip:app.env, base64>base64); --json prints one JSON object per
+line (path, line, column, service, redacted, fingerprint, encoding, chain,
+commit), --sarif a SARIF 2.1.0 log for GitHub code scanning.
 
 Exit codes: 0 no key found, 1 keys found, 2 the scan failed or did not read
 everything (a path that cannot be read, a file larger than --max-file-size,
@@ -76,6 +78,7 @@ the same.`,
 	f.BoolVar(&o.sarif, "sarif", false, "print a SARIF 2.1.0 log (for GitHub code scanning) instead of lines")
 	f.BoolVar(&o.genericJWT, "generic-jwt", false, "also report JWTs that are not web3.storage tokens, as service \"JWT\"")
 	f.BoolVar(&o.examples, "examples", false, "also report vendors' documentation example keys (they never exit 1)")
+	f.BoolVar(&o.unreachable, "unreachable", false, "with --git, also scan the commits and blobs no ref reaches")
 	f.BoolVar(&o.noIgnore, "no-ignore", false, "in a Git work tree, also scan what .gitignore hides")
 	o.maxSize = defaultMaxFileSize
 	f.Var((*sizeFlag)(&o.maxSize), "max-file-size", "scan at most this much of one file, e.g. 2GiB")
@@ -88,6 +91,7 @@ type scanOptions struct {
 	genericJWT                         bool
 	maxSize                            int64 // bytes read of one file at most
 	noIgnore                           bool  // scan what .gitignore hides, in a work tree
+	unreachable                        bool  // --git: also the commits and blobs no ref reaches
 }
 
 // scanRun is one apikit scan: its scanner, its output and its tally.
@@ -112,6 +116,8 @@ func (o scanOptions) run(ctx context.Context, in io.Reader, out, errw io.Writer,
 		return usagef("--git and --staged: choose one (history, or what is staged)")
 	case o.json && o.sarif:
 		return usagef("--json and --sarif: choose one output format")
+	case o.unreachable && !o.git:
+		return usagef("--unreachable goes with --git (it scans history no ref reaches)")
 	}
 	opts := []scan.Option{}
 	if o.examples {
@@ -319,10 +325,6 @@ func (r *scanRun) files(ctx context.Context, files []string) error {
 	return nil
 }
 
-// binarySniff is how much of a file is read to tell binary from text, as
-// Git does: a NUL byte in it means binary.
-const binarySniff = 8000
-
 // file scans one file, unless it is binary, and calls fn with each
 // finding. A path that is not a regular file (a named pipe, a device) is
 // not opened for a blocking read: it is an error, reported, and the scan
@@ -336,30 +338,31 @@ func (r *scanRun) file(ctx context.Context, p string, fn func(scan.Finding) erro
 	return r.reader(ctx, p, f, fn)
 }
 
-// reader scans what rd holds (named name in errors), unless it is binary,
-// up to the size cap (--max-file-size): a longer input is scanned up to the
-// cap and reported as not read in full.
+// reader scans what rd holds (named name in errors), up to the size cap
+// (--max-file-size): a longer input is scanned up to the cap and reported
+// as not read in full. Binary files are scanned too: a text file with an
+// early NUL byte is binary to Git, and a key in a binary is still a key
+// (gzip, zip and UTF-16 are decoded first).
 func (r *scanRun) reader(ctx context.Context, name string, rd io.Reader, fn func(scan.Finding) error) error {
 	limit := r.o.maxSize
 	if limit <= 0 {
 		limit = defaultMaxFileSize
 	}
 	lr := &io.LimitedReader{R: rd, N: limit + 1}
-	br := bufio.NewReaderSize(lr, 64<<10)
-	head, err := br.Peek(binarySniff)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+	if err := r.s.Scan(ctx, io.LimitReader(lr, limit), fn); err != nil {
 		return fmt.Errorf("scanning %s: %w", name, err)
 	}
-	if bytes.IndexByte(head, 0) >= 0 && !scan.Decodable(head) {
-		return nil // binary; but gzip, zip and UTF-16 are decoded and scanned
-	}
-	if err := r.s.Scan(ctx, io.LimitReader(br, limit), fn); err != nil {
-		return fmt.Errorf("scanning %s: %w", name, err)
-	}
-	if lr.N == 0 {
+	if lr.N == 1 && moreThan(lr) {
 		return fmt.Errorf("scanning %s: only its first %s were scanned: it is larger than --max-file-size (raise it to scan the rest)", name, sizeText(limit))
 	}
 	return nil
+}
+
+// moreThan reports whether r has a byte left.
+func moreThan(r io.Reader) bool {
+	var b [1]byte
+	n, _ := io.ReadFull(r, b[:])
+	return n == 1
 }
 
 // defaultMaxFileSize is the most apikit scan reads of one file (or of

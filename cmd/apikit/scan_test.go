@@ -82,6 +82,9 @@ func TestScanFiles(t *testing.T) {
 		".env:3:17: HyperSync " + sync.String() + " (" + sync.Fingerprint() + ")",
 		"deploy/secret.yaml:3:10: HopX " + hx.String() + " (" + hx.Fingerprint() + ") base64",
 		"keep.log:1:5: Hypedata " + hd.String() + " (" + hd.Fingerprint() + ")",
+		// A key in a binary file is a key (a text file with a NUL byte
+		// near its start is binary to Git).
+		"logo.png:3:3: Hypedata " + hd.String() + " (" + hd.Fingerprint() + ")",
 		"src/app.js:1:33: web3.storage " + w3.String() + " (" + w3.Fingerprint() + ")",
 	}
 	got := strings.Split(strings.TrimSpace(r.stdout), "\n")
@@ -91,7 +94,7 @@ func TestScanFiles(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("apikit scan printed\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if !strings.Contains(r.stderr, "5 keys found") {
+	if !strings.Contains(r.stderr, "6 keys found") {
 		t.Errorf("stderr: %s", r.stderr)
 	}
 
@@ -137,7 +140,7 @@ func TestScanFiles(t *testing.T) {
 		}
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &sarif); err != nil || sarif.Version != "2.1.0" || len(sarif.Runs) != 1 ||
-		len(sarif.Runs[0].Results) != 5 || len(sarif.Runs[0].Tool.Driver.Rules) != 4 {
+		len(sarif.Runs[0].Results) != 6 || len(sarif.Runs[0].Tool.Driver.Rules) != 4 {
 		t.Fatalf("--sarif: %v\n%s", err, r.stdout)
 	}
 	if l := sarif.Runs[0].Results[2].Locations[0].PhysicalLocation; sarif.Runs[0].Results[2].RuleID != "apikit/hopx" ||
@@ -159,7 +162,7 @@ func TestScanFiles(t *testing.T) {
 	}
 
 	// Keys gone: exit 0, nothing printed.
-	for _, f := range []string{".env", "deploy/secret.yaml", "src/app.js", "keep.log"} {
+	for _, f := range []string{".env", "deploy/secret.yaml", "src/app.js", "keep.log", "logo.png"} {
 		if err := os.Remove(filepath.Join(u.cwd, f)); err != nil {
 			t.Fatal(err)
 		}
