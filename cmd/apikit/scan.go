@@ -105,6 +105,7 @@ type scanRun struct {
 	errs    int
 	reasons []string // each path's reason, scrubbed: --json prints them in its one error
 	results []sarifResult
+	base    string // the absolute folder reported paths are relative to ("": the working directory)
 }
 
 func (o scanOptions) run(ctx context.Context, in io.Reader, out, errw io.Writer, args []string) error {
@@ -151,7 +152,8 @@ func (o scanOptions) run(ctx context.Context, in io.Reader, out, errw io.Writer,
 		}
 	}
 	if o.sarif {
-		if err := writeSARIF(out, r.results); err != nil {
+		root, _ := os.Getwd()
+		if err := writeSARIF(out, r.results, root); err != nil {
 			return scanFailed(err)
 		}
 	}
@@ -208,7 +210,7 @@ func (r *scanRun) report(path, commit string, f scan.Finding) error {
 	}
 	switch {
 	case r.o.sarif:
-		r.results = append(r.results, sarifResult{path: path, commit: commit, f: f})
+		r.results = append(r.results, sarifResult{path: path, base: r.base, commit: commit, f: f})
 		return nil
 	case r.o.json:
 		v := struct {

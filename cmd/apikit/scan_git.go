@@ -48,6 +48,8 @@ func (r *scanRun) history(ctx context.Context, dir string) error {
 		return err
 	}
 	defer h.close()
+	r.base = repoTop(ctx, dir)
+	defer func() { r.base = "" }()
 	refs, err := gitOutput(ctx, dir, "for-each-ref", "--format=%(refname)")
 	if err != nil {
 		return err
@@ -86,8 +88,22 @@ func (r *scanRun) stagedLines(ctx context.Context, dir string) error {
 		return err
 	}
 	defer h.close()
+	r.base = repoTop(ctx, dir)
+	defer func() { r.base = "" }()
 	return h.log("diff", "--cached", "-U0", "--full-index", "--no-renames", "--no-color", "--no-ext-diff",
 		"--no-textconv", "--diff-filter=AMT")
+}
+
+// repoTop returns the absolute folder the paths of the repository at dir
+// are relative to in git's patches: the work tree's top, or the Git
+// directory of a bare repository.
+func repoTop(ctx context.Context, dir string) string {
+	for _, arg := range []string{"--show-toplevel", "--absolute-git-dir"} {
+		if out, err := gitOutput(ctx, dir, "rev-parse", arg); err == nil && len(bytes.TrimSpace(out)) > 0 {
+			return string(bytes.TrimSpace(out))
+		}
+	}
+	return ""
 }
 
 // historyScan is one repository's history being scanned: a git cat-file
