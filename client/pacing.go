@@ -29,7 +29,7 @@ import (
 // throttled/throttled) it keeps under the limit with the 3% margin. A
 // sliding-window counter that interpolates and rounds (go-chi/httprate)
 // refuses from about 90% of its limit: the first 429s widen the margin
-// (3%, 6%, 12%, up to 20% more), so expect one or two 429s and about 85%
+// (by 3%, then 6% more, then up to 20% in all), so expect one or two 429s and about 85%
 // of the stated rate; give the lower rate if you know the gateway counts
 // that way. A fixed-window quota (so many per minute or hour) is kept by
 // its gate: give the burst too (e.g. WithRateLimit(0.5, 30) for 30 a

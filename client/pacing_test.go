@@ -268,3 +268,48 @@ func TestPacedAttemptsReportWhenTheyAreOnTheWire(t *testing.T) {
 		t.Fatalf("an unpaced call reported %v", unpaced.sent)
 	}
 }
+
+// gateDuringWait is a pacer whose one slot lies 50 s away, and whose gate
+// closes for 20 s more while the caller waits for it.
+type gateDuringWait struct {
+	pacing.Local
+	departs int
+}
+
+func (g *gateDuringWait) Reserve(_ context.Context, fp string, _ pacing.Limit, maxWait time.Duration) (pacing.Reservation, error) {
+	const d = 50 * time.Second
+	if d > maxWait {
+		return pacing.Reservation{Delay: d, Key: fp}, nil
+	}
+	return pacing.Reservation{OK: true, Delay: d, Key: fp, Slot: 1}, nil
+}
+
+func (g *gateDuringWait) Depart(pacing.Reservation) time.Duration {
+	if g.departs++; g.departs == 1 {
+		return 20 * time.Second
+	}
+	return 0
+}
+
+func (g *gateDuringWait) Report(context.Context, pacing.Reservation, pacing.Answer) error { return nil }
+
+// A call admitted to a slot within the cap is not refused after waiting
+// for it because a gate closed meanwhile: the gate is weighed against the
+// cap as it stands (60 s), not against the 10 s left of the first wait.
+func TestAGateClosedDuringABookedWaitIsWeighedAfresh(t *testing.T) {
+	srv := newScripted(t, reply(200, `{}`))
+	p := &gateDuringWait{}
+	c, fs := newTestClient(t, srv, WithPacer(p), WithMaxRetryAfter(time.Minute))
+	if err := c.Do(context.Background(), "GET", "/v1/x", nil, nil); err != nil {
+		t.Fatalf("Do: %v (waits %v)", err, fs.got())
+	}
+	if got := fs.got(); len(got) != 2 || got[0] != 50*time.Second || got[1] != 20*time.Second {
+		t.Fatalf("waits %v; want the slot's 50s, then the gate's 20s", got)
+	}
+	// A slot beyond the cap is refused at once: nothing waited.
+	p2 := &gateDuringWait{}
+	c2, fs2 := newTestClient(t, srv, WithPacer(p2), WithMaxRetryAfter(30*time.Second))
+	if err := c2.Do(context.Background(), "GET", "/v1/x", nil, nil); err == nil || len(fs2.got()) != 0 {
+		t.Fatalf("slot beyond the cap: %v after waits %v; want a refusal at once", err, fs2.got())
+	}
+}

@@ -30,8 +30,8 @@ const (
 	cutLow, cutHigh = 0.7, 0.9
 	cutMargin       = 0.05
 	// A 429 under a known or announced limit widens the margin by
-	// extraStep, and each later one doubles the widening, up to extraMax
-	// (3%, 6%, 12%, 20% more): a gateway that counts to the millisecond
+	// extraStep, and each later one by twice what the one before added,
+	// up to extraMax (3%, 9%, 21% more): a gateway that counts to the millisecond
 	// needs a little more, a sliding-window counter that rounds (as
 	// go-chi/httprate's, which refuses from 90% of its limit) much more.
 	// Every narrowEvery successes narrow it by narrowStep.
@@ -130,6 +130,7 @@ type keyState struct {
 	base      float64
 	extra     float64
 	sinceWide int // successes since extra last changed
+	widened   int // 429s that widened extra since it was last near 0
 }
 
 // events holds the (at most three) events of one report without
@@ -657,7 +658,9 @@ func (s *keyState) limited() float64 {
 func (s *keyState) widen(refused bool) (Event, bool) {
 	switch {
 	case refused:
-		s.extra = min(max(2*s.extra, extraStep), extraMax)
+		// Each 429 adds twice what the one before added.
+		s.extra = min(s.extra+extraStep*float64(int(1)<<min(s.widened, 3)), extraMax)
+		s.widened++
 	case s.extra == 0:
 		return Event{}, false
 	default:
@@ -665,6 +668,9 @@ func (s *keyState) widen(refused bool) (Event, bool) {
 			return Event{}, false
 		}
 		s.extra = max(s.extra-narrowStep, 0)
+		if s.extra < extraStep {
+			s.widened = 0
+		}
 	}
 	s.sinceWide = 0
 	ev, ok := s.setRate(s.limited(), s.burst, s.src, "429: a wider margin")

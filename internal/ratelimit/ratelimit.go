@@ -82,9 +82,8 @@ func Parse(h http.Header, now time.Time, names Names) (q Quota, ok bool) {
 	if len(h) == 0 {
 		return Quota{Remaining: -1}, false
 	}
-	date := serverDate(h, now)
 	if !names.IsZero() {
-		if q, ok := triple(h, now, date, names.Limit, names.Remaining, names.Reset, "custom", resetAuto); ok {
+		if q, ok := triple(h, now, names.Limit, names.Remaining, names.Reset, "custom", resetAuto); ok {
 			return q, true
 		}
 	}
@@ -95,7 +94,7 @@ func Parse(h http.Header, now time.Time, names Names) (q Quota, ok bool) {
 		return q, true
 	}
 	for _, d := range dialects {
-		if q, ok := triple(h, now, date, d.limit, d.remaining, d.reset, d.name, d.kind); ok {
+		if q, ok := triple(h, now, d.limit, d.remaining, d.reset, d.name, d.kind); ok {
 			return q, true
 		}
 	}
@@ -151,7 +150,7 @@ func serverDate(h http.Header, now time.Time) time.Time {
 }
 
 // triple reads a limit / remaining / reset header set.
-func triple(h http.Header, now, date time.Time, ln, rn, zn, dialect string, kind resetKind) (Quota, bool) {
+func triple(h http.Header, now time.Time, ln, rn, zn, dialect string, kind resetKind) (Quota, bool) {
 	q := Quota{Remaining: -1, Dialect: dialect}
 	var found bool
 	if ln != "" {
@@ -172,7 +171,9 @@ func triple(h http.Header, now, date time.Time, ln, rn, zn, dialect string, kind
 	}
 	if zn != "" {
 		if v := first(h, zn); v != "" {
-			q.Reset, q.ResetAt, q.Precision, _ = reset(v, now, date, kind)
+			// The answer's Date only when there is a reset to read (the
+			// success path of an answer without one parses nothing).
+			q.Reset, q.ResetAt, q.Precision, _ = reset(v, now, serverDate(h, now), kind)
 		}
 	}
 	return q, true
