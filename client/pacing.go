@@ -252,6 +252,11 @@ func (c *Client) report(ctx context.Context, r pacing.Reservation, status int, h
 	a := pacing.Answer{Status: status, RetryAfter: hint, Remaining: -1}
 	if h != nil {
 		answerQuota(&a, h, c.rlNames, c.now())
+		if status == http.StatusTooManyRequests && hintFromReset(h, hint, a.Reset) {
+			// The server gave no hint of its own: the pacer reads the
+			// reset itself, with its precision.
+			a.RetryAfter = 0
+		}
 	}
 	if err := c.pacer.Report(ctx, r, a); err != nil {
 		c.logf(ctx, "apikit: the pacer could not take an answer", "key", r.Key, "error", err.Error())
@@ -387,6 +392,17 @@ func (k *call) settle(ctx context.Context, status int, hint time.Duration, h htt
 	r := k.res
 	k.res = pacing.Reservation{}
 	k.c.report(ctx, r, status, hint, h)
+}
+
+// hintFromReset reports that a 429's hint was read from its rate-limit
+// reset: the answer carries no Retry-After (nor -Ms) and the hint is the
+// reset. (A hint from the body differs from the reset.)
+func hintFromReset(h http.Header, hint, reset time.Duration) bool {
+	if reset <= 0 || hint <= 0 || h.Get("Retry-After") != "" || h.Get("Retry-After-Ms") != "" {
+		return false
+	}
+	d := hint - reset
+	return d < 100*time.Millisecond && d > -100*time.Millisecond
 }
 
 // answerQuota fills a's quota from the answer's rate-limit headers, in

@@ -29,20 +29,16 @@ const (
 	// 90% of the rate that was refused.
 	cutLow, cutHigh = 0.7, 0.9
 	cutMargin       = 0.05
-	// A 429 under a known or announced limit widens the margin by
-	// extraStep, and each later one by twice what the one before added,
-	// up to extraMax (3%, 9%, 21% more): a gateway that counts to the millisecond
-	// needs a little more, a sliding-window counter that rounds (as
-	// go-chi/httprate's, which refuses from 90% of its limit) much more.
-	// Every narrowEvery successes narrow it by narrowStep.
+	// Each 429 under a known or announced limit widens the margin by
+	// extraStep, up to extraMax: a gateway that counts to the millisecond
+	// needs a little more after a late wake-up; a window counter starts
+	// wider (windowExtra). Every narrowEvery successes narrow it by
+	// narrowStep.
 	extraStep, extraMax = 0.03, 0.2
 	// windowExtra is the margin added under a window counter's headers
 	// from the start (see fromHeaders).
 	windowExtra             = 0.07
 	narrowEvery, narrowStep = 10, 0.005
-	// hintFromReset: a 429's hint this close to its reset was read from
-	// the reset (the server sent no Retry-After).
-	hintFromReset = 100 * time.Millisecond
 	// departShare is the least share of an interval between two actual
 	// departures: the slots keep the full interval, so only a wake-up late
 	// by more than the difference holds the next attempt back.
@@ -130,7 +126,6 @@ type keyState struct {
 	base      float64
 	extra     float64
 	sinceWide int // successes since extra last changed
-	widened   int // 429s that widened extra since it was last near 0
 }
 
 // events holds the (at most three) events of one report without
@@ -287,10 +282,10 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 		// A server that asks for a wait of hint takes at least one request
 		// per hint: learning never spaces callers further apart.
 		s.floor = max(1/min(hint, time.Hour).Seconds(), s.headerFloor())
-		if a.Remaining == 0 && a.Reset > 0 && !s.bucket && (a.RetryAfter <= 0 || absDur(a.RetryAfter-a.Reset) < hintFromReset) {
-			// A spent window, and no Retry-After of the server's own (the
-			// client's hint, if any, is the reset): it has surely ended
-			// only a reset's precision after the reset it states.
+		if a.Remaining == 0 && a.Reset > 0 && !s.bucket && a.RetryAfter == 0 {
+			// A spent window, and no hint of the server's own: it has
+			// surely ended only a reset's precision after the reset it
+			// states.
 			hint = max(hint, a.Reset+a.ResetPrecision)
 		}
 		if a.RetryAfter <= 0 && a.Reset <= 0 {
@@ -584,8 +579,8 @@ func (s *keyState) lastGapRate(now time.Time) float64 {
 			b = t
 		}
 	}
-	if b == 0 || a == b {
-		return 0
+	if b == 0 || a == b || (s.interval > 0 && a-b > 2*int64(s.interval)) {
+		return 0 // no gap, or one across a gate or an idle moment
 	}
 	return float64(time.Second) / float64(a-b)
 }
@@ -607,17 +602,13 @@ func (s *keyState) cut(now time.Time, refused float64) (Event, bool) {
 	prev := s.rate
 	if s.slowStart {
 		// The limit lies between the rate of the latest gap between
-		// successes (accepted) and that of the refused attempt after
-		// the last success: just under the accepted one when the refused
-		// one was near it (a step of slow start), else just under the
-		// refused one.
+		// successes (accepted) and the rate in force (refused): just
+		// under the accepted one. A gap across a gate says nothing: then
+		// just under the refused one.
 		s.slowStart = false
-		if last := s.lastGapRate(now); last > est {
-			est = last // one late gap does not pull the estimate down
-		}
-		nr := est * (1 - cutMargin)
-		if refused > 1.5*est {
-			nr = max(nr, refused*cutHigh)
+		nr := prev * cutHigh
+		if last := s.lastGapRate(now); last > 0 {
+			nr = max(last, est) * (1 - cutMargin)
 		}
 		nr = min(nr, prev*cutHigh)
 		return s.setRate(max(nr, s.floor), 1, SourceLearned, "429 in slow start")
@@ -658,9 +649,7 @@ func (s *keyState) limited() float64 {
 func (s *keyState) widen(refused bool) (Event, bool) {
 	switch {
 	case refused:
-		// Each 429 adds twice what the one before added.
-		s.extra = min(s.extra+extraStep*float64(int(1)<<min(s.widened, 3)), extraMax)
-		s.widened++
+		s.extra = min(s.extra+extraStep, extraMax)
 	case s.extra == 0:
 		return Event{}, false
 	default:
@@ -668,18 +657,8 @@ func (s *keyState) widen(refused bool) (Event, bool) {
 			return Event{}, false
 		}
 		s.extra = max(s.extra-narrowStep, 0)
-		if s.extra < extraStep {
-			s.widened = 0
-		}
 	}
 	s.sinceWide = 0
 	ev, ok := s.setRate(s.limited(), s.burst, s.src, "429: a wider margin")
 	return ev, ok && refused
-}
-
-func absDur(d time.Duration) time.Duration {
-	if d < 0 {
-		return -d
-	}
-	return d
 }

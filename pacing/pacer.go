@@ -87,9 +87,10 @@ type Answer struct {
 	// failure or a timeout).
 	Status int
 	// RetryAfter is the server's hint on a 429 (Retry-After or the body):
-	// 0 when it gave none (the pacer picks a wait), below 0 when it said
-	// "retry now" (Retry-After: 0), which closes no gate and changes no
-	// rate.
+	// 0 when it gave none (the pacer picks a wait: the reset of a spent
+	// window, and its precision, when the answer states one), below 0 when
+	// it said "retry now" (Retry-After: 0), which closes no gate and
+	// changes no rate.
 	RetryAfter time.Duration
 	// Limit, Remaining and Reset are the quota the answer announced
 	// (X-RateLimit-Limit, -Remaining, -Reset, or the same in another

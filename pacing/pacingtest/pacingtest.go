@@ -182,7 +182,7 @@ func Vectors() []Vector {
 		},
 		{
 			Name: "spent-window-429-slack", Rule: "a 429 on a spent window without Retry-After waits for its reset plus its precision",
-			Steps: steps(one(Step{Send: &pacing.Answer{Status: 429, RetryAfter: 5 * time.Second, Limit: 30, Remaining: 0, Reset: 5 * time.Second,
+			Steps: steps(one(Step{Send: &pacing.Answer{Status: 429, Limit: 30, Remaining: 0, Reset: 5 * time.Second,
 				ResetAt: at(5 * time.Second), ResetPrecision: time.Second}}),
 				one(Step{Expect: &Want{OK: true, MinDelay: 6 * time.Second, MaxDelay: 7 * time.Second}})),
 		},

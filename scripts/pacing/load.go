@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptrace"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -239,6 +241,11 @@ func newCaller(c cell, baseURL string, key keys.Key, obs *observer) (caller, err
 					obs.saw429(time.Now())
 				}
 			}),
+		}
+		if os.Getenv("PACING_DEBUG") != "" {
+			// The client's debug log (its pacer's gates and rate changes)
+			// on standard error, to study a cell.
+			opts = append(opts, client.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 		}
 		if c.Mode == modeKnown {
 			opt, ok := knownLimitOption(c.rate())
