@@ -28,10 +28,11 @@ import (
 // that spaces requests (GCRA, a leaky bucket: nginx limit_req,
 // throttled/throttled) it keeps under the limit with the 3% margin. A
 // sliding-window counter that interpolates and rounds (go-chi/httprate)
-// refuses from about 90% of its limit: the first 429s widen the margin
-// (by 3%, then 6% more, then up to 20% in all), so expect one or two 429s and about 85%
-// of the stated rate; give the lower rate if you know the gateway counts
-// that way. A fixed-window quota (so many per minute or hour) is kept by
+// refuses from about 90% of its limit: when its answers show a window
+// counter (a reset given as a point in time) the margin starts at 10%, and
+// each 429 widens it 3% more, up to 20% in all; expect a 429 or two and
+// about 85–90% of the stated rate; give the lower rate if you know the
+// gateway counts that way. A fixed-window quota (so many per minute or hour) is kept by
 // its gate: give the burst too (e.g. WithRateLimit(0.5, 30) for 30 a
 // minute), or leave the option out and let the headers say it.
 func WithRateLimit(perSecond float64, burst int) Option {
