@@ -218,6 +218,9 @@ if lost and get('src') == 0 and crate > 0 and (csrc == 2 or csrc == 3) then
   if csrc == 2 then set('base', crate / (1 - margin)) end
   rate(crate, 1, csrc, 'taken back after Redis lost the key')
 end
+-- Back from pacing alone, the fleet's successes meanwhile went untold:
+-- a learned rate probes on carefully, not in slow start.
+if back > 0 and get('src') == 3 and get('slow') == 1 then set('slow', 0) end
 if get('src') ~= 0 then
   local least = 0
   if lost then least = math.max(held, now) + guard end
