@@ -282,10 +282,11 @@ type patchScanner struct {
 	ctx    context.Context
 	commit string
 	// the file being read: its path, new blob, and the line ranges added
-	path   string
-	blob   string
-	binary bool
-	ranges [][2]int // [first, last] added lines
+	path    string
+	blob    string
+	binary  bool
+	gitlink bool     // a submodule's commit, not a file
+	ranges  [][2]int // [first, last] added lines
 	// the commit message being read
 	inMessage bool
 	message   bytes.Buffer
@@ -355,6 +356,11 @@ func (p *patchScanner) line(line []byte, long bool) error {
 				p.blob = nb
 			}
 		}
+		if len(f) > 1 && f[1] == "160000" {
+			p.gitlink = true
+		}
+	case bytes.HasPrefix(line, []byte("new file mode 160000")), bytes.HasPrefix(line, []byte("new mode 160000")):
+		p.gitlink = true // a submodule: its commit is another repository's, not a file here
 	case bytes.HasPrefix(line, []byte("+++ ")):
 		p.path = diffPath(string(bytes.TrimRight(line[4:], "\r\n")))
 	case bytes.HasPrefix(line, []byte("Binary files ")):
@@ -386,9 +392,9 @@ func (p *patchScanner) flush() error {
 			}
 		}
 	}
-	path, blob, binary, ranges := p.path, p.blob, p.binary, p.ranges
-	p.path, p.blob, p.binary, p.ranges = "", "", false, p.ranges[:0]
-	if path == "" || blob == "" || strings.Trim(blob, "0") == "" || (!binary && len(ranges) == 0) || p.h == nil {
+	path, blob, binary, ranges, gitlink := p.path, p.blob, p.binary, p.ranges, p.gitlink
+	p.path, p.blob, p.binary, p.ranges, p.gitlink = "", "", false, p.ranges[:0], false
+	if gitlink || path == "" || blob == "" || strings.Trim(blob, "0") == "" || (!binary && len(ranges) == 0) || p.h == nil {
 		return nil // deleted, a mode change, nothing added
 	}
 	added := func(f scan.Finding) bool {

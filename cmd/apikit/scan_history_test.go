@@ -47,6 +47,10 @@ func TestScanHistoryAll(t *testing.T) {
 	u.git("update-ref", "refs/remotes/origin/feature", remoteC)
 	u.git("checkout", "-q", "main")
 	u.git("branch", "-q", "-D", "feature")
+	// A submodule (a gitlink to a commit of another repository): not a
+	// file to read, and not an error.
+	u.git("update-index", "--add", "--cacheinfo", "160000,1234567890abcdef1234567890abcdef12345678,vendor/lib")
+	u.git("commit", "-q", "-m", "submodule")
 	// A stash.
 	u.writeFile("project/a.txt", "a\nK="+stash.Reveal()+"\n", 0o644)
 	u.git("stash", "-q")
