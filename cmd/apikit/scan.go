@@ -327,9 +327,10 @@ func (r *scanRun) files(ctx context.Context, files []string) error {
 	return nil
 }
 
-// file scans one file and calls fn with each finding. A path that is not a regular file (a named pipe, a device) is
-// not opened for a blocking read: it is an error, reported, and the scan
-// goes on with the other paths.
+// file scans one file and calls fn with each finding. A path that is not
+// a regular file (a named pipe, a device) is not opened for a blocking
+// read: it is an error, reported, and the scan goes on with the other
+// paths.
 func (r *scanRun) file(ctx context.Context, p string, fn func(scan.Finding) error) error {
 	f, _, err := openRegular(p)
 	if err != nil {
