@@ -139,7 +139,17 @@ func (st *state) searchSWAR(b []byte, lo, hi int) {
 					st.seam(b, p, lo, hi)
 				}
 				prevNL = p
-			case pl.group[b[p]] != 0: // not a folded look-alike
+			default:
+				gi := pl.group[b[p]]
+				if gi == 0 {
+					continue // a folded look-alike
+				}
+				// Most occurrences go no further than the byte next to
+				// them: looked up here, without a call.
+				g := &st.s.groups[gi-1]
+				if (p+1 >= len(b) || g.byNext[b[p+1]] == 0) && (p == 0 || g.byPrev[b[p-1]] == 0) {
+					continue
+				}
 				st.anchorAt(b, p, lo, hi)
 			}
 		}
