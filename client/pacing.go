@@ -176,11 +176,15 @@ func (c *Client) pace(ctx context.Context, fp, method, path string, attempt int)
 		if r.Delay <= 0 && !r.OK { // Delay 0 without a slot breaks the contract: send
 			return r, nil
 		}
-		maxWait -= r.Delay
 		waited += r.Delay
 		if r.OK {
 			return r, c.depart(ctx, r, waited)
 		}
+		// Admitted, told to come back (its slot was far off): the slot it
+		// was promised may have moved with the rate; it is weighed
+		// against the cap and the deadline as they stand now, so that a
+		// caller never waits only to be refused.
+		maxWait, byDeadline = c.waitLimit(ctx)
 	}
 }
 

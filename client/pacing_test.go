@@ -313,3 +313,39 @@ func TestAGateClosedDuringABookedWaitIsWeighedAfresh(t *testing.T) {
 		t.Fatalf("slot beyond the cap: %v after waits %v; want a refusal at once", err, fs2.got())
 	}
 }
+
+// comeBack is a pacer that first tells the caller to come back in 40 s
+// (its slot far off), then, its rate having fallen meanwhile, books it 30 s
+// further.
+type comeBack struct {
+	pacing.Local
+	asks int
+}
+
+func (p *comeBack) Reserve(_ context.Context, fp string, _ pacing.Limit, maxWait time.Duration) (pacing.Reservation, error) {
+	p.asks++
+	d := 30 * time.Second
+	if p.asks == 1 {
+		d = 40 * time.Second
+	}
+	if d > maxWait {
+		return pacing.Reservation{Delay: d, Key: fp}, nil
+	}
+	return pacing.Reservation{OK: p.asks > 1, Delay: d, Key: fp, Slot: int64(p.asks - 1)}, nil
+}
+
+func (p *comeBack) Report(context.Context, pacing.Reservation, pacing.Answer) error { return nil }
+
+// A caller told to come back is admitted: its slot, moved by a falling
+// rate, is weighed against the cap as it stands then, not against what
+// remained of the first wait (it would have waited 40 s to be refused).
+func TestACallerToldToComeBackIsNotRefusedAfterWaiting(t *testing.T) {
+	srv := newScripted(t, reply(200, `{}`))
+	c, fs := newTestClient(t, srv, WithPacer(&comeBack{}), WithMaxRetryAfter(time.Minute))
+	if err := c.Do(context.Background(), "GET", "/v1/x", nil, nil); err != nil {
+		t.Fatalf("Do: %v (waits %v)", err, fs.got())
+	}
+	if got := fs.got(); len(got) != 2 || got[0] != 40*time.Second || got[1] != 30*time.Second {
+		t.Fatalf("waits %v; want 40s, then 30s", got)
+	}
+}

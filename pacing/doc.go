@@ -66,7 +66,7 @@
 //		if r.Delay > maxWait { /* refuse now: the wait is too long */ }
 //		sleep(r.Delay)
 //		if r.OK { break }  // a slot is booked: send
-//		maxWait -= r.Delay // nothing booked yet: ask again
+//		maxWait = capOrDeadlineNow() // nothing booked yet: ask again, admitted
 //	}
 //	resp, err := send()
 //	p.Report(ctx, r, answerOf(resp, err))
