@@ -579,8 +579,8 @@ func (s *keyState) lastGapRate(now time.Time) float64 {
 			b = t
 		}
 	}
-	if b == 0 || a == b || (s.interval > 0 && a-b > 2*int64(s.interval)) {
-		return 0 // no gap, or one across a gate or an idle moment
+	if b == 0 || a == b || b < s.gate.UnixNano() {
+		return 0 // no gap, or one across the latest gate
 	}
 	return float64(time.Second) / float64(a-b)
 }
