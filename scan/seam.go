@@ -76,7 +76,10 @@ func (st *state) seam(b []byte, p, lo, hi int) {
 	case e > 0 && b[e-1] == '\r':
 		e--
 	}
-	if e < 60 || b64Table[b[e-1]] < 0 || b64Table[b[e-60]] < 0 {
+	// A few characters of the line first: a line of text (a log line, code)
+	// has a space or a quote among them.
+	if e < 60 || b64Table[b[e-1]] < 0 || b64Table[b[e-60]] < 0 || b64Table[b[e-12]] < 0 ||
+		b64Table[b[e-24]] < 0 || b64Table[b[e-36]] < 0 || b64Table[b[e-48]] < 0 {
 		return
 	}
 	n := p + brk // the next line's first base64 character
