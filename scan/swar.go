@@ -23,8 +23,12 @@ type swarPlan struct {
 	// hold the range as that test takes it.
 	rlo, rhi uint64
 	group    [256]int16 // 1 + index in Scanner.groups of the byte's group; 0: none
-	before   int
-	after    int
+	// pat holds the same as 16-byte vectors, for swarMasksSSE2: the fold
+	// (0x20), the four singles, the range's low value and its width, and
+	// the line feed.
+	pat    swarPat
+	before int
+	after  int
 }
 
 const (
@@ -41,6 +45,9 @@ func newSWARPlan(groups []anchorGroup) swarPlan {
 		p.group[g.b] = int16(i + 1)
 		p.before = max(p.before, g.before)
 		p.after = max(p.after, g.after)
+		if g.b == '\n' {
+			continue // line breaks have a lane of their own (searchSWAR)
+		}
 		f := g.b | 0x20
 		seen := false
 		for _, v := range folded {
@@ -81,8 +88,14 @@ func newSWARPlan(groups []anchorGroup) swarPlan {
 		singles = folded[bi : bi+1]
 	}
 	for i := range p.targets {
-		p.targets[i] = swarOnes * uint64(singles[min(i, len(singles)-1)])
+		v := singles[min(i, len(singles)-1)]
+		p.targets[i] = swarOnes * uint64(v)
+		p.pat[1+i] = vec16(v)
 	}
+	p.pat[0] = vec16(0x20)
+	p.pat[5] = vec16(folded[bi])
+	p.pat[6] = vec16(folded[bj] - folded[bi])
+	p.pat[7] = vec16('\n')
 	p.ok = true
 	return p
 }
@@ -92,16 +105,6 @@ func (st *state) searchSWAR(b []byte, lo, hi int) {
 	pl := &st.s.swar
 	from := max(0, lo-pl.before)
 	to := min(len(b), hi+pl.after)
-	t0, t1, t2, t3 := pl.targets[0], pl.targets[1], pl.targets[2], pl.targets[3]
-	rlo, rhi := pl.rlo, pl.rhi
-	// hasZero flags (at least) the zero bytes of x; a flag above a zero
-	// byte may be false, and is dropped like any other non-anchor.
-	hasZero := func(x uint64) uint64 { return (x - swarOnes) &^ x & swarHighs }
-	// between flags exactly the bytes of x in the plan's range (from Bit
-	// Twiddling Hacks' hasbetween; bytes of 128 and up are never flagged).
-	between := func(x uint64) uint64 {
-		return (rhi - x&swarLow7) &^ x & (x&swarLow7 + rlo) & swarHighs
-	}
 	seams := st.s.seams != nil
 	// The last line break before from (-1: the input starts the line), or
 	// far enough back to count as none.
@@ -111,35 +114,34 @@ func (st *state) searchSWAR(b []byte, lo, hi int) {
 	} else if st.base == 0 && from <= 151 {
 		prevNL = -1
 	}
-	// word returns the flags of one 8-byte word, one bit per byte.
-	word := func(w uint64) uint64 {
-		w |= swarLower
-		m := hasZero(w^t0) | hasZero(w^t1) | hasZero(w^t2) | hasZero(w^t3) | between(w)
-		return (m >> 7) * 0x0102040810204080 >> 56
-	}
+	var am, nm [swarBatch]uint64
 	i := from
-	for ; i+64 <= to; i += 64 {
-		blk := b[i : i+64 : i+64]
-		mask := word(binary.LittleEndian.Uint64(blk[0:8])) |
-			word(binary.LittleEndian.Uint64(blk[8:16]))<<8 |
-			word(binary.LittleEndian.Uint64(blk[16:24]))<<16 |
-			word(binary.LittleEndian.Uint64(blk[24:32]))<<24 |
-			word(binary.LittleEndian.Uint64(blk[32:40]))<<32 |
-			word(binary.LittleEndian.Uint64(blk[40:48]))<<40 |
-			word(binary.LittleEndian.Uint64(blk[48:56]))<<48 |
-			word(binary.LittleEndian.Uint64(blk[56:64]))<<56
-		for ; mask != 0; mask &= mask - 1 {
-			p := i + bits.TrailingZeros64(mask)
-			switch {
-			case b[p] == '\n' && seams:
-				// A line break: a seam of wrapped base64 only after a
-				// line as long as one (60 to 80 characters, with room
-				// for indentation and a \r).
-				if l := p - prevNL; l > 60 && l <= 150 {
-					st.seam(b, p, lo, hi)
+	for i+64 <= to {
+		nb := min((to-i)/64, swarBatch)
+		swarMasks(pl, b[i:i+nb*64], &am, &nm, nb)
+		for k := 0; k < nb; k, i = k+1, i+64 {
+			if nl := nm[k]; nl != 0 && seams {
+				// Line breaks are not visited one by one: a seam needs
+				// a line longer than 60 characters, so only the first
+				// break of the block can end one (a later one only when
+				// the first is within 3 bytes of the block's start).
+				if first := bits.TrailingZeros64(nl); first < 3 {
+					for m := nl; m != 0; m &= m - 1 {
+						p := i + bits.TrailingZeros64(m)
+						if l := p - prevNL; l > 60 && l <= 150 {
+							st.seam(b, p, lo, hi)
+						}
+						prevNL = p
+					}
+				} else {
+					if l := i + first - prevNL; l > 60 && l <= 150 {
+						st.seam(b, i+first, lo, hi)
+					}
+					prevNL = i + 63 - bits.LeadingZeros64(nl)
 				}
-				prevNL = p
-			default:
+			}
+			for mask := am[k]; mask != 0; mask &= mask - 1 {
+				p := i + bits.TrailingZeros64(mask)
 				gi := pl.group[b[p]]
 				if gi == 0 {
 					continue // a folded look-alike
@@ -185,5 +187,50 @@ func (st *state) anchorAt(b []byte, p, lo, hi int) {
 		if i := g.byPrev[b[p-1]]; i != 0 {
 			st.compare(b, p, g.lists[i-1], lo, hi)
 		}
+	}
+}
+
+// swarBatch is how many 64-byte blocks swarMasks flags at a time.
+const swarBatch = 64
+
+// swarPat is a swarPlan as 16-byte vectors (see swarPlan.pat).
+type swarPat [8][16]byte
+
+func vec16(v byte) (r [16]byte) {
+	for i := range r {
+		r[i] = v
+	}
+	return r
+}
+
+// swarMasksGo sets am[k] to the flags of the anchor bytes of the k-th
+// 64-byte block of b (nb blocks), one bit per byte, and nm[k] to those of
+// its line feeds, 8 bytes at a time in general-purpose registers: exact,
+// each single value costing three operations. Per byte of the folded low
+// seven bits l, (l^t)+0x7f has its high bit clear exactly when l == t (no
+// carry leaves the byte), so the AND over the singles has it clear where
+// any matches; the range test (Bit Twiddling Hacks' hasbetween) sets it
+// where rlo <= l <= rhi. Bytes of 128 and up (w's own high bit) are never
+// flagged. swarMasksSSE2 computes the same 16 bytes at a time.
+func swarMasksGo(pl *swarPlan, b []byte, am, nm *[swarBatch]uint64, nb int) {
+	t0, t1, t2, t3 := pl.targets[0], pl.targets[1], pl.targets[2], pl.targets[3]
+	rlo, rhi := pl.rlo, pl.rhi
+	word := func(w uint64) (anchors, nls uint64) {
+		l := w&swarLow7 | swarLower
+		a := (l ^ t0 + swarLow7) & (l ^ t1 + swarLow7) & (l ^ t2 + swarLow7) & (l ^ t3 + swarLow7)
+		m := (^a | (rhi-l)&(l+rlo)) &^ w & swarHighs
+		x := w ^ (swarOnes * '\n')
+		n := ^((x&swarLow7 + swarLow7) | x) & swarHighs
+		return (m >> 7) * 0x0102040810204080 >> 56, (n >> 7) * 0x0102040810204080 >> 56
+	}
+	for k := 0; k < nb; k++ {
+		blk := b[k*64 : k*64+64 : k*64+64]
+		var a, n uint64
+		for j := 0; j < 8; j++ {
+			wa, wn := word(binary.LittleEndian.Uint64(blk[j*8:]))
+			a |= wa << (8 * j)
+			n |= wn << (8 * j)
+		}
+		am[k], nm[k] = a, n
 	}
 }
