@@ -23,6 +23,7 @@ type seamCut struct {
 // the first two characters after the cut (or of the one, for a cut before
 // the last).
 type seamTable struct {
+	has [64 * 64 / 64]uint64 // the bit of each non-empty two, looked up first (most are empty)
 	two [64 * 64][]seamCut
 	one [64][]seamCut
 }
@@ -48,6 +49,7 @@ func newSeamTable(targets []*target) *seamTable {
 				if len(n.text)-i >= 2 {
 					k := int(b64Table[n.text[i]])*64 + int(b64Table[n.text[i+1]])
 					st.two[k] = append(st.two[k], c)
+					st.has[k/64] |= 1 << (k % 64)
 				} else {
 					st.one[b64Table[n.text[i]]] = append(st.one[b64Table[n.text[i]]], c)
 				}
@@ -92,7 +94,9 @@ func (st *state) seam(b []byte, p, lo, hi int) {
 	// The cuts whose end starts the next line; most lines have none.
 	var two []seamCut
 	if v := b64Table[b[n+1]]; v >= 0 {
-		two = st.s.seams.two[int(b64Table[b[n]])*64+int(v)]
+		if k := int(b64Table[b[n]])*64 + int(v); st.s.seams.has[k/64]&(1<<(k%64)) != 0 {
+			two = st.s.seams.two[k]
+		}
 	}
 	one := st.s.seams.one[b64Table[b[n]]]
 	if len(two)+len(one) == 0 {

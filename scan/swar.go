@@ -26,9 +26,14 @@ type swarPlan struct {
 	// pat holds the same as 16-byte vectors, for swarMasksSSE2: the fold
 	// (0x20), the four singles, the range's low value and its width, and
 	// the line feed.
-	pat    swarPat
-	before int
-	after  int
+	pat swarPat
+	// pairNext has the bit c<<8|d set when an anchor byte c's group has
+	// needles for the byte d after it; pairPrev, the bit d<<8|c when it
+	// has needles for the byte d before it: one lookup (8 KiB each, in
+	// L1) decides whether an anchor occurrence goes any further.
+	pairNext, pairPrev [1 << 16 / 64]uint64
+	before             int
+	after              int
 }
 
 const (
@@ -43,6 +48,16 @@ func newSWARPlan(groups []anchorGroup) swarPlan {
 	var folded []byte
 	for i, g := range groups {
 		p.group[g.b] = int16(i + 1)
+		for d := range 256 {
+			if g.byNext[d] != 0 {
+				k := int(g.b)<<8 | d
+				p.pairNext[k/64] |= 1 << (k % 64)
+			}
+			if g.byPrev[d] != 0 {
+				k := d<<8 | int(g.b)
+				p.pairPrev[k/64] |= 1 << (k % 64)
+			}
+		}
 		p.before = max(p.before, g.before)
 		p.after = max(p.after, g.after)
 		if g.b == '\n' {
@@ -142,14 +157,12 @@ func (st *state) searchSWAR(b []byte, lo, hi int) {
 			}
 			for mask := am[k]; mask != 0; mask &= mask - 1 {
 				p := i + bits.TrailingZeros64(mask)
-				gi := pl.group[b[p]]
-				if gi == 0 {
-					continue // a folded look-alike
-				}
-				// Most occurrences go no further than the byte next to
-				// them: looked up here, without a call.
-				g := &st.s.groups[gi-1]
-				if (p+1 >= len(b) || g.byNext[b[p+1]] == 0) && (p == 0 || g.byPrev[b[p-1]] == 0) {
+				// Most occurrences (and every folded look-alike) go no
+				// further than the bytes next to them: looked up here,
+				// without a call.
+				c := uint(b[p])
+				if (p+1 >= len(b) || pl.pairNext[(c<<8|uint(b[p+1]))/64]&(1<<((c<<8|uint(b[p+1]))%64)) == 0) &&
+					(p == 0 || pl.pairPrev[(uint(b[p-1])<<8|c)/64]&(1<<((uint(b[p-1])<<8|c)%64)) == 0) {
 					continue
 				}
 				st.anchorAt(b, p, lo, hi)
