@@ -308,8 +308,11 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 			// Sent unpaced, before the pacer knew of any limit (the first
 			// wave): it says nothing about the rate paced since.
 		case s.src == SourceNone || s.src == SourceLearned:
-			refused := 0.0 // the rate of the refused attempt after the last accepted one
-			if gap := slot.Sub(s.lastOK); !s.lastOK.IsZero() && gap > 0 {
+			// The rate of the refused attempt: its gap after the last
+			// accepted one, when neither spans the latest gate; else the
+			// rate in force.
+			refused := s.rate
+			if gap := slot.Sub(s.lastOK); !s.lastOK.IsZero() && gap > 0 && !s.lastOK.Before(s.gate) {
 				refused = float64(time.Second) / float64(gap)
 			}
 			if ev, ok := s.cut(now, refused); ok {
@@ -586,11 +589,13 @@ func (s *keyState) lastGapRate(now time.Time) float64 {
 }
 
 // cut lowers the rate after a 429. The first 429 of a key starts learning
-// at the rate successes were observed (at least firstGuess), in slow start.
-// Later ones cut to the observed rate less cutMargin — in slow start, to
-// the higher of the latest accepted gap's rate less cutMargin and 90% of the
-// refused attempt's — and
-// never by more than 30% nor by less than 10%.
+// at the rate of the last second's successes (at least firstGuess), in
+// slow start. Later ones cut to the observed rate less cutMargin — in slow
+// start, to the latest accepted gap's rate less cutMargin, or to 90% of the
+// refused attempt's rate when that was far above (90% of the rate in force
+// when no gap after the latest gate was accepted) — and never by more than
+// 30% nor by less than 10%; never under the floor (one request per hint,
+// or a bucket's announced rate).
 func (s *keyState) cut(now time.Time, refused float64) (Event, bool) {
 	if s.src == SourceNone {
 		// Successes that came together (a first wave answered at once)
@@ -608,7 +613,13 @@ func (s *keyState) cut(now time.Time, refused float64) (Event, bool) {
 		s.slowStart = false
 		nr := prev * cutHigh
 		if last := s.lastGapRate(now); last > 0 {
-			nr = max(last, est) * (1 - cutMargin)
+			last = max(last, est)
+			nr = last * (1 - cutMargin)
+			if refused > 1.5*last {
+				// Refused far above the accepted gap: the limit lies
+				// between, nearer the refused one.
+				nr = max(nr, refused*cutHigh)
+			}
 		}
 		nr = min(nr, prev*cutHigh)
 		return s.setRate(max(nr, s.floor), 1, SourceLearned, "429 in slow start")

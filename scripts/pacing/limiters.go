@@ -542,6 +542,8 @@ func limiterMatrix(ls []limiterConfig, short bool) []cell {
 func measureLimiters(ctx context.Context, o options, ls []limiterConfig) (outcome, error) {
 	var out outcome
 	began := time.Now()
+	// The machine as the run starts (its load average then).
+	machineAtStart := strings.Replace(describeMachine(""), ", nginx (version unknown)", "", 1)
 	probeCtx, stopProbe := context.WithCancel(ctx)
 	probe := startJitterProbe(probeCtx)
 	type done struct {
@@ -641,7 +643,7 @@ func measureLimiters(ctx context.Context, o options, ls []limiterConfig) (outcom
 		}
 		doc := string(old)
 		for _, r := range runs {
-			machine := strings.Replace(describeMachine(""), ", nginx (version unknown)", "", 1) + "; limiter: " + r.version
+			machine := machineAtStart + "; limiter: " + r.version
 			info := runInfo{Section: "limiter-" + r.l.Name, When: began, Machine: machine, Command: o.command,
 				Note: limiterNote(r.l, o.note), Jitter: jitter}
 			section := markdown(info, r.results)
