@@ -47,6 +47,27 @@ const (
 type anchorRef struct {
 	n *needle
 	k int
+	// head is the needle's first 8 bytes (fewer: mask says which), as a
+	// little-endian word; fold is OR-ed into the text's bytes first (0x20
+	// for a keyword, compared in any case): one load and compare rejects
+	// most candidates before the needle's own comparison. A seam's mask is
+	// 0: it has no text to compare.
+	head, mask, fold uint64
+}
+
+// withHead returns r with its head, mask and fold set.
+func withHead(r anchorRef) anchorRef {
+	if r.n.kind == needleSeam {
+		return r
+	}
+	for i, c := range r.n.text[:min(8, len(r.n.text))] {
+		r.head |= uint64(c) << (8 * i)
+		r.mask |= 0xff << (8 * i)
+		if r.n.kind == needleKeyword {
+			r.fold |= 0x20 << (8 * i)
+		}
+	}
+	return r
 }
 
 // anchorGroup is every needle found through one anchor byte. Where the
@@ -132,8 +153,8 @@ func buildGroups(targets []*target, uuid, seams bool) []anchorGroup {
 					k = i
 				}
 			}
-			refs[kw[k]] = append(refs[kw[k]], anchorRef{n, k})
-			refs[kw[k]-'a'+'A'] = append(refs[kw[k]-'a'+'A'], anchorRef{n, k})
+			refs[kw[k]] = append(refs[kw[k]], anchorRef{n: n, k: k})
+			refs[kw[k]-'a'+'A'] = append(refs[kw[k]-'a'+'A'], anchorRef{n: n, k: k})
 		}
 	}
 	var exact []*needle  // case-sensitive needles
@@ -204,7 +225,7 @@ func buildGroups(targets []*target, uuid, seams bool) []anchorGroup {
 			// The last occurrence: a needle's last bytes are the most
 			// specific (the "_" ending a prefix, say).
 			if k := bytes.LastIndexByte(n.text, byte(best)); k >= 0 {
-				refs[byte(best)] = append(refs[byte(best)], anchorRef{n, k})
+				refs[byte(best)] = append(refs[byte(best)], anchorRef{n: n, k: k})
 			} else {
 				rest = append(rest, n)
 			}
@@ -216,7 +237,7 @@ func buildGroups(targets []*target, uuid, seams bool) []anchorGroup {
 	for _, p := range order {
 		for _, n := range encodedNeedles(p, byPrefix[p]) {
 			k := encodedAnchor(n)
-			refs[n.text[k]] = append(refs[n.text[k]], anchorRef{n, k})
+			refs[n.text[k]] = append(refs[n.text[k]], anchorRef{n: n, k: k})
 		}
 	}
 	// Base64 in base64: each on a byte already searched for, or in a lane
@@ -246,14 +267,14 @@ func buildGroups(targets []*target, uuid, seams bool) []anchorGroup {
 			continue // no such byte: this alignment is not searched for (none of the built-ins' needles)
 		}
 		folded[n.text[k]|0x20] = true
-		refs[n.text[k]] = append(refs[n.text[k]], anchorRef{n, k})
+		refs[n.text[k]] = append(refs[n.text[k]], anchorRef{n: n, k: k})
 	}
 	// The line breaks of wrapped base64, where a needle may be cut in two.
 	if seams {
-		refs['\n'] = append(refs['\n'], anchorRef{&needle{text: []byte("\n"), kind: needleSeam}, 0})
+		refs['\n'] = append(refs['\n'], anchorRef{n: &needle{text: []byte("\n"), kind: needleSeam}, k: 0})
 		// "\n" in a JSON string: the backslash shares a SWAR lane with
 		// the built-ins' anchors (v…DEL), and is looked up by the n.
-		refs['\\'] = append(refs['\\'], anchorRef{&needle{text: []byte(`\n`), kind: needleSeam}, 0})
+		refs['\\'] = append(refs['\\'], anchorRef{n: &needle{text: []byte(`\n`), kind: needleSeam}, k: 0})
 	}
 	groups := make([]anchorGroup, 0, len(refs))
 	for b, rs := range refs {
@@ -288,7 +309,7 @@ func buildGroups(targets []*target, uuid, seams bool) []anchorGroup {
 					g.lists = append(g.lists, nil)
 					table[c] = uint16(len(g.lists))
 				}
-				g.lists[table[c]-1] = append(g.lists[table[c]-1], r)
+				g.lists[table[c]-1] = append(g.lists[table[c]-1], withHead(r))
 			}
 			switch r.n.kind {
 			case needleKeyword:

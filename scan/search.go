@@ -3,6 +3,7 @@ package scan
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"strings"
 
@@ -50,6 +51,9 @@ func (st *state) compare(b []byte, p int, refs []anchorRef, lo, hi int) {
 		s := p - r.k
 		n := r.n
 		if s < 0 || s+len(n.text) > len(b) {
+			continue
+		}
+		if s+8 <= len(b) && (binary.LittleEndian.Uint64(b[s:s+8])|r.fold)&r.mask != r.head {
 			continue
 		}
 		switch n.kind {
