@@ -9,12 +9,14 @@ import (
 
 // swarPlan finds every anchor byte in one pass, 64 bytes at a time, when the
 // anchors fold (ASCII case folded by OR-ing 0x20) to at most four single
-// values and one range of values (twelve apart at most): each 8-byte word is compared
-// with all of them at once (SWAR), and the positions that match are visited
-// from a 64-bit mask. That costs one pass where one bytes.IndexByte pass per
-// anchor byte would call IndexByte again at every occurrence of each. A
-// folded match that is not an anchor (an 'x' for an 'X', a '{' inside the
-// range v…DEL) is dropped by the byte's group lookup.
+// values and one range of values (twelve apart at most): each 16-byte vector
+// (SSE2, on amd64) or 8-byte word (SWAR, elsewhere) is compared with all of
+// them at once, and the positions that match are visited from a 64-bit
+// mask. That costs one pass where one bytes.IndexByte pass per anchor byte
+// would call IndexByte again at every occurrence of each. A folded match
+// that is not an anchor (an 'x' for an 'X', a '{' inside a range) is
+// dropped by the pair lookup (pairNext, pairPrev). Line feeds, the seams'
+// anchor, get a mask of their own (searchSWAR).
 type swarPlan struct {
 	ok      bool
 	targets [4]uint64 // the folded single anchor values, each in every byte
@@ -62,6 +64,9 @@ func newSWARPlan(groups []anchorGroup) swarPlan {
 		p.after = max(p.after, g.after)
 		if g.b == '\n' {
 			continue // line breaks have a lane of their own (searchSWAR)
+		}
+		if g.b >= 0x80 {
+			return swarPlan{} // the masks flag ASCII only
 		}
 		f := g.b | 0x20
 		seen := false
