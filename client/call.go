@@ -40,8 +40,15 @@ type Response struct {
 // WithResponseInto fills *r when the call ends: on success, on a server
 // error (the last answer's status and headers) and on a transport error
 // (Attempts and PacerWait, StatusCode 0, or the last answer before the
-// connection failed). It is a per-call option; r must not be nil.
+// connection failed). A call that fails before anything is sent (an
+// invalid option or path, a per-call base URL on another host) leaves *r
+// empty, so a Response reused across calls never shows an earlier call's
+// answer: *r is emptied when the option is made and again when the call
+// applies it. It is a per-call option; r must not be nil.
 func WithResponseInto(r *Response) RequestOption {
+	if r != nil {
+		*r = Response{}
+	}
 	return func(o *settings) error {
 		if o.call == nil {
 			return perCallOnly("WithResponseInto")
@@ -49,6 +56,7 @@ func WithResponseInto(r *Response) RequestOption {
 		if r == nil {
 			return errors.New("WithResponseInto: the *Response is nil")
 		}
+		*r = Response{}
 		o.call.into = r
 		return nil
 	}

@@ -273,6 +273,40 @@ func TestResponseInto(t *testing.T) {
 	}
 }
 
+// A call that fails before anything is sent (an invalid option, a per-call
+// base URL on another host, a bad path) leaves a reused *Response empty: it
+// must not still show the previous call's status and request id.
+func TestResponseIntoEmptiedWhenNothingIsSent(t *testing.T) {
+	srv := newScripted(t, reply(200, `{"ok":true}`, "X-Request-Id", "req_1"))
+	c, _ := newTestClient(t, srv)
+	for _, tc := range []struct {
+		name string
+		path string
+		opts func(*Response) []Option
+	}{
+		{"invalid option before it", "/v1/x", func(m *Response) []Option { return []Option{WithMaxRetries(-1), WithResponseInto(m)} }},
+		{"invalid option after it", "/v1/x", func(m *Response) []Option { return []Option{WithResponseInto(m), WithAttemptTimeout(-1)} }},
+		{"another host", "/v1/x", func(m *Response) []Option {
+			return []Option{WithResponseInto(m), WithBaseURL("https://elsewhere.example.com")}
+		}},
+		{"a path without /", "v1/x", func(m *Response) []Option { return []Option{WithResponseInto(m)} }},
+	} {
+		var meta Response
+		if err := c.DoWith(context.Background(), "GET", "/v1/x", nil, nil, WithResponseInto(&meta)); err != nil {
+			t.Fatal(err)
+		}
+		if meta.StatusCode != 200 {
+			t.Fatalf("%s: the first call's Response: %+v", tc.name, meta)
+		}
+		if err := c.DoWith(context.Background(), "GET", tc.path, nil, nil, tc.opts(&meta)...); err == nil {
+			t.Fatalf("%s: no error", tc.name)
+		}
+		if meta.StatusCode != 0 || meta.RequestID != "" || meta.Attempts != 0 || meta.Header != nil {
+			t.Errorf("%s: nothing was sent, but the Response still says %+v", tc.name, meta)
+		}
+	}
+}
+
 func TestResponseIntoPacerWait(t *testing.T) {
 	srv := newScripted(t, reply(200, `{}`))
 	clock := &fakeClock{now: time.Unix(1e9, 0)}
