@@ -30,7 +30,7 @@ import (
 // sliding-window counter that interpolates and rounds (go-chi/httprate)
 // refuses from about 90% of its limit: when its answers show a window
 // counter (a reset given as a point in time) the margin starts at 10%, and
-// each 429 widens it 3% more, up to 20% in all; expect a 429 or two and
+// each 429 widens it 3% more, up to 23% in all; expect a 429 or two and
 // about 85–90% of the stated rate; give the lower rate if you know the
 // gateway counts that way. A fixed-window quota (so many per minute or hour) is kept by
 // its gate: give the burst too (e.g. WithRateLimit(0.5, 30) for 30 a

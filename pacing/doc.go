@@ -22,7 +22,8 @@
 //   - The rate. Known (the caller passes a [Limit] to Reserve), paced
 //     slightly under it ([Margin]: gateways count in whole milliseconds, so
 //     exactly the limit is refused now and then; each 429 still received
-//     widens the margin, up to 15%, successes narrow it again); else read
+//     widens the margin by 3%, up to 20% more than [Margin], and successes
+//     narrow it again; a window counter's headers start it 7% wider); else read
 //     from the answers' rate-limit headers (Answer.Limit per window); else
 //     learned from 429s and successes: a 429 cuts it to the rate at which
 //     successes were observed, successes probe upward. Until the first sign
