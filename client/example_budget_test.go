@@ -8,7 +8,7 @@ import (
 
 	"github.com/apikit/apikit-go/client"
 	"github.com/apikit/apikit-go/client/clienttest"
-	apierrors "github.com/apikit/apikit-go/errors"
+	"github.com/apikit/apikit-go/errors"
 )
 
 // A budget of one retry: the first failing call spends it; the next is

@@ -17,7 +17,7 @@ import (
 	"github.com/apikit/apikit-go/client"
 	"github.com/apikit/apikit-go/client/clienttest"
 	"github.com/apikit/apikit-go/credentials"
-	apierrors "github.com/apikit/apikit-go/errors"
+	"github.com/apikit/apikit-go/errors"
 	"github.com/apikit/apikit-go/keys"
 	"github.com/apikit/apikit-go/pacing"
 )

@@ -10,7 +10,7 @@ import (
 
 	"github.com/apikit/apikit-go/client"
 	"github.com/apikit/apikit-go/client/clienttest"
-	apierrors "github.com/apikit/apikit-go/errors"
+	"github.com/apikit/apikit-go/errors"
 )
 
 // streamExample starts a Hypedata test server streaming an event every

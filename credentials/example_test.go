@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/apikit/apikit-go/credentials"
-	apierrors "github.com/apikit/apikit-go/errors"
+	"github.com/apikit/apikit-go/errors"
 	"github.com/apikit/apikit-go/keys"
 )
 

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	apierrors "github.com/apikit/apikit-go/errors"
+	"github.com/apikit/apikit-go/errors"
 )
 
 func ExampleDecodeRedacted() {

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
-	apierrors "github.com/apikit/apikit-go/errors"
+	"github.com/apikit/apikit-go/errors"
 )
 
 // A server that echoes the start of the key: the piece of the secret is

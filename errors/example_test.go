@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"strings"
 
-	apierrors "github.com/apikit/apikit-go/errors"
+	"github.com/apikit/apikit-go/errors"
 )
 
 func ExampleFromResponse() {

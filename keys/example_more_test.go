@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"os"
 
-	apierrors "github.com/apikit/apikit-go/errors"
+	"github.com/apikit/apikit-go/errors"
 	"github.com/apikit/apikit-go/keys"
 )
 

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	apierrors "github.com/apikit/apikit-go/errors"
+	"github.com/apikit/apikit-go/errors"
 	"github.com/apikit/apikit-go/keys"
 )
 

@@ -26,7 +26,7 @@ import (
 
 	"github.com/apikit/apikit-go/client"
 	"github.com/apikit/apikit-go/client/clienttest"
-	apierrors "github.com/apikit/apikit-go/errors"
+	"github.com/apikit/apikit-go/errors"
 )
 
 func main() {
