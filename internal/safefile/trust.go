@@ -42,7 +42,11 @@ type UntrustedError struct {
 func (e *UntrustedError) Error() string {
 	msg := "refused: " + e.Problems[0].Error()
 	if n := len(e.Problems) - 1; n > 0 {
-		msg += fmt.Sprintf(" (and %d more such problems; apikit doctor lists them)", n)
+		noun := "problems"
+		if n == 1 {
+			noun = "problem"
+		}
+		msg += fmt.Sprintf(" (and %d more such %s; apikit doctor lists them)", n, noun)
 	}
 	return msg
 }
@@ -147,7 +151,7 @@ func (a *auditor) dir(d string) {
 		a.add(d, "directory", "is owned by "+userName(uid)+", not by you or root", fmt.Sprintf("chown %s %s (as root), or move the file to a directory of your own", userName(a.me), shellQuote(d)))
 	}
 	if m := info.Mode(); m.Perm()&0o022 != 0 && m&fs.ModeSticky == 0 {
-		a.add(d, "directory", fmt.Sprintf("is %s (mode %04o), so they can put a file of their own in its place", writableBy(m), m.Perm()), "chmod go-w "+shellQuote(d))
+		a.add(d, "directory", fmt.Sprintf("is %s (mode %04o): they can put a file of their own in its place", writableBy(m), m.Perm()), "chmod go-w "+shellQuote(d))
 	}
 }
 

@@ -149,3 +149,36 @@ func TestShellQuote(t *testing.T) {
 		}
 	}
 }
+
+// The refusal is one readable sentence: one "so" (what the danger is), and
+// the count of further problems in the right number.
+func TestUntrustedErrorReads(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "apikit")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	p := write(t, filepath.Join(dir, "config.yaml"), 0o666)
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	err := Check(p)
+	var ue *UntrustedError
+	if !errors.As(err, &ue) || len(ue.Problems) != 2 {
+		t.Fatalf("want the file and its directory: %v", err)
+	}
+	dirMsg := Problem{Path: dir, Kind: "directory"}
+	for _, q := range ue.Problems {
+		if q.Kind == "directory" {
+			dirMsg = q
+		}
+	}
+	if n := strings.Count(dirMsg.Error(), ", so "); n != 1 {
+		t.Errorf("%q says \", so\" %d times", dirMsg.Error(), n)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "(and 1 more such problem;") {
+		t.Errorf("%q does not say \"(and 1 more such problem;\"", msg)
+	}
+	if msg := (&UntrustedError{Problems: []Problem{ue.Problems[0], ue.Problems[1], ue.Problems[1]}}).Error(); !strings.Contains(msg, "(and 2 more such problems;") {
+		t.Errorf("%q does not say \"(and 2 more such problems;\"", msg)
+	}
+}
