@@ -23,6 +23,21 @@ func write(t *testing.T, p string, mode os.FileMode) string {
 	return p
 }
 
+// inWritableDir writes a config file of the given mode in a directory
+// anyone can write to (mode 0777), and returns both.
+func inWritableDir(t *testing.T, mode os.FileMode) (dir, p string) {
+	t.Helper()
+	dir = filepath.Join(t.TempDir(), "apikit")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	p = write(t, filepath.Join(dir, "config.yaml"), mode)
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	return dir, p
+}
+
 func TestAuditPrivateFileIsTrusted(t *testing.T) {
 	dir := t.TempDir()
 	for _, mode := range []os.FileMode{0o600, 0o644, 0o400} {
@@ -55,14 +70,7 @@ func TestAuditWritableFile(t *testing.T) {
 }
 
 func TestAuditWritableDirectory(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "apikit")
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	p := write(t, filepath.Join(dir, "config.yaml"), 0o600)
-	if err := os.Chmod(dir, 0o777); err != nil {
-		t.Fatal(err)
-	}
+	dir, p := inWritableDir(t, 0o600)
 	ps := Audit(p)
 	if len(ps) != 1 || ps[0].Path != dir || ps[0].Fix != "chmod go-w "+dir {
 		t.Fatalf("problems: %+v", ps)
@@ -153,14 +161,7 @@ func TestShellQuote(t *testing.T) {
 // The refusal is one readable sentence: one "so" (what the danger is), and
 // the count of further problems in the right number.
 func TestUntrustedErrorReads(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "apikit")
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	p := write(t, filepath.Join(dir, "config.yaml"), 0o666)
-	if err := os.Chmod(dir, 0o777); err != nil {
-		t.Fatal(err)
-	}
+	dir, p := inWritableDir(t, 0o666)
 	err := Check(p)
 	var ue *UntrustedError
 	if !errors.As(err, &ue) || len(ue.Problems) != 2 {
