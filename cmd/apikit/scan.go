@@ -120,7 +120,9 @@ func (o scanOptions) run(ctx context.Context, in io.Reader, out, errw io.Writer,
 	case o.unreachable && !o.git:
 		return usagef("--unreachable goes with --git (it scans history no ref reaches)")
 	}
-	opts := []scan.Option{}
+	// WithKeys: a finding's key, to redact it from a path named with it
+	// (redactPath); it never prints.
+	opts := []scan.Option{scan.WithKeys()}
 	if o.examples {
 		opts = append(opts, scan.WithExamples())
 	}
@@ -208,6 +210,7 @@ func (r *scanRun) report(path, commit string, f scan.Finding) error {
 	if !f.Example { // a documentation example (--examples) is shown, not counted
 		r.found++
 	}
+	path = redactPath(path, f)
 	switch {
 	case r.o.sarif:
 		r.results = append(r.results, sarifResult{path: path, base: r.base, commit: commit, f: f})
@@ -241,6 +244,16 @@ func (r *scanRun) report(path, commit string, f scan.Finding) error {
 	}
 	_, err := fmt.Fprintln(r.out, line)
 	return err
+}
+
+// redactPath returns path with the finding's own key, where the file is
+// named with it (a key saved as hd_live_….txt, a secret mounted under its
+// value), shown redacted as the finding shows it: no output holds a key.
+func redactPath(path string, f scan.Finding) string {
+	if secret := f.Key().Reveal(); secret != "" && strings.Contains(path, secret) {
+		return strings.ReplaceAll(path, secret, f.Redacted)
+	}
+	return path
 }
 
 // fail notes a path that could not be scanned and goes on with the others.

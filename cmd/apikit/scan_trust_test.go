@@ -203,3 +203,21 @@ func TestScanArchives(t *testing.T) {
 		}
 	}
 }
+
+// TestScanRedactsAKeyInAPath: a file named with the key it holds (a key
+// saved as hd_live_….txt, a secret mounted under its own value) is
+// reported with the key in its path redacted, in every output format.
+func TestScanRedactsAKeyInAPath(t *testing.T) {
+	u := newUser(t)
+	k := newKey(t, keys.Hypedata)
+	u.writeFile("project/keys/"+k.Reveal()+".txt", "K="+k.Reveal()+"\n", 0o600)
+	for _, args := range [][]string{{"scan"}, {"scan", "--json"}, {"scan", "--sarif"}} {
+		r := u.must(scanFound, "", args...)
+		if out := r.stdout + r.stderr; strings.Contains(out, k.Reveal()) {
+			t.Errorf("apikit %s printed the key from the file's name:\n%s", strings.Join(args, " "), out)
+		}
+		if args[len(args)-1] == "scan" && !strings.Contains(r.stdout, "keys/"+k.String()+".txt:1:3: Hypedata") {
+			t.Errorf("apikit scan: the path does not show the key redacted:\n%s", r.stdout)
+		}
+	}
+}
