@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/apikit/apikit-go/client"
+	"github.com/apikit/apikit-go/cmd/apikit/internal/termsafe"
 	"github.com/apikit/apikit-go/credentials"
 )
 
@@ -90,15 +91,19 @@ func newKeysListCmd(a *app) *cobra.Command {
 				return a.emit(list, func(w io.Writer) {
 					tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 					fmt.Fprintln(tw, "ID\tNAME\tENV\tKEY\tCREATED\tLAST USED\tEXPIRES\tSTATE")
+					// The fields are the server's words: each is escaped on its
+					// own (termsafe.Lines keeps line breaks and tabs, the
+					// table's layout), so a name cannot start a row or a column.
+					t := termsafe.Text
 					for _, k := range list {
 						state := "active"
 						if k.Revoked() {
 							state = "revoked"
 							if k.RevokedReason != "" {
-								state += " (" + k.RevokedReason + ")"
+								state += " (" + t(k.RevokedReason) + ")"
 							}
 						}
-						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Name, k.Environment, k.Redacted,
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t(k.ID), t(k.Name), t(k.Environment), t(k.Redacted),
 							day(&k.CreatedAt), day(k.LastUsedAt), day(k.ExpiresAt), state)
 					}
 					tw.Flush()
@@ -147,7 +152,7 @@ func (a *app) printNewKey(nk *client.NewKey, show bool, verb string) error {
 		v.Secret = nk.Secret.Reveal()
 	}
 	return a.emit(v, func(w io.Writer) {
-		fmt.Fprintf(w, "%s key %s %q (%s, %s, %s)\n", verb, nk.ID, nk.Name, nk.Environment, nk.Secret, nk.Secret.Fingerprint())
+		fmt.Fprintf(w, "%s key %s %q (%s, %s, %s)\n", verb, termsafe.Text(nk.ID), nk.Name, termsafe.Text(nk.Environment), nk.Secret, nk.Secret.Fingerprint())
 		if show {
 			fmt.Fprintf(w, "Secret (shown once, store it now):\n%s\n", nk.Secret.Reveal())
 		}
@@ -283,7 +288,7 @@ func newKeysRevokeCmd(a *app) *cobra.Command {
 					return err
 				}
 				return a.emit(info, func(w io.Writer) {
-					fmt.Fprintf(w, "Revoked key %s %q (%s).\n", info.ID, info.Name, info.Redacted)
+					fmt.Fprintf(w, "Revoked key %s %q (%s).\n", termsafe.Text(info.ID), info.Name, termsafe.Text(info.Redacted))
 				})
 			})
 		},
@@ -345,7 +350,7 @@ fails, no key has been revoked and both still work.`,
 				}
 				return a.emit(res, func(w io.Writer) {
 					fmt.Fprintf(w, "Rotated %s: new key %s (%s, %s); old key %s revoked after %d usage polls.\n",
-						svc.Name, out.New.ID, out.New.Secret, out.New.Secret.Fingerprint(), out.Old.ID, out.Polls)
+						svc.Name, termsafe.Text(out.New.ID), out.New.Secret, out.New.Secret.Fingerprint(), termsafe.Text(out.Old.ID), out.Polls)
 					if res.Stored != "" {
 						fmt.Fprintf(w, "The new key is stored in the %s for profile %q.\n", res.Stored, profile)
 					}

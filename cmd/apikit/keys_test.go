@@ -141,3 +141,18 @@ func TestKeysListEscapesServerText(t *testing.T) {
 		t.Errorf("keys list printed the name raw:\n%q", r.stdout)
 	}
 }
+
+// A key's name (server text) that holds a line break or a tab cannot forge
+// a row of keys list: each field is escaped, so every key is one line.
+func TestKeysListNameCannotForgeARow(t *testing.T) {
+	u, srv, _ := adminUser(t)
+	forged := "evil\nkey_FORGED\tprod-admin\tlive\thd_live_…ZZZZ\t2026-01-01\tnever\tnever\tactive"
+	if _, _, err := srv.IssueKey(clienttest.KeyParams{Name: forged}); err != nil {
+		t.Fatal(err)
+	}
+	r := u.must(exitOK, "", "keys", "list", "hypedata")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != 3 || strings.Contains(r.stdout, "\nkey_FORGED") || !strings.Contains(r.stdout, `evil\nkey_FORGED\tprod-admin`) {
+		t.Errorf("keys list: want a header and 2 keys, the name escaped on its own row; got %d lines:\n%s", len(lines), r.stdout)
+	}
+}
