@@ -60,7 +60,8 @@ func WithRedirects(p RedirectPolicy) Option {
 // WithRedirectHosts lets the client follow redirects to these hosts too,
 // over HTTPS only: a service that sends its downloads to
 // "files.example.com", or "*.example.com" for any subdomain of
-// example.com (the site's other hosts). The key is not sent to them. A
+// example.com (the site's other hosts); plain HTTP only to a loopback
+// host, as a test's servers are. The key is not sent to them. A
 // host is a name or an IP address, without scheme, port or path.
 func WithRedirectHosts(hosts ...string) Option {
 	return func(o *settings) error {
@@ -135,7 +136,10 @@ func (c *Client) redirectRefusal(orig, to *url.URL) string {
 	if c.redirects == RedirectSameHost && host == strings.ToLower(orig.Hostname()) {
 		return ""
 	}
-	if toScheme == "https" || fromScheme == toScheme {
+	// A named host over HTTPS only; plain HTTP (from a plain-HTTP base)
+	// only to this machine, a test's own server: never in clear text
+	// across the network.
+	if toScheme == "https" || fromScheme == toScheme && isLoopback(host) {
 		for _, h := range c.redirectHosts {
 			if host == h || strings.HasPrefix(h, "*.") && strings.HasSuffix(host, h[1:]) {
 				return ""

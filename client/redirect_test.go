@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -144,5 +145,40 @@ func TestStreamRedirectRefused(t *testing.T) {
 	var re *RedirectError
 	if !errors.As(err, &re) || len(other.got()) != 0 || len(api.got()) != 1 {
 		t.Fatalf("err = %v; other got %d, api got %d", err, len(other.got()), len(api.got()))
+	}
+}
+
+// WithRedirectHosts follows to a named host over HTTPS only: a client on a
+// plain-HTTP base (a loopback server, or WithInsecureHTTP) is not sent on
+// in clear text to a host off this machine. (Every connection of this test
+// but the API's goes to a local server, whatever host the URL names.)
+func TestRedirectHostsPlainHTTPOnlyToLoopback(t *testing.T) {
+	other := newScripted(t, reply(200, `{}`))
+	for _, tc := range []struct {
+		to     string
+		follow bool
+	}{
+		{"http://files.example.com", false},
+		{otherHost(other), true}, // localhost: a test's own server
+	} {
+		before := len(other.got())
+		api := newScripted(t, func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, tc.to+"/x", http.StatusFound) })
+		apiAddr := strings.TrimPrefix(api.URL, "http://")
+		dial := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if addr != apiAddr {
+				addr = strings.TrimPrefix(other.URL, "http://")
+			}
+			return (&net.Dialer{}).DialContext(ctx, network, addr)
+		}}}
+		c, _ := newTestClient(t, api, WithHTTPClient(dial), WithRedirectHosts("files.example.com", "localhost"))
+		err := c.Do(context.Background(), "GET", "/", nil, nil)
+		followed := len(other.got()) > before
+		var re *RedirectError
+		if tc.follow && (err != nil || !followed) {
+			t.Errorf("%s: not followed: %v", tc.to, err)
+		}
+		if !tc.follow && (followed || !errors.As(err, &re)) {
+			t.Errorf("%s: followed %v over plain HTTP, err %v; want a *RedirectError", tc.to, followed, err)
+		}
 	}
 }
