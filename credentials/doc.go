@@ -49,6 +49,10 @@
 //	  prod:
 //	    hypedata: { api_key_command: [op, read, "op://prod/hypedata/key"], base_url: https://api.hypedata.io }
 //
-// A config file that holds a literal api_key must be readable by its owner
-// only (chmod 600), as ssh requires of private keys.
+// The file can name a command to run and where a key is sent, so it is
+// trusted as ssh trusts its own config: a file (or a symbolic link to it, or
+// the directory holding either) that another user owns (root aside) or that
+// its group or others can write is refused whatever it holds, with the path
+// at fault and the fix. One that holds a literal api_key must also be
+// readable by its owner only (chmod 600), as ssh requires of private keys.
 package credentials
