@@ -63,14 +63,28 @@ func WithRedirects(p RedirectPolicy) Option {
 // example.com (the site's other hosts); plain HTTP only to a loopback
 // host, as a test's servers are. The key is not sent to them. A
 // host is a name or an IP address, without scheme, port or path.
+//
+// A wildcard must sit under a domain one owner controls, never over a
+// public suffix, where anyone can register a host and so receive the
+// redirected call: New refuses "*", "*.com", "*.co.uk" and "*.github.io".
+// Without the Public Suffix List the rule is conservative: the name under
+// "*." needs two labels or more (*.example.com), except under localhost,
+// test, local, internal, example, invalid and home.arpa, names that never
+// resolve on the public internet (*.localhost, *.svc.internal); it must
+// not be a country's public second level (a generic word such as co, com,
+// net, org, gov, ac, or, ne under a two-letter top-level domain: co.uk,
+// com.au, co.jp), nor a well-known shared hosting suffix (github.io,
+// herokuapp.com, vercel.app, s3.amazonaws.com, …), nor an IP address. The
+// built-in list cannot hold every public suffix: where a wildcard's domain
+// gives subdomains to strangers, name the exact hosts instead.
 func WithRedirectHosts(hosts ...string) Option {
 	return func(o *settings) error {
 		for _, h := range hosts {
-			name := strings.TrimPrefix(h, "*.")
-			if name == "" || strings.ContainsAny(name, "/:*@?# ") || strings.Trim(name, ".") != name {
-				return fmt.Errorf("WithRedirectHosts: %q is not a host name; give a name such as files.example.com or *.example.com (no scheme, port or path)", h)
+			h, err := checkRedirectHost(h)
+			if err != nil {
+				return err
 			}
-			o.redirectHosts = append(o.redirectHosts, strings.ToLower(h))
+			o.redirectHosts = append(o.redirectHosts, h)
 		}
 		return nil
 	}
