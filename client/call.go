@@ -66,12 +66,19 @@ func WithResponseInto(r *Response) RequestOption {
 // once next has returned, how it went. It never holds the key: only its
 // fingerprint.
 type Call struct {
-	Method  string
-	Path    string // the request path, without its query
+	Method string
+	// Path is the request's path without its query, the key redacted
+	// from it if the caller wrote it there.
+	Path    string
 	Service string // the client's Service.Name
-	BaseURL string // the root the path is joined to (no credentials: New refuses them)
+	// BaseURL is the root the path is joined to. It never holds the key:
+	// New refuses a base URL with credentials or a key-shaped path, and a
+	// call whose key turns out to be in it fails before anything is sent,
+	// with BaseURL the scheme and host alone (see ErrKeyInBaseURL).
+	BaseURL string
 	// KeyFingerprint names the key the call uses (keys.Key.Fingerprint);
-	// "" while it is not resolved yet, and for a WithoutKey client.
+	// "" when the key could not be found or validated, and for a
+	// WithoutKey client.
 	KeyFingerprint string
 
 	// Filled when next returns:
@@ -104,8 +111,12 @@ type Attempt struct {
 }
 
 // Middleware runs around a whole call: once per call made with Do, DoWith
-// or Send (once per connection of a Stream), around its key lookup, every
-// attempt, every retry wait and every pacer wait. It calls next to go on
+// or Send (once per connection of a Stream), around every attempt, every
+// retry wait and every pacer wait, and a new key's lookup after a 401. The
+// key is found before the middleware runs (on a client's first call; later
+// calls have it), so that Call.KeyFingerprint and Call.BaseURL, checked
+// against the key, are known from the start; a lookup that fails is what
+// next returns, nothing sent. It calls next to go on
 // (with ctx or a context derived from it) and returns next's error, or its
 // own; call describes the call, and is filled in when next returns. It
 // never sees the key (the per-attempt view stays with a RoundTripper,
@@ -257,11 +268,24 @@ func (c *Client) baseFor(rs *requestSettings) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := keyInPath(u, c.format); err != nil {
+		return "", fmt.Errorf("WithBaseURL for one call: %w", err)
+	}
 	if !strings.EqualFold(u.Scheme, c.scheme) || !strings.EqualFold(u.Host, c.host) {
 		return "", fmt.Errorf("WithBaseURL(%s) for one call leaves the client's %s://%s, and the key is only sent there: build a Client for that host, or use Send with an absolute URL (sent without the key)",
 			u.Redacted(), c.scheme, c.host)
 	}
 	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// callBase is the root of a call's path: the call's own WithBaseURL
+// (checked by baseFor when the call began), else the client's.
+func (c *Client) callBase(rs *requestSettings) string {
+	if rs == nil || rs.baseURL == "" {
+		return c.baseStr
+	}
+	base, _ := c.baseFor(rs)
+	return base
 }
 
 // run sends one call: the whole-call timeout, the call's attempt timeout,
@@ -318,16 +342,31 @@ func (c *Client) around(ctx context.Context, rreq *retryablehttp.Request, k *cal
 	if len(rs.middleware) > 0 {
 		mws = append(mws[:len(mws):len(mws)], rs.middleware...)
 	}
-	call := &Call{Method: k.method, Path: k.path, Service: c.svc.Name, BaseURL: c.baseStr}
-	if rs.baseURL != "" {
-		call.BaseURL, _ = c.baseFor(&rs) // checked by the caller
-	}
+	// The key is found before the middleware runs (on a client's first
+	// call; later calls have it), so that the Call shows a base URL
+	// checked against it: one that holds the key is never shown, not even
+	// on the call that finds out. A lookup that fails is the call's
+	// outcome, which next returns without sending anything; BaseURL is
+	// then the scheme and host alone.
 	r := rs.key
+	var early error
 	if r == nil {
-		r = c.cur.Load()
+		r, early = c.resolve(ctx)
 	}
-	if r != nil && !r.none {
-		call.KeyFingerprint = r.fp
+	call := &Call{Method: k.method, Path: k.path, Service: c.svc.Name, BaseURL: c.scheme + "://" + c.host}
+	if early == nil {
+		base := c.callBase(&rs)
+		if early = checkBaseKey(r, base); early == nil {
+			call.BaseURL = base
+		}
+		if !r.none {
+			call.KeyFingerprint = r.fp
+			call.Path = r.red.Redact(k.path) // a key the caller put in the path, too
+		}
+	}
+	var kb *keyInBaseError
+	if errors.As(early, &kb) {
+		call.Path = kb.red.Redact(k.path)
 	}
 	k.measure = true
 	var resp *http.Response
@@ -342,6 +381,10 @@ func (c *Client) around(ctx context.Context, rreq *retryablehttp.Request, k *cal
 			k.retryBase = k.attempts
 		}
 		sent++
+		if early != nil {
+			call.RetryBudgetTokens = c.budget.level()
+			return early
+		}
 		if ctx != rreq.Context() {
 			rreq.Request = rreq.Request.WithContext(ctx)
 		}

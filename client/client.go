@@ -175,6 +175,9 @@ func New(opts ...Option) (*Client, error) {
 	if c.format == nil {
 		c.format = keys.Opaque
 	}
+	if err := keyInPath(u, c.format); err != nil {
+		return nil, fmt.Errorf("client: %s base URL: %w", svc.Name, err)
+	}
 	if err := c.setAuth(&s); err != nil {
 		return nil, err
 	}
@@ -410,6 +413,9 @@ func parseBaseURL(raw string) (*url.URL, error) {
 		return nil, errors.New("a query string: the base URL is a root; put parameters in the request path")
 	case u.Fragment != "":
 		return nil, errors.New("a fragment")
+	}
+	if err := keyInPath(u, nil); err != nil {
+		return nil, err
 	}
 	return u, nil
 }

@@ -71,6 +71,9 @@ func (c *Client) resolve(ctx context.Context) (*resolved, error) {
 		return nil, err
 	}
 	r := c.newResolved(cred)
+	if err := checkBaseKey(r, c.baseStr); err != nil {
+		return nil, err // not cached: every call fails, before anything is sent
+	}
 	if !c.cur.CompareAndSwap(nil, r) {
 		if cur := c.cur.Load(); cur != nil {
 			return cur, nil

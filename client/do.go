@@ -48,7 +48,7 @@ func (c *Client) DoWith(ctx context.Context, method, path string, in, out any, o
 		return fmt.Errorf("client: %s %s: %w; nothing was sent", method, shown, err)
 	}
 	if !strings.HasPrefix(path, "/") {
-		return fmt.Errorf("client: %s %q: the path must start with / (it is joined to the base URL %s)", method, shown, base)
+		return fmt.Errorf("client: %s %q: the path must start with / (it is joined to the client's base URL)", method, shown)
 	}
 	if err := checkOut(out); err != nil {
 		return fmt.Errorf("client: %s %s: %w", method, shown, err)
@@ -171,6 +171,11 @@ func (c *Client) send(ctx context.Context, rreq *retryablehttp.Request, k *call,
 			return nil, err
 		}
 	}
+	if rs.key != nil || rs.baseURL != "" { // the client's own base was checked when its key was found
+		if err := checkBaseKey(r, c.callBase(rs)); err != nil {
+			return nil, err
+		}
+	}
 	k.noRetry = rs.noRetry
 	c.prepare(rreq, r, rs)
 	k.key = r
@@ -180,7 +185,7 @@ func (c *Client) send(ctx context.Context, rreq *retryablehttp.Request, k *call,
 		return resp, err
 	}
 	nr, rerr := c.refresh(ctx, r)
-	if rerr != nil || nr.cred.Key.Reveal() == r.cred.Key.Reveal() {
+	if rerr != nil || nr.cred.Key.Reveal() == r.cred.Key.Reveal() || checkBaseKey(nr, c.callBase(rs)) != nil {
 		return resp, err
 	}
 	c.logf(ctx, "apikit: the key was rejected and its source now has another; sending again with the new key",

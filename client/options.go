@@ -175,6 +175,14 @@ func WithCredentials(p credentials.Provider) Option {
 // built for: a call to another host fails before anything is sent (build
 // another Client for it, or use Send with an absolute URL, which goes
 // without the key).
+//
+// The base URL must not hold the key: the client sends the key itself (in
+// a header, or with WithQueryAuth in the query) and shows the base URL in
+// errors, logs and a Middleware's Call. So New refuses (ErrKeyInBaseURL) a
+// base URL whose path has a segment that looks like a key, of a built-in
+// format, of the service's own format or random-looking, and one that holds
+// the explicit key; a key found later fails every call that finds it in the
+// base URL, before anything is sent.
 func WithBaseURL(u string) Option {
 	return func(o *settings) error {
 		if _, err := parseBaseURL(u); err != nil {

@@ -109,7 +109,7 @@ func (c *Client) Stream(ctx context.Context, path string, opts ...RequestOption)
 	}
 	shown, _, _ := strings.Cut(path, "?")
 	if !strings.HasPrefix(path, "/") {
-		return nil, fmt.Errorf("client: GET %q: the path must start with / (it is joined to the base URL %s)", shown, c.baseStr)
+		return nil, fmt.Errorf("client: GET %q: the path must start with / (it is joined to the client's base URL)", shown)
 	}
 	rs, err := callSettings(opts)
 	if err != nil {

@@ -2,6 +2,7 @@ package otelapikit_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/apikit/apikit-go/client"
 	"github.com/apikit/apikit-go/client/clienttest"
+	"github.com/apikit/apikit-go/credentials"
 	"github.com/apikit/apikit-go/keys"
 	"github.com/apikit/apikit-go/otelapikit"
 )
@@ -294,5 +296,40 @@ func TestKeyNowhereInQueryMode(t *testing.T) {
 	}
 	if all := h.everything(t); strings.Contains(all, secret) || strings.Contains(all, secret[len(secret)-12:]) || strings.Contains(all, "page=2") {
 		t.Error("the key or the query is in the telemetry")
+	}
+}
+
+// A key written into the base URL (as some APIs put keys in paths) is
+// refused, not shown: no span or metric holds it or any 8 characters of
+// it, not even on the call that finds it there, and a key in the request
+// path is scrubbed from url.full and url.path too.
+func TestKeyInBaseURLNowhere(t *testing.T) {
+	h := newHarness(t)
+	const secret = "letmein-please-2024" // looks like no key: only the client's own key finds it
+	sent := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { sent++ }))
+	defer srv.Close()
+	c, err := client.New(append(h.inst.ClientOptions(), client.WithService(client.Service{Name: "p", BaseURL: srv.URL + "/v1/" + secret}),
+		client.WithCredentials(credentials.Static(secret)))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	var msgs []string
+	for _, path := range []string{"/items", "/items/" + secret} {
+		err := c.Do(context.Background(), "GET", path, nil, nil)
+		if !errors.Is(err, client.ErrKeyInBaseURL) {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		msgs = append(msgs, fmt.Sprintf("%v %+v", err, err))
+	}
+	all := h.everything(t) + strings.Join(msgs, "\n")
+	for i := 0; i+8 <= len(secret); i++ {
+		if strings.Contains(all, secret[i:i+8]) {
+			t.Fatalf("%q is in the telemetry or the errors:\n%s", secret[i:i+8], all)
+		}
+	}
+	if sent != 0 || len(h.spans.Ended()) != 2 {
+		t.Errorf("sent %d, %d spans; want 0 sent and a span per call", sent, len(h.spans.Ended()))
 	}
 }

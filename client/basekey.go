@@ -1,0 +1,76 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+
+	apierrors "github.com/apikit/apikit-go/errors"
+	"github.com/apikit/apikit-go/internal/keyshape"
+	"github.com/apikit/apikit-go/keys"
+)
+
+// ErrKeyInBaseURL matches (errors.Is) the error of a client, or a call,
+// whose base URL holds its API key. The SDK sends the key in a header (or,
+// with WithQueryAuth, in a query value it redacts wherever it shows it),
+// never in the path, and it shows the base URL: in errors, in a
+// Middleware's Call.BaseURL and so in otelapikit's url.full, in
+// Client.BaseURL. A key written into the base URL would go wherever those
+// go, so the client refuses it instead of sending it.
+var ErrKeyInBaseURL = errors.New("the base URL holds the API key")
+
+// keyInPath refuses a base URL whose path has a segment that holds a key,
+// or looks like one: a key of a built-in format, a random-looking word
+// (keyshape.Word), or a key of format f when f is not Opaque (which every
+// word fits). It never repeats the segment.
+func keyInPath(u *url.URL, f *keys.Format) error {
+	for i, seg := range strings.Split(strings.Trim(u.Path, "/"), "/") {
+		if seg == "" {
+			continue
+		}
+		ok := keyshape.Word(seg)
+		if !ok && f != nil && f != keys.Opaque {
+			_, err := keys.Parse(seg, f)
+			ok = err == nil
+		}
+		if ok {
+			return fmt.Errorf("%w: segment %d of its path looks like an API key, and the SDK shows the base URL in errors, logs and traces; "+
+				"give the key with WithAPIKey or WithCredentials (it is sent in a header, or with WithQueryAuth in the query), "+
+				"and if that segment is an id, not a secret, put it in each request's path instead", ErrKeyInBaseURL, i+1)
+		}
+	}
+	return nil
+}
+
+// checkBaseKey refuses base when it holds r's key, whole or any run of
+// MinRun (8) characters of its secret, in any form a URL may spell it
+// (escaped for a path or a query, base64). The error shows base with the
+// key redacted.
+func checkBaseKey(r *resolved, base string) error {
+	if r == nil || r.none || r.red == nil {
+		return nil
+	}
+	if shown := r.red.Redact(base); shown != base {
+		return &keyInBaseError{red: r.red, msg: fmt.Sprintf("%s: the base URL %s holds the key from %s, and the SDK shows the base URL in errors, logs and traces; "+
+			"remove the key from the base URL: the client sends it itself, in a header (or with WithQueryAuth in the query)",
+			ErrKeyInBaseURL, shown, r.cred.Source)}
+	}
+	return nil
+}
+
+// keyInBaseError is checkBaseKey's error. It keeps the key's redactor, so
+// that a call that fails with it can still scrub the key from what it
+// shows (a middleware's Call.Path).
+type keyInBaseError struct {
+	msg string
+	red *apierrors.Redactor
+}
+
+func (e *keyInBaseError) Error() string { return e.msg }
+func (e *keyInBaseError) Unwrap() error { return ErrKeyInBaseURL }
+
+// Format prints the message alone, whatever the verb (%#v would print
+// the redactor's fields).
+func (e *keyInBaseError) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, e.msg) }

@@ -1,0 +1,132 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/apikit/apikit-go/credentials"
+	"github.com/apikit/apikit-go/internal/redact"
+)
+
+// leaked names the first piece of secret's secret part (MinRun characters
+// or more; its public prefix such as "hd_live_" is no secret) found in
+// text, "" when there is none.
+func leaked(text, secret string) string {
+	part := secret[redact.PublicPrefix(secret):]
+	for i := 0; i+redact.MinRun <= len(part); i++ {
+		if s := part[i : i+redact.MinRun]; strings.Contains(text, s) {
+			return s
+		}
+	}
+	return ""
+}
+
+// A base URL whose path holds a key, or what looks like one, is refused by
+// New, wherever it comes from, and by a call's WithBaseURL; the error
+// says why and what to do, and repeats no piece of the key.
+func TestBaseURLWithKeyShapedPathRefused(t *testing.T) {
+	const hd = "hd_live_8K2nB7q4XwY1zR5tV9mC3pL6sD0fG2hJ"
+	const random = "Zx81KqP0mWv3Lr7TnY2bQ9cD" // no known format: random-looking
+	for _, tc := range []struct{ name, base, secret string }{
+		{"built-in key", "https://api.example.com/v1/" + hd + "/", hd},
+		{"random word", "https://api.example.com/" + random, random},
+		{"escaped", "https://api.example.com/v1/" + strings.ReplaceAll(hd, "_", "%5F"), hd},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := New(WithService(testService("https://api.example.com")), WithAPIKey(testKey), WithBaseURL(tc.base))
+			if !errors.Is(err, ErrKeyInBaseURL) || !strings.Contains(err.Error(), "WithAPIKey or WithCredentials") {
+				t.Fatalf("New: %v; want ErrKeyInBaseURL saying what to do", err)
+			}
+			if s := leaked(fmt.Sprintf("%v %+v %#v", err, err, err), tc.secret); s != "" {
+				t.Errorf("the error holds %q: %v", s, err)
+			}
+			t.Setenv("TESTSVC_BASE_URL", tc.base)
+			svc := testService("https://api.example.com")
+			svc.BaseURLEnvVar = "TESTSVC_BASE_URL"
+			if _, err := New(WithService(svc), WithAPIKey(testKey)); !errors.Is(err, ErrKeyInBaseURL) || leaked(err.Error(), tc.secret) != "" {
+				t.Errorf("from the environment: %v", err)
+			}
+			c, err := New(WithService(testService("https://api.example.com")), WithAPIKey(testKey))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = c.DoWith(context.Background(), "GET", "/x", nil, nil, WithBaseURL(tc.base))
+			if !errors.Is(err, ErrKeyInBaseURL) || leaked(err.Error(), tc.secret) != "" {
+				t.Errorf("per call: %v", err)
+			}
+		})
+	}
+}
+
+// Ids and versions in a base URL path are not keys.
+func TestBaseURLPathsThatAreNoKeys(t *testing.T) {
+	for _, base := range []string{
+		"https://api.example.com/v1", "https://api.example.com/api/v2/projects/acme-production-eu-west-1",
+		"https://api.example.com/tenants/42/", "https://api.example.com/hypedata-proxy/",
+	} {
+		if _, err := New(WithService(testService(base)), WithAPIKey(testKey)); err != nil {
+			t.Errorf("%s: %v", base, err)
+		}
+	}
+}
+
+// A key that looks like no key ("letmein-please-2024" fits the opaque
+// format of a custom service) is still found in the base URL once the
+// client knows it: at New for an explicit key, and on the first call for
+// a key found later. Whatever the path, nothing is sent, and the key is in
+// nothing the SDK printed, logged or handed a middleware, nor in
+// WithResponseInto's Response.
+func TestBaseURLHoldingTheKeyNeverShown(t *testing.T) {
+	const secret = "letmein-please-2024"
+	srv := newScripted(t, reply(200, `{}`))
+	base := srv.URL + "/v1/" + secret + "/"
+
+	_, err := New(WithService(testService(base)), WithAPIKey(secret))
+	if !errors.Is(err, ErrKeyInBaseURL) || leaked(err.Error(), secret) != "" || !strings.Contains(err.Error(), "REDACTED") {
+		t.Fatalf("New with the explicit key: %v", err)
+	}
+
+	var logs logBuffer
+	var calls []Call
+	var seen []string
+	mw := func(ctx context.Context, call *Call, next func(context.Context) error) error {
+		seen = append(seen, fmt.Sprintf("%+v", *call))
+		err := next(ctx)
+		calls = append(calls, *call)
+		return err
+	}
+	c, err := New(WithService(testService(base)), WithCredentials(credentials.Static(secret)),
+		WithLogger(logs.logger()), WithMiddleware(mw))
+	if err != nil {
+		t.Fatal(err) // the key is not known yet
+	}
+	var out []string
+	for _, path := range []string{"/items", "/" + secret} {
+		var r Response
+		err := c.DoWith(context.Background(), "GET", path, nil, nil, WithResponseInto(&r))
+		if !errors.Is(err, ErrKeyInBaseURL) {
+			t.Fatalf("GET %s: %v; want ErrKeyInBaseURL", path, err)
+		}
+		out = append(out, fmt.Sprintf("%v %+v %#v %+v", err, err, err, r))
+	}
+	_, err = c.Credential(context.Background())
+	out = append(out, fmt.Sprint(err))
+	if _, err := c.Stream(context.Background(), "/v1/stream"); !errors.Is(err, ErrKeyInBaseURL) {
+		t.Errorf("Stream: %v", err)
+	} else {
+		out = append(out, err.Error())
+	}
+	if n := len(srv.got()); n != 0 {
+		t.Errorf("%d requests were sent", n)
+	}
+	if len(calls) != 3 || calls[0].Attempts != 0 || calls[0].BaseURL != srv.URL {
+		t.Errorf("the middleware saw %+v; want the three calls, none sent, BaseURL the scheme and host", calls)
+	}
+	everything := strings.Join(append(append(out, seen...), logs.String(), fmt.Sprintf("%+v", calls)), "\n")
+	if s := leaked(everything, secret); s != "" {
+		t.Errorf("%q is shown:\n%s", s, everything)
+	}
+}
