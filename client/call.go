@@ -26,7 +26,9 @@ type Response struct {
 	// RequestID is the server's id of the last answer (X-Request-Id,
 	// Request-Id, the error body's request_id, …), "" if it gave none.
 	RequestID string
-	// Attempts is how many requests the call sent (1 + its retries).
+	// Attempts is how many requests the call sent (1 + its retries); 0
+	// when it sent none (its context was done before the first attempt
+	// left, or the key's pacer refused it).
 	Attempts int
 	// PacerWait is how long the call's attempts waited, in total, for the
 	// key's pacer (the key's rate limit) before they were sent.
@@ -82,7 +84,7 @@ type Call struct {
 	KeyFingerprint string
 
 	// Filled when next returns:
-	Attempts   int           // requests sent, retries included
+	Attempts   int           // requests sent, retries included; 0 if none was
 	StatusCode int           // the last answer's status; 0 if none
 	RequestID  string        // the last answer's request id
 	PacerWait  time.Duration // time the attempts waited for the key's pacer
@@ -115,8 +117,22 @@ type Attempt struct {
 // retry wait and every pacer wait, and a new key's lookup after a 401. The
 // key is found before the middleware runs (on a client's first call; later
 // calls have it), so that Call.KeyFingerprint and Call.BaseURL, checked
-// against the key, are known from the start; a lookup that fails is what
-// next returns, nothing sent. It calls next to go on
+// against the key, are known from the start.
+//
+// It sees every call that is well-formed, with its outcome as next's
+// error, including the calls that end before anything is sent, with
+// Call.Attempts 0: a key that cannot be found or fails validation, a base
+// URL that holds the key, a refusal by the key's pacer (a 429
+// *apierrors.Error whose wait is past the deadline or the cap), and a
+// context already done when the call was made. A malformed call is
+// refused before the middleware, as a programming error with no outcome
+// to count: a nil context, an invalid method, option or path, an out that
+// is not a pointer, an in that cannot be encoded. A Stream's
+// reconnection runs the middleware when it connects; one refused before
+// connecting (its wait past the deadline or the cap) ends the stream, and
+// Stream.Err says so.
+//
+// It calls next to go on
 // (with ctx or a context derived from it) and returns next's error, or its
 // own; call describes the call, and is filled in when next returns. It
 // never sees the key (the per-attempt view stays with a RoundTripper,

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	apierrors "github.com/apikit/apikit-go/errors"
+	"github.com/apikit/apikit-go/pacing"
 )
 
 // Do sends a JSON request to path (joined to the base URL; it may carry a
@@ -254,8 +255,14 @@ func (c *Client) prepare(rreq *retryablehttp.Request, r *resolved, rs *requestSe
 // loop runs retryablehttp's loop with the client's policy and types the
 // outcome.
 func (c *Client) loop(ctx context.Context, rreq *retryablehttp.Request, k *call) (*http.Response, error) {
+	if err := ctx.Err(); err != nil {
+		return k.unsent(ctx, rreq, err)
+	}
 	if err := k.acquire(ctx); err != nil {
 		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return k.unsent(ctx, rreq, err)
 	}
 	k.traceSent(rreq)
 	k.startAttempt(rreq)
@@ -280,6 +287,19 @@ func (c *Client) loop(ctx context.Context, rreq *retryablehttp.Request, k *call)
 	resp, err := rc.Do(rreq)
 	k.rreq = nil // a stream's reconnection waits outside the loop, then sends its own request
 	return k.outcome(rreq, resp, err)
+}
+
+// unsent ends a call whose context is done (err) before its first attempt
+// leaves, already when the call was made, say: nothing is sent and no
+// attempt is counted (a *TransportError with Attempts 0), and a slot the
+// pacer booked for it is given back.
+func (k *call) unsent(ctx context.Context, rreq *retryablehttp.Request, err error) (*http.Response, error) {
+	if r := k.res; r.OK {
+		k.res = pacing.Reservation{}
+		k.c.cancelSlot(ctx, r)
+	}
+	k.netErr = err
+	return nil, k.transportError(rreq)
 }
 
 // outcome turns what the loop ended with into the call's result: the

@@ -6,7 +6,9 @@ import (
 )
 
 // TransportError is a call that got no usable answer from the server: the
-// connection failed, timed out or was cut, on every attempt. It unwraps to
+// connection failed, timed out or was cut, on every attempt; or, with
+// Attempts 0, a call whose context was done before its first attempt
+// left, so that nothing was sent. It unwraps to
 // the underlying network or context error, so errors.Is(err,
 // context.DeadlineExceeded) and errors.As(err, &netErr) work. Its text holds
 // the method and the URL, never the key: the values of query parameters
@@ -32,9 +34,12 @@ type TransportError struct {
 func (e *TransportError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s: ", e.Method, e.URL)
-	if e.Attempts > 1 {
+	switch {
+	case e.Attempts == 0:
+		b.WriteString("nothing was sent: ")
+	case e.Attempts > 1:
 		fmt.Fprintf(&b, "no answer after %d attempts: ", e.Attempts)
-	} else {
+	default:
 		b.WriteString("no answer: ")
 	}
 	b.WriteString(e.msg)

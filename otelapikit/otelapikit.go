@@ -367,7 +367,11 @@ func (i *Instrumentation) PacerObserver(service string) func(pacing.Event) {
 }
 
 // outcome is a call's outcome as a low-cardinality word: "ok", the API
-// error's canonical code, "transport", "timeout" or "canceled".
+// error's canonical code (rate_limited also for a call the key's pacer
+// held back, whose span has apikit.attempts 0), the code of a key that
+// could not be used before sending (missing_credentials, malformed_token,
+// expired), "key_environment" (client.ErrEnvMismatch), "key_in_base_url"
+// (client.ErrKeyInBaseURL), "transport", "timeout" or "canceled".
 func outcome(err error) string {
 	var ae *apierrors.Error
 	switch {
@@ -377,6 +381,16 @@ func outcome(err error) string {
 		return string(ae.Code)
 	case errors.As(err, &ae):
 		return strconv.Itoa(ae.StatusCode)
+	case errors.Is(err, apierrors.ErrExpired):
+		return string(apierrors.CodeExpired)
+	case errors.Is(err, apierrors.ErrMalformedToken):
+		return string(apierrors.CodeMalformedToken)
+	case errors.Is(err, apierrors.ErrMissingCredentials):
+		return string(apierrors.CodeMissingCredentials)
+	case errors.Is(err, client.ErrEnvMismatch):
+		return "key_environment"
+	case errors.Is(err, client.ErrKeyInBaseURL):
+		return "key_in_base_url"
 	case errors.Is(err, context.Canceled):
 		return "canceled"
 	case errors.Is(err, context.DeadlineExceeded):

@@ -15,6 +15,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/goleak"
 
 	"github.com/apikit/apikit-go/client"
@@ -331,5 +332,56 @@ func TestKeyInBaseURLNowhere(t *testing.T) {
 	}
 	if sent != 0 || len(h.spans.Ended()) != 2 {
 		t.Errorf("sent %d, %d spans; want 0 sent and a span per call", sent, len(h.spans.Ended()))
+	}
+}
+
+// Calls that end before anything is sent are spans and calls too, with
+// apikit.attempts 0 and their outcome: a context already done, a refusal
+// by the key's pacer, a malformed key.
+func TestCallsThatSendNothingRecorded(t *testing.T) {
+	h := newHarness(t)
+	sent := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sent++
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{}`)
+	}))
+	defer srv.Close()
+	svc := client.Service{Name: "p", BaseURL: srv.URL}
+	c, err := client.New(append(h.inst.ClientOptions(), client.WithService(svc), client.WithAPIKey("opaque-key-123"),
+		client.WithRateLimit(1, 1), client.WithMaxRetryAfter(100*time.Millisecond))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	bad, err := client.New(append(h.inst.ClientOptions(), client.WithService(svc), client.WithCredentials(credentials.Static("bad key")))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Do(context.Background(), "GET", "/first", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = c.Do(done, "GET", "/x", nil, nil)
+	_ = c.Do(context.Background(), "GET", "/x", nil, nil) // its slot is a second away: past the cap
+	_ = bad.Do(context.Background(), "GET", "/x", nil, nil)
+	if sent != 1 {
+		t.Fatalf("%d requests sent; want the first call's only", sent)
+	}
+	var unsent int
+	for _, s := range h.spans.Ended() {
+		if n, ok := attr(s.Attributes(), otelapikit.AttemptsKey); ok && n.AsInt64() == 0 && s.SpanKind() == trace.SpanKindInternal {
+			unsent++
+		}
+	}
+	if unsent != 3 {
+		t.Errorf("%d call spans with apikit.attempts 0; want 3", unsent)
+	}
+	calls := h.metrics(t)[otelapikit.MetricCalls]
+	for _, out := range []string{"ok", "canceled", "rate_limited", "malformed_token"} {
+		if n := sum(t, calls, otelapikit.OutcomeKey.String(out)); n != 1 {
+			t.Errorf("calls with outcome %s: %d; want 1", out, n)
+		}
 	}
 }
