@@ -27,7 +27,13 @@
 //     a 5xx) is dropped.
 //   - The rate: the known one (client.WithRateLimit), the one the
 //     X-RateLimit-* headers announce, or the one learned from 429s and
-//     successes.
+//     successes. A 429 cuts a learned rate once per episode: the refusals
+//     of every slot booked before the cut belong to it, however late they
+//     come. The cut also moves those slots, already handed out, behind its
+//     gate and to the new interval: the reply to each call carries the
+//     key's last move, and Pacer.Depart (pacing.Departer, no round trip)
+//     holds each booked attempt of the process until its moved slot, as a
+//     gate holds the callers of one process.
 //
 // # What is stored
 //

@@ -12,11 +12,14 @@ func FuzzParseReplies(f *testing.F) {
 	f.Add(int64(1), int64(206000), int64(0), int64(1798804800), int64(1), "4.85", "0", int64(0), "1")
 	f.Add(int64(0), int64(-1), int64(9), int64(-5), int64(7), "nan", "x", int64(1), "")
 	f.Fuzz(func(t *testing.T, ok, delay, gated, slot, src int64, rate, prev string, changed int64, reason string) {
-		r, err := parseReserve([]any{ok, delay, gated, slot, src, rate, changed, prev, reason, slot, delay, slot, delay, gated, ok})
+		r, err := parseReserve([]any{ok, delay, gated, slot, src, rate, changed, prev, reason, slot, delay, slot, delay, gated, ok, slot, delay, rate, gated})
 		if err == nil && (r.delay < 0 || r.slot < 0 || r.src < 0 || r.src > 3 || r.procs < 0 || r.index < 0 || (r.procs > 0 && r.index >= r.procs) || r.burst < 0) {
 			t.Fatalf("accepted an out-of-range reply: %+v", r)
 		}
-		parseReport([]any{src, rate, prev, changed, reason, gated, slot})
+		if m := r.move; m != (move{}) && (m.gate < m.at || m.end <= m.at || m.k < 1 || m.k > 100 || m.of(m.at) < m.at) {
+			t.Fatalf("accepted an out-of-range move: %+v", m)
+		}
+		parseReport([]any{src, rate, prev, changed, reason, gated, slot, slot, delay, rate, gated})
 		parseReport([]any{rate, src})
 		parseReserve("not an array")
 		if st, err := parseState("fp_x", []any{prev, rate, reason, slot, delay}); err == nil && (st.Source < 0 || st.Source > 3) {

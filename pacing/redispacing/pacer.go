@@ -99,6 +99,7 @@ type Pacer struct {
 var (
 	_ pacing.Pacer     = (*Pacer)(nil)
 	_ pacing.Inspector = (*Pacer)(nil)
+	_ pacing.Departer  = (*Pacer)(nil)
 )
 
 // Option configures a Pacer; New validates them.
@@ -722,6 +723,9 @@ func (p *Pacer) Report(ctx context.Context, r pacing.Reservation, a pacing.Answe
 	if err != nil {
 		return fmt.Errorf("redispacing: reading Redis's reply to a report: %w", err)
 	}
+	ks.mu.Lock()
+	ks.learnMove(rep.move)
+	ks.mu.Unlock()
 	if rep.gateClosed {
 		p.emit(pacing.Event{Kind: pacing.GateClosed, Key: r.Key, Source: rep.src, Rate: rep.rate,
 			GateOpens: p.localTime(rep.gate), Reason: gateReason(a)})
@@ -732,6 +736,33 @@ func (p *Pacer) Report(ctx context.Context, r pacing.Reservation, a pacing.Answe
 	}
 	return nil
 }
+
+// Depart says how much longer an attempt booked in Redis must wait before
+// it leaves (see pacing.Departer), from what this process already knows:
+// no round trip. A fleet books a learned rate's slots far ahead; when a
+// 429 cuts the rate, the slots booked before the cut would still go out at
+// the refused rate, and through the cut's gate. The cut moves them instead
+// (behind its gate, at the new interval: the reply to every call carries
+// the key's last move), as a gate holds every caller of one process. A
+// reservation made in process waits nothing more.
+func (p *Pacer) Depart(r pacing.Reservation) time.Duration {
+	if !r.OK || !fromRedis(r) || checkFingerprint(r.Key) != nil {
+		return 0
+	}
+	v, ok := p.keys.Load(r.Key)
+	if !ok {
+		return 0
+	}
+	t := slotMicros(r.Slot)
+	to := v.(*keyState).moved(t)
+	if to == t {
+		return 0
+	}
+	return max(time.UnixMicro(to).Sub(p.serverNow()), 0)
+}
+
+// Sent is part of pacing.Departer; the fleet's slots do not use it.
+func (p *Pacer) Sent(pacing.Reservation) {}
 
 // localTime converts a time on Redis's clock (Unix µs) to this process's.
 func (p *Pacer) localTime(us int64) time.Time {

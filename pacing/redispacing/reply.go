@@ -19,6 +19,39 @@ type reserveReply struct {
 	index              int   // this process's place among them, from 0
 	now, tat, epoch    int64 // Redis's clock when the script ran, the next free slot, the hash's epoch (µs)
 	burst              int
+	move               move // the last cut's move of the slots booked before it
+}
+
+// move is how the last cut of a learned rate moved the slots booked before
+// it (Redis's clock, µs): a slot t from at to end goes to gate + (t - at)
+// * k, behind the cut's gate and at the new interval. The zero move moves
+// nothing.
+type move struct {
+	at, gate, end int64
+	k             float64
+}
+
+// of is where the move puts slot t (µs).
+func (m move) of(t int64) int64 {
+	if m.at <= 0 || t < m.at || t >= m.end {
+		return t
+	}
+	return m.gate + int64(float64(t-m.at)*m.k+0.5)
+}
+
+// parseMove reads a move from four reply fields (at, gate, k as text,
+// end); one out of range (a gate before the cut, a k below 1 or above 100)
+// is no move.
+func parseMove(a []any, i int) move {
+	var m move
+	m.at, _ = intAt(a, i)
+	m.gate, _ = intAt(a, i+1)
+	m.k, _ = floatAt(a, i+2)
+	m.end, _ = intAt(a, i+3)
+	if m.at <= 0 || m.gate < m.at || m.end <= m.at || !(m.k >= 1 && m.k <= 100) {
+		return move{}
+	}
+	return m
 }
 
 // reportReply is the report script's reply, read.
@@ -29,15 +62,17 @@ type reportReply struct {
 	reason     string
 	gateClosed bool
 	gate       int64 // µs
+	move       move
 }
 
 // parseReserve reads the reserve script's reply (see reserveScript).
 func parseReserve(v any) (reserveReply, error) {
 	var r reserveReply
-	a, err := fields(v, 15)
+	a, err := fields(v, 19)
 	if err != nil {
 		return r, err
 	}
+	r.move = parseMove(a, 15)
 	r.now, _ = intAt(a, 11)
 	r.tat, _ = intAt(a, 12)
 	r.epoch, _ = intAt(a, 13)
@@ -76,10 +111,11 @@ func parseReserve(v any) (reserveReply, error) {
 // parseReport reads the report script's reply (see reportScript).
 func parseReport(v any) (reportReply, error) {
 	var r reportReply
-	a, err := fields(v, 7)
+	a, err := fields(v, 11)
 	if err != nil {
 		return r, err
 	}
+	r.move = parseMove(a, 7)
 	src, err := intAt(a, 0)
 	r.rate, _ = floatAt(a, 1)
 	r.prev, _ = floatAt(a, 2)

@@ -22,7 +22,12 @@ import "github.com/redis/go-redis/v9"
 //	win       the longest reset seen, rounded up to its precision, µs
 //	floor     one request per hint of the latest 429
 //	slow      1 while learning is in slow start
-//	cutgate   slots booked before it belong to the last cut's episode
+//	cutgate   slots before it belong to the last cut's episode (the slots
+//	          booked when the cut was made): their 429s cut no further
+//	mo, mg    the last cut of a learned rate moved the slots booked
+//	mk, me    before it, from mo (when it was made) to me (the end of
+//	          those booked), to mg + (slot - mo) * mk: behind its gate,
+//	          at the new interval (see Pacer.Depart)
 //	vq        the end of the virtual queue of callers told to come back
 //	ot, on    the current window of successes began at ot (µs); on of them
 //	pon       successes in the window before
@@ -182,7 +187,8 @@ end
 //	reply: {ok, delay µs, gated, slot µs, src, rate as text, changed,
 //	        previous rate as text, reason, processes (0: not
 //	        registered), this process's index among them (by ID), now µs,
-//	        next free slot µs, epoch, burst}
+//	        next free slot µs, epoch, burst, the last cut's move: mo, mg
+//	        µs, mk as text, me µs}
 var reserveScript = redis.NewScript(common + `
 margin = tonumber(ARGV[5])
 local kr, kb, maxWait, ttl = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[6])
@@ -230,7 +236,7 @@ end
 local function reply(ok, d, gated, slot)
   if next(dirty) ~= nil then save(ttl) end
   return {ok, d, gated, slot, get('src'), string.format('%.17g', get('rate')), rchanged, string.format('%.17g', rprev), reason, procs, index,
-    now, get('tat'), ep, get('burst')}
+    now, get('tat'), ep, get('burst'), get('mo'), get('mg'), string.format('%.17g', get('mk')), get('me')}
 end
 local gate = get('gate')
 if get('src') == 0 and gate <= now then return reply(1, 0, 0, 0) end
@@ -292,7 +298,8 @@ return 0
 //	      the reset's precision µs, the reset as a point in time (the
 //	      caller's clock, µs; 0: not given), the window stated µs (0: none)
 //	reply: {src, rate as text, previous rate as text, rate changed, reason,
-//	        gate closed, gate µs}
+//	        gate closed, gate µs, the last cut's move: mo, mg µs, mk as
+//	        text, me µs}
 var reportScript = redis.NewScript(common + `
 margin = tonumber(ARGV[8])
 local slot, status, hint = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -301,6 +308,7 @@ local ttl, succ = tonumber(ARGV[9]), tonumber(ARGV[10])
 local prec, resetAt, window = tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
 if slot == 0 then slot = now end
 local hadRate = get('src') == 1 or get('src') == 2
+local remap = nil
 local wasFree = get('src') == 0
 rprev = get('rate')
 local gclosed = 0
@@ -396,8 +404,13 @@ if status == 429 then
     set('gend', now + hint)
   end
   local src = get('src')
+  -- The slots booked so far (up to tat) were booked at the rate now
+  -- refused: their 429s, whenever they come, are this episode's. A fleet
+  -- books far ahead, so a cut reaches only the slots booked after it.
+  local booked = get('tat')
   if slot < get('cutgate') and src ~= 0 then
-    -- booked before the last cut: the same episode
+    -- booked before the last cut (or around a return from an outage):
+    -- the same episode
   elseif src == 0 then
     set('slow', 1)
     rate(math.max(observed(), FIRST_GUESS, get('floor')), 1, 3, 'first 429')
@@ -405,13 +418,26 @@ if status == 429 then
   elseif src == 3 then
     local est, prev = observed(), get('rate')
     if get('slow') == 1 then est = math.max(est, prev - SLOW_STEP); set('slow', 0) end
+    local previv = get('iv')
     rate(math.max(math.min(math.max(est * (1 - CUT_MARGIN), prev * CUT_LOW), prev * CUT_HIGH), get('floor')), 1, 3, '429')
-    set('cutgate', now + hint)
+    set('cutgate', math.max(now + hint, booked))
+    if previv > 0 and booked > now then remap = {math.min(hint, MAX_GATE), get('iv') / previv, booked} end
   else
     widen(true)
-    set('cutgate', now + hint)
+    set('cutgate', math.max(now + hint, booked))
   end
   closeGate(now + hint, '429', true)
+  if remap then
+    -- The slots booked at the refused rate would go out at it, behind
+    -- the gate or not: every process moves its own (Pacer.Depart) behind
+    -- the gate and to the new interval, as a gate holds the callers of
+    -- one process; later bookings follow them.
+    local g, k, e = now + remap[1], remap[2], remap[3]
+    set('mo', now); set('mg', g); set('mk', k); set('me', e)
+    local moved = g + math.floor((e - now) * k + 0.5)
+    if get('tat') < moved then set('tat', moved) end
+    if get('last') >= now then set('last', g + math.floor((get('last') - now) * k + 0.5)) end
+  end
 elseif status ~= 0 and status < 500 then
   success(1)
   if get('gate') - now > math.max(GATE_CEILING, get('pe')) then
@@ -434,7 +460,8 @@ end
 -- if the last had left now.
 if wasFree and get('src') ~= 0 and get('tat') < now + get('iv') then set('tat', now + get('iv')) end
 if next(dirty) ~= nil then save(ttl) end
-return {get('src'), string.format('%.17g', get('rate')), string.format('%.17g', rprev), rchanged, reason, gclosed, get('gate')}
+return {get('src'), string.format('%.17g', get('rate')), string.format('%.17g', rprev), rchanged, reason, gclosed, get('gate'),
+  get('mo'), get('mg'), string.format('%.17g', get('mk')), get('me')}
 `)
 
 // stateScript reads the key's pacing for State: {src, rate, burst, gate

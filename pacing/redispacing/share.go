@@ -60,6 +60,10 @@ type keyState struct {
 	epoch int64 // the key's hash's epoch in Redis (when it was made, µs); 0 unknown
 	tat   int64 // the latest "next free slot" Redis told, µs
 
+	// moves are the last cuts' moves of the slots booked before them,
+	// oldest first (see Pacer.Depart).
+	moves [2]move
+
 	next time.Time // the grid: the earliest this process's next slot may be
 	gate time.Time // the grid: closed by a 429 until then
 	last time.Time // the latest slot this process booked, in Redis or on the grid
@@ -132,6 +136,27 @@ func (s *keyState) update(rep reserveReply) {
 	if rep.tat > s.tat {
 		s.tat = rep.tat
 	}
+	s.learnMove(rep.move)
+}
+
+// learnMove keeps a cut's move of the booked slots, when newer than those
+// known.
+func (s *keyState) learnMove(m move) {
+	if m.at <= 0 || m.at <= s.moves[1].at {
+		return
+	}
+	s.moves[0], s.moves[1] = s.moves[1], m
+}
+
+// moved is where the cuts this process knows of put the slot t (Redis's
+// clock, µs): each move in turn, as each moved the slots then booked.
+func (s *keyState) moved(t int64) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range s.moves {
+		t = m.of(t)
+	}
+	return t
 }
 
 // lost is what the reserve script needs to rebuild a key whose state Redis

@@ -32,12 +32,19 @@ func sharedPacerOption(addr string, offset time.Duration) (client.Option, *redis
 		rdb = redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: time.Second})
 	}
 	opts := []redispacing.Option{}
+	tr := openFleetTrace()
+	if tr != nil {
+		opts = append(opts, redispacing.WithObserver(tr.event), redispacing.WithLogger(tr.logger()))
+	}
 	if offset != 0 {
 		opts = append(opts, redispacing.WithClock(func() time.Time { return time.Now().Add(offset) }))
 	}
 	p, err := redispacing.New(rdb, opts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("redispacing.New: %w", err)
+	}
+	if tr != nil {
+		return client.WithPacer(&tracedPacer{Pacer: p, tr: tr}), p, nil
 	}
 	return client.WithPacer(p), p, nil
 }
