@@ -377,6 +377,31 @@ func (k *call) acquireRetry(ctx context.Context) bool {
 	return false
 }
 
+// pacerGate is how long the retry of a call refused with a 429 waits
+// before it books its slot: the server's hint, or less when the key's
+// pacer, told of the 429, closed its gate for less. The pacer keeps every
+// caller of the key behind that gate, and knows when a hint is rounded: a
+// bucket of one (GCRA with no burst) asks a whole second for a wait of
+// tens of milliseconds (pacing's rule "bucket-of-one-429-rounds-up"). A
+// pacer that cannot say (no pacing.Inspector), or holds no gate, leaves
+// the hint whole.
+func (c *Client) pacerGate(ctx context.Context, fp string, hint time.Duration) time.Duration {
+	in, ok := c.pacer.(pacing.Inspector)
+	if !ok || fp == "" {
+		return hint
+	}
+	st, err := in.State(ctx, fp)
+	if err != nil || st.GateOpens.IsZero() {
+		return hint
+	}
+	// The pacer read its clock a moment before this: a gate within a
+	// tenth of the hint is the hint itself.
+	if w := max(st.GateOpens.Sub(c.now()), 0); w < hint-hint/10 {
+		return w
+	}
+	return hint
+}
+
 // gateHint is how long a 429 closes the key's gate: the server's hint, -1
 // when it said "now" (Retry-After: 0: no gate), and without a hint the
 // first retry wait (WithRetryWait). Other answers carry none.

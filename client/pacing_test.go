@@ -349,3 +349,56 @@ func TestACallerToldToComeBackIsNotRefusedAfterWaiting(t *testing.T) {
 		t.Fatalf("waits %v; want 40s, then 30s", got)
 	}
 }
+
+// gatePacer is a pacer that books every attempt at once and, told of a
+// 429, closes its gate for gate (0: holds no gate), as pacing.Local does
+// for a bucket of one's whole-second Retry-After.
+type gatePacer struct {
+	mu    sync.Mutex
+	gate  time.Duration
+	opens time.Time
+}
+
+func (p *gatePacer) Reserve(_ context.Context, fp string, _ pacing.Limit, _ time.Duration) (pacing.Reservation, error) {
+	return pacing.Reservation{OK: true, Key: fp, Slot: time.Now().UnixNano()}, nil
+}
+func (p *gatePacer) Cancel(context.Context, pacing.Reservation) error { return nil }
+func (p *gatePacer) Report(_ context.Context, _ pacing.Reservation, a pacing.Answer) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if a.Status == 429 && p.gate > 0 {
+		p.opens = time.Now().Add(p.gate)
+	}
+	return nil
+}
+func (p *gatePacer) State(_ context.Context, fp string) (pacing.State, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return pacing.State{Key: fp, Source: pacing.SourceLearned, Rate: 5, GateOpens: p.opens}, nil
+}
+
+// TestARetryWaitsAtThePacersShorterGate: the retry of a call refused with
+// a 429 waits at the key's gate when the pacer closed it for less than the
+// server's whole-second Retry-After (a bucket of one, whose wait of tens of
+// milliseconds is rounded up to a second); a pacer without a gate, or one
+// about as long, leaves the hint whole.
+func TestARetryWaitsAtThePacersShorterGate(t *testing.T) {
+	for _, tc := range []struct {
+		gate     time.Duration
+		min, max time.Duration
+	}{
+		{gate: 70 * time.Millisecond, min: 0, max: 71 * time.Millisecond},
+		{gate: 0, min: time.Second, max: time.Second},
+		{gate: 990 * time.Millisecond, min: time.Second, max: time.Second},
+	} {
+		srv := newScripted(t, reply(429, `{"error":{"code":"rate_limited"}}`, "Retry-After", "1"), reply(200, `{}`))
+		c, fs := newTestClient(t, srv, WithPacer(&gatePacer{gate: tc.gate}))
+		if err := c.Do(context.Background(), "GET", "/v1/x", nil, nil); err != nil {
+			t.Fatalf("gate %s: %v", tc.gate, err)
+		}
+		waits := fs.got()
+		if len(waits) != 1 || waits[0] < tc.min || waits[0] > tc.max {
+			t.Fatalf("pacer gate %s: waits %v; want one in [%s, %s]", tc.gate, waits, tc.min, tc.max)
+		}
+	}
+}

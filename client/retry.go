@@ -164,8 +164,9 @@ func (k *call) checkRetry(ctx context.Context, resp *http.Response, err error) (
 }
 
 // wait decides whether to retry and how long to wait first. The server's
-// hint is never undercut; a hint beyond the cap, or a wait beyond what is
-// left of the context's deadline, ends the call at once.
+// hint is never undercut, but by the key's pacer (see pacerGate); a hint
+// beyond the cap, or a wait beyond what is left of the context's deadline,
+// ends the call at once.
 func (k *call) wait(ctx context.Context, hint time.Duration, ev RetryEvent) (bool, error) {
 	c := k.c
 	switch {
@@ -197,6 +198,8 @@ func (k *call) wait(ctx context.Context, hint time.Duration, ev RetryEvent) (boo
 		d = 0
 	case hint == 0:
 		d = k.backoff()
+	case ev.StatusCode == http.StatusTooManyRequests:
+		d = k.c.pacerGate(ctx, k.key.fp, hint)
 	}
 	if dl, ok := ctx.Deadline(); ok && c.now().Add(d).After(dl) {
 		k.notRetried = fmt.Sprintf("the %s wait would pass the context deadline, %s away",

@@ -36,7 +36,12 @@
 //     whole seconds) are told apart by Remaining staying at Limit-1 on
 //     answers closer together than a window could allow, or by a Limit of
 //     1: their rate is only a floor, learned above, and held back as
-//     Remaining shows the bucket filling. A whole-second reset may end a
+//     Remaining shows the bucket filling. A bucket of one (GCRA with no
+//     burst) accepts no two requests closer than its interval: its
+//     Retry-After of a second (a wait of tens of milliseconds, rounded up)
+//     closes the gate only until the last accepted request plus the
+//     interval after the cut, and its first cut lands between the latest
+//     accepted and the refused gaps. A whole-second reset may end a
 //     second after it says (Answer.ResetPrecision): a spent window's gate
 //     opens no sooner.
 //   - No lock-out. A gate further away than a ceiling — the larger of an

@@ -118,6 +118,7 @@ type keyState struct {
 	probeEvery time.Duration // the longest wait a caller accepts: one probe per that through a gate beyond the ceiling
 	probeAt    time.Time     // when the next probe may go
 	gateEnd    time.Time     // when the latest gate without a hint opened (see streak)
+	shortGate  time.Time     // a bucket of one's gate opened before its Retry-After (see bucketHint)
 	streak     int           // gates without a hint refused right after they opened
 
 	// A known or announced limit is paced at base less Margin less extra:
@@ -303,7 +304,11 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 		switch {
 		case now.Before(s.cutGate) && s.src != SourceNone:
 			// Answered while the gate of the last cut is still closed:
-			// sent before it, the same episode.
+			// sent before it, the same episode. A shortened gate (see
+			// bucketHint) stays as short.
+			if !s.shortGate.IsZero() && s.shortGate.Equal(s.cutGate) {
+				hint = s.shortGate.Sub(now)
+			}
 		case r.Slot == 0 && s.src != SourceNone:
 			// Sent unpaced, before the pacer knew of any limit (the first
 			// wave): it says nothing about the rate paced since.
@@ -318,6 +323,7 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 			if ev, ok := s.cut(now, refused); ok {
 				evs.add(ev)
 			}
+			hint = s.bucketHint(now, slot, r.Slot != 0, a, hint)
 			s.cutGate = now.Add(hint)
 		default:
 			if ev, ok := s.widen(true); ok {
@@ -334,6 +340,9 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 		s.recordSuccess(now)
 		if slot.After(s.lastOK) {
 			s.lastOK = slot
+		}
+		if !s.shortGate.IsZero() && !slot.Before(s.shortGate) {
+			s.shortGate = time.Time{} // the shortened gate was right
 		}
 		if s.gate.Sub(now) > max(gateCeiling, s.probeEvery) {
 			// The probe through a gate beyond the ceiling was answered:
@@ -382,6 +391,42 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 		}
 	}
 	return evs
+}
+
+// bucketHint is how long a 429 from a bucket of one (GCRA with no burst,
+// as throttled/throttled sends with MaxBurst 0) keeps the gate closed:
+// hint, its Retry-After, unless the bucket is surely ready sooner.
+//
+// Such a bucket accepts a request one emission interval after the last it
+// accepted, and never two closer together: every gap between accepted
+// requests is at least that interval. After the cut the pacer's interval
+// is longer than the accepted gaps it learned from, so the last accepted
+// slot plus that interval is surely late enough. That is trusted only for
+// a Retry-After of one second (a wait under a second, rounded up to the
+// header's whole seconds: throttled asks a second for tens of
+// milliseconds), only after paced sends (a first wave teaches no gap),
+// and not for a refusal of the first attempt after such a shortened gate
+// (another client on the key, a limiter that is not what its headers
+// say): that one keeps its whole Retry-After.
+func (s *keyState) bucketHint(now, slot time.Time, paced bool, a Answer, hint time.Duration) time.Duration {
+	if !s.shortGate.IsZero() && !slot.Before(s.shortGate) {
+		s.shortGate = time.Time{}
+		return hint
+	}
+	if !s.bucket || s.bucketLimit != 1 || !paced || s.lastOK.IsZero() || a.RetryAfter != time.Second {
+		return hint
+	}
+	// A gate, however short: the refused call's retry waits at it (see
+	// client's pacerGate), not for the whole Retry-After.
+	t := s.lastOK.Add(s.interval)
+	if least := now.Add(time.Millisecond); t.Before(least) {
+		t = least
+	}
+	if d := t.Sub(now); d < hint {
+		s.shortGate = t
+		return d
+	}
+	return hint
 }
 
 // closeGate keeps every caller back until t. A 429 (learn) on a key not
@@ -621,10 +666,50 @@ func (s *keyState) cut(now time.Time, refused float64) (Event, bool) {
 				nr = max(nr, refused*cutHigh)
 			}
 		}
+		if s.bucket && s.bucketLimit == 1 {
+			nr = s.bucketCut(now, refused)
+		}
 		nr = min(nr, prev*cutHigh)
 		return s.setRate(max(nr, s.floor), 1, SourceLearned, "429 in slow start")
 	}
 	return s.setRate(max(min(max(est*(1-cutMargin), prev*cutLow), prev*cutHigh), s.floor), 1, SourceLearned, "429")
+}
+
+// bucketCut is the rate after a bucket of one's first 429 in slow start.
+// Such a bucket (GCRA with no burst) refuses exactly the requests closer
+// than its emission interval to the last it accepted: the refused gap's
+// rate is above the limit, every accepted gap's at or under it. Both gaps
+// are taken between answers (when the attempts really left, as near as
+// the pacer knows: a late wake-up or a departure held back moves an
+// attempt off its slot). When the latest accepted gap is near the refused
+// one (within half again), the limit is just under it; when far (the
+// accepted gap was slow start's, not the limit's), it is taken halfway;
+// with no accepted gap, just under the refused one (or under the slots'
+// rate, refused, when no success came since the gate). A 429 costs such a
+// bucket only an interval (bucketHint), so a guess a little high is
+// cheaper than one far too low, from which probing crawls.
+func (s *keyState) bucketCut(now time.Time, refused float64) float64 {
+	if t := s.latestSuccess(); t > s.gate.UnixNano() && t < now.UnixNano() {
+		refused = float64(time.Second) / float64(now.UnixNano()-t)
+	}
+	last := s.lastGapRate(now)
+	switch {
+	case last <= 0:
+		return refused * (1 - cutMargin)
+	case refused > 1.5*last:
+		return (last + refused) / 2 * (1 - cutMargin)
+	}
+	return last * (1 - cutMargin)
+}
+
+// latestSuccess is when the latest success was answered (Unix
+// nanoseconds; 0: none).
+func (s *keyState) latestSuccess() int64 {
+	var t int64
+	for i := 0; i < s.succN; i++ {
+		t = max(t, s.succ[i])
+	}
+	return t
 }
 
 // countSince is how many successes came in the span before now, per

@@ -220,7 +220,26 @@ func Vectors() []Vector {
 			Steps: steps(times(4, Step{Send: &pacing.Answer{Status: 200, Limit: 1, Remaining: 0, Reset: time.Second, ResetPrecision: time.Second}}),
 				one(Step{Expect: &Want{OK: true, MaxDelay: 900 * time.Millisecond}})),
 		},
+		{
+			Name: "bucket-of-one-429-rounds-up", Rule: "a bucket of one's Retry-After of a second is a wait under a second, rounded up: after the cut its next slot comes sooner",
+			Steps: steps(times(4, Step{Send: bucketOfOne(200)}), one(Step{Send: bucketOfOne(429)}),
+				one(Step{Expect: &Want{OK: true, MaxDelay: 700 * time.Millisecond}}),
+				// A refusal right after such a gate keeps the whole second
+				// (a fleet's slots booked behind it may add an interval).
+				one(Step{Send: bucketOfOne(429)}),
+				one(Step{Expect: &Want{OK: true, MinDelay: 900 * time.Millisecond, MaxDelay: 1500 * time.Millisecond}})),
+		},
 	}
+}
+
+// bucketOfOne is an answer of throttled/throttled with no burst: a bucket
+// of one request, the reset and Retry-After rounded up to whole seconds.
+func bucketOfOne(status int) *pacing.Answer {
+	a := &pacing.Answer{Status: status, Limit: 1, Remaining: 0, Reset: time.Second, ResetPrecision: time.Second}
+	if status == 429 {
+		a.RetryAfter = time.Second
+	}
+	return a
 }
 
 // Run runs every vector against a new pacer from newPacer, on a fake

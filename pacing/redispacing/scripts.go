@@ -40,6 +40,8 @@ import "github.com/redis/go-redis/v9"
 //	streak    such gates refused right after they opened
 //	wdw       the window the headers tell, µs (over 10 s: a quota)
 //	bkt       1 when the headers describe a bucket (GCRA): their rate a floor
+//	lok, lgap the latest accepted slot and the gap before it
+//	sg        a bucket of one's gate opened before its Retry-After
 //	ep        the hash's epoch: when it was made (µs); a process that knew
 //	          another has seen Redis lose the key's state
 //
@@ -306,6 +308,7 @@ local slot, status, hint = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4
 local limit, remaining, reset = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local ttl, succ = tonumber(ARGV[9]), tonumber(ARGV[10])
 local prec, resetAt, window = tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
+local paced = slot > 0
 if slot == 0 then slot = now end
 local hadRate = get('src') == 1 or get('src') == 2
 local remap = nil
@@ -331,6 +334,30 @@ local function closeGate(t, why, learn)
   local least = t + (get('burst') - 1) * get('iv')
   if get('tat') < least then set('tat', least) end
   if wasOpen then gclosed = 1 end
+end
+-- A bucket of one (GCRA with no burst) refuses exactly the requests
+-- closer than its emission interval to the last it accepted (pacing's
+-- bucketHint and bucketCut): lok is the latest accepted slot, lgap the gap
+-- before it, sg a gate opened before a 429's whole-second Retry-After.
+local function bucketOfOne() return get('bkt') == 1 and limit == 1 end
+local function lastGapRate()
+  local lok, lgap = get('lok'), get('lgap')
+  if lok == 0 or lgap <= 0 or lok - lgap < get('gate') then return 0 end
+  return 1e6 / lgap
+end
+local function bucketCut(refused)
+  local last = lastGapRate()
+  if last <= 0 then return refused * (1 - CUT_MARGIN) end
+  if refused > 1.5 * last then return (last + refused) / 2 * (1 - CUT_MARGIN) end
+  return last * (1 - CUT_MARGIN)
+end
+local function bucketHint(h, given)
+  local sg = get('sg')
+  if sg > 0 and slot >= sg then set('sg', 0); return h end
+  if not bucketOfOne() or not paced or get('lok') == 0 or given ~= 1e6 then return h end
+  local t = math.max(get('lok') + get('iv'), now + 1000)
+  if t - now < h then set('sg', t); return t - now end
+  return h
 end
 success(succ)
 -- The window: the one the answer states; else, when resets come as
@@ -410,16 +437,30 @@ if status == 429 then
   local booked = get('tat')
   if slot < get('cutgate') and src ~= 0 then
     -- booked before the last cut (or around a return from an outage):
-    -- the same episode
+    -- the same episode. A bucket of one's shortened gate stays as short
+    -- for the slots booked before it; a refusal of one after it keeps
+    -- the whole Retry-After (see bucketHint).
+    if get('sg') > 0 then
+      if slot < get('sg') then hint = math.max(get('sg') - now, 0) else set('sg', 0) end
+    end
   elseif src == 0 then
     set('slow', 1)
     rate(math.max(observed(), FIRST_GUESS, get('floor')), 1, 3, 'first 429')
     set('cutgate', now + hint)
   elseif src == 3 then
     local est, prev = observed(), get('rate')
-    if get('slow') == 1 then est = math.max(est, prev - SLOW_STEP); set('slow', 0) end
     local previv = get('iv')
-    rate(math.max(math.min(math.max(est * (1 - CUT_MARGIN), prev * CUT_LOW), prev * CUT_HIGH), get('floor')), 1, 3, '429')
+    if get('slow') == 1 and bucketOfOne() then
+      -- The refused gap's rate: above a bucket of one's limit.
+      local refused, lok = prev, get('lok')
+      if lok > 0 and slot > lok and lok >= get('gate') then refused = 1e6 / (slot - lok) end
+      set('slow', 0)
+      rate(math.max(math.min(bucketCut(refused), prev * CUT_HIGH), get('floor')), 1, 3, '429 in slow start')
+    else
+      if get('slow') == 1 then est = math.max(est, prev - SLOW_STEP); set('slow', 0) end
+      rate(math.max(math.min(math.max(est * (1 - CUT_MARGIN), prev * CUT_LOW), prev * CUT_HIGH), get('floor')), 1, 3, '429')
+    end
+    hint = bucketHint(hint, given)
     set('cutgate', math.max(now + hint, booked))
     if previv > 0 and booked > now then remap = {math.min(hint, MAX_GATE), get('iv') / previv, booked} end
   else
@@ -440,6 +481,11 @@ if status == 429 then
   end
 elseif status ~= 0 and status < 500 then
   success(1)
+  if slot > get('lok') then
+    if get('lok') > 0 then set('lgap', slot - get('lok')) end
+    set('lok', slot)
+  end
+  if get('sg') > 0 and slot >= get('sg') then set('sg', 0) end
   if get('gate') - now > math.max(GATE_CEILING, get('pe')) then
     -- The probe through a gate beyond the ceiling was answered: the gate
     -- was wrong.
