@@ -369,7 +369,7 @@ func (c *Client) around(ctx context.Context, rreq *retryablehttp.Request, k *cal
 	if r == nil {
 		r, early = c.resolve(ctx)
 	}
-	call := &Call{Method: k.method, Path: k.path, Service: c.svc.Name, BaseURL: c.scheme + "://" + c.host}
+	call := &Call{Method: k.method, Path: k.path, Service: c.svc.Name}
 	if early == nil {
 		base := c.callBase(&rs)
 		if early = checkBaseKey(r, base); early == nil {
@@ -380,9 +380,12 @@ func (c *Client) around(ctx context.Context, rreq *retryablehttp.Request, k *cal
 			call.Path = r.red.Redact(k.path) // a key the caller put in the path, too
 		}
 	}
-	var kb *keyInBaseError
-	if errors.As(early, &kb) {
-		call.Path = kb.red.Redact(k.path)
+	if early != nil {
+		call.BaseURL = c.scheme + "://" + c.host
+		var kb *keyInBaseError
+		if errors.As(early, &kb) {
+			call.Path = kb.red.Redact(k.path)
+		}
 	}
 	k.measure = true
 	var resp *http.Response
