@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -93,6 +94,9 @@ type Client struct {
 	// for calls whose own attempt timeout is longer (or none).
 	headerTimeout time.Duration
 	hcLong        *http.Client
+	// watchdogs holds the stopped timers of bounded attempts, for reuse
+	// (see watchdog).
+	watchdogs sync.Pool
 }
 
 // resolved is a validated credential with its ready-made header value.

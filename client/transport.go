@@ -63,9 +63,9 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	var ctx context.Context
 	ctx, a.cancel = context.WithCancel(a.parent)
 	req = req.WithContext(ctx)
-	a.timer = time.AfterFunc(d, a.fire)
+	c.watch(a)
 	resp, err := t.base.RoundTrip(req)
-	if (err != nil || headersOnly) && !a.timer.Stop() && a.timedOut() {
+	if (err != nil || headersOnly) && !a.stop() && a.timedOut() {
 		if err == nil {
 			resp.Body.Close()
 		}
@@ -197,17 +197,65 @@ func withQueryKey(req *http.Request, param, secret string) *http.Request {
 	return &r
 }
 
-// attempt is one attempt bounded by its own timeout: the timer that ends
-// its context, and then the body of its answer, whose reads say when the
-// timeout cut them and whose Close ends the attempt. One allocation holds
-// it all, as it is paid on every request.
+// attempt is one attempt bounded by its own timeout: the context the
+// watchdog's timer ends, and then the body of its answer, whose reads say
+// when the timeout cut them and whose Close ends the attempt. One
+// allocation holds it all, as it is paid on every request.
 type attempt struct {
 	parent context.Context
 	cancel context.CancelFunc
-	timer  *time.Timer
+	dog    atomic.Pointer[watchdog] // nil once stopped
 	fired  atomic.Bool
 	d      time.Duration
 	body   io.ReadCloser
+}
+
+// watchdog is a timer that ends one attempt at a time. The client keeps
+// the stopped ones in a pool (Client.watchdogs) and re-arms them, so an
+// attempt does not pay for a timer and its function (two allocations, a
+// third of what a bounded attempt costs on a transport that bounds
+// nothing). A watchdog whose timer fired, or may be firing, is never
+// re-armed: Stop returning true is the proof (Go 1.23's timers) that its
+// function will not run for the attempt it was armed for.
+type watchdog struct {
+	t *time.Timer
+	c *Client // whose pool it goes back to
+	a atomic.Pointer[attempt]
+}
+
+func (w *watchdog) fire() {
+	if a := w.a.Load(); a != nil {
+		a.fire()
+	}
+}
+
+// watch arms a watchdog for a, for a.d.
+func (c *Client) watch(a *attempt) {
+	w, _ := c.watchdogs.Get().(*watchdog)
+	if w == nil {
+		w = &watchdog{c: c}
+		w.a.Store(a)
+		w.t = time.AfterFunc(a.d, w.fire)
+	} else {
+		w.a.Store(a)
+		w.t.Reset(a.d)
+	}
+	a.dog.Store(w)
+}
+
+// stop disarms a's watchdog; false when its timer had fired already (and
+// so a.fire ran or is running). A second stop does nothing and says true.
+func (a *attempt) stop() bool {
+	w := a.dog.Swap(nil)
+	if w == nil {
+		return true
+	}
+	if !w.t.Stop() {
+		return false // fired: this watchdog is done, not re-armed
+	}
+	w.a.Store(nil)
+	w.c.watchdogs.Put(w)
+	return true
 }
 
 func (a *attempt) fire() {
@@ -227,7 +275,7 @@ func (a *attempt) Read(p []byte) (int, error) {
 }
 
 func (a *attempt) Close() error {
-	a.timer.Stop()
+	a.stop()
 	err := a.body.Close()
 	a.cancel()
 	return err
