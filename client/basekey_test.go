@@ -130,3 +130,24 @@ func TestBaseURLHoldingTheKeyNeverShown(t *testing.T) {
 		t.Errorf("%q is shown:\n%s", s, everything)
 	}
 }
+
+// FuzzBaseURLHoldsNoKey: whatever the base URL and the explicit key, New
+// either refuses them or builds a client whose base URL holds no piece of
+// the key; it never panics.
+func FuzzBaseURLHoldsNoKey(f *testing.F) {
+	f.Add("https://api.example.com/v1/letmein-please-2024/", "letmein-please-2024")
+	f.Add("https://api.example.com/v1/", "hd_live_8K2nB7q4XwY1zR5tV9mC3pL6sD0fG2hJ")
+	f.Add("https://api.example.com/a%2Fb/letmein-please", "letmein-please-2024")
+	f.Add("https://api.example.com/"+"bGV0bWVpbi1wbGVhc2UtMjAyNA", "letmein-please-2024")
+	f.Fuzz(func(t *testing.T, base, key string) {
+		c, err := New(WithService(testService(base)), WithAPIKey(key))
+		if err != nil {
+			return
+		}
+		if len(key) >= redact.MinRun+redact.PublicPrefix(key) {
+			if s := leaked(c.BaseURL(), key); s != "" {
+				t.Fatalf("New accepted base URL %q, which holds %q of the key", c.BaseURL(), s)
+			}
+		}
+	})
+}
