@@ -117,7 +117,8 @@ type Attempt struct {
 // retry wait and every pacer wait, and a new key's lookup after a 401. The
 // key is found before the middleware runs (on a client's first call; later
 // calls have it), so that Call.KeyFingerprint and Call.BaseURL, checked
-// against the key, are known from the start.
+// against the key, are known from the start; a lookup that fails is what
+// next returns.
 //
 // It sees every call that is well-formed, with its outcome as next's
 // error, including the calls that end before anything is sent, with
@@ -127,16 +128,16 @@ type Attempt struct {
 // context already done when the call was made. A malformed call is
 // refused before the middleware, as a programming error with no outcome
 // to count: a nil context, an invalid method, option or path, an out that
-// is not a pointer, an in that cannot be encoded. A Stream's
+// is not a pointer, an in that cannot be encoded, a per-call base URL on
+// another host. A Stream's
 // reconnection runs the middleware when it connects; one refused before
 // connecting (its wait past the deadline or the cap) ends the stream, and
 // Stream.Err says so.
 //
-// It calls next to go on
-// (with ctx or a context derived from it) and returns next's error, or its
-// own; call describes the call, and is filled in when next returns. It
-// never sees the key (the per-attempt view stays with a RoundTripper,
-// WithRetryHook and WithPacingHook).
+// It calls next to go on (with ctx or a context derived from it) and
+// returns next's error, or its own; call describes the call, and is
+// filled in when next returns. It never sees the key (the per-attempt view
+// stays with a RoundTripper, WithRetryHook and WithPacingHook).
 type Middleware func(ctx context.Context, call *Call, next func(context.Context) error) error
 
 // WithMiddleware adds middleware that runs around every call; the first
