@@ -25,9 +25,17 @@ var ErrKeyInBaseURL = errors.New("the base URL holds the API key")
 // or looks like one: a key of a built-in format, a random-looking word
 // (keyshape.Word), or a key of format f when f is not Opaque (which every
 // word fits). It never repeats the segment.
+//
+// A UUID is the exception when f is not HyperSync's (whose keys are
+// UUIDs): UUIDs are how most APIs name tenants, projects and accounts in
+// a path, and the key itself is still looked for in the base URL once it
+// is known (checkBaseKey).
 func keyInPath(u *url.URL, f *keys.Format) error {
 	for i, seg := range strings.Split(strings.Trim(u.Path, "/"), "/") {
 		if seg == "" {
+			continue
+		}
+		if f != keys.HyperSync && isUUID(seg) {
 			continue
 		}
 		ok := keyshape.Word(seg)
@@ -42,6 +50,13 @@ func keyInPath(u *url.URL, f *keys.Format) error {
 		}
 	}
 	return nil
+}
+
+// isUUID reports whether seg is a UUID as APIs write them: 8-4-4-4-12
+// hexadecimal digits.
+func isUUID(seg string) bool {
+	_, err := keys.Parse(seg, keys.HyperSync)
+	return err == nil
 }
 
 // checkBaseKey refuses base when it holds r's key, whole or any run of

@@ -9,6 +9,7 @@ import (
 
 	"github.com/apikit/apikit-go/credentials"
 	"github.com/apikit/apikit-go/internal/redact"
+	"github.com/apikit/apikit-go/keys"
 )
 
 // leaked names the first piece of secret's secret part (MinRun characters
@@ -66,10 +67,22 @@ func TestBaseURLPathsThatAreNoKeys(t *testing.T) {
 	for _, base := range []string{
 		"https://api.example.com/v1", "https://api.example.com/api/v2/projects/acme-production-eu-west-1",
 		"https://api.example.com/tenants/42/", "https://api.example.com/hypedata-proxy/",
+		"https://api.example.com/v1/projects/3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d/",
 	} {
 		if _, err := New(WithService(testService(base)), WithAPIKey(testKey)); err != nil {
 			t.Errorf("%s: %v", base, err)
 		}
+	}
+}
+
+// A UUID in the path of a service whose keys are UUIDs (HyperSync) may be
+// the key: it is refused there, and only there.
+func TestBaseURLUUIDRefusedOnlyWhereKeysAreUUIDs(t *testing.T) {
+	svc := testService("https://api.example.com/v1/projects/3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d")
+	svc.KeyFormat = keys.HyperSync
+	_, err := New(WithService(svc), WithAPIKey("0c7d3a52-6f1e-4b89-9a2d-7e5c4b3a2f10"))
+	if !errors.Is(err, ErrKeyInBaseURL) {
+		t.Fatalf("New: %v; want ErrKeyInBaseURL", err)
 	}
 }
 
