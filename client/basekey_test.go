@@ -164,3 +164,29 @@ func FuzzBaseURLHoldsNoKey(f *testing.F) {
 		}
 	})
 }
+
+// A key found later in the base URL's host (a tenant subdomain named by
+// the key) is no more shown than one in its path: the middleware's
+// Call.BaseURL, which otelapikit records as url.full, has it redacted.
+func TestBaseURLKeyInHostNeverShown(t *testing.T) {
+	const secret = "letmein-please-2024"
+	var calls []Call
+	mw := func(ctx context.Context, call *Call, next func(context.Context) error) error {
+		err := next(ctx)
+		calls = append(calls, *call)
+		return err
+	}
+	c, err := New(WithService(testService("https://"+secret+".api.example.com/v1")),
+		WithCredentials(credentials.Static(secret)), WithMiddleware(mw))
+	if err != nil {
+		t.Fatal(err) // the key is not known yet
+	}
+	err = c.Do(context.Background(), "GET", "/items", nil, nil)
+	if !errors.Is(err, ErrKeyInBaseURL) {
+		t.Fatalf("Do: %v; want ErrKeyInBaseURL", err)
+	}
+	shown := fmt.Sprintf("%v %+v", err, calls)
+	if s := leaked(shown, secret); s != "" || len(calls) != 1 {
+		t.Errorf("%q is shown, or not one call: %s", s, shown)
+	}
+}

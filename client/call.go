@@ -76,7 +76,8 @@ type Call struct {
 	// BaseURL is the root the path is joined to. It never holds the key:
 	// New refuses a base URL with credentials or a key-shaped path, and a
 	// call whose key turns out to be in it fails before anything is sent,
-	// with BaseURL the scheme and host alone (see ErrKeyInBaseURL).
+	// with BaseURL the scheme and host alone, the key redacted from the
+	// host too (see ErrKeyInBaseURL).
 	BaseURL string
 	// KeyFingerprint names the key the call uses (keys.Key.Fingerprint);
 	// "" when the key could not be found or validated, and for a
@@ -384,7 +385,8 @@ func (c *Client) around(ctx context.Context, rreq *retryablehttp.Request, k *cal
 	if early != nil {
 		call.BaseURL = c.scheme + "://" + c.host
 		var kb *keyInBaseError
-		if errors.As(early, &kb) {
+		if errors.As(early, &kb) { // the key may be in the host too
+			call.BaseURL = kb.red.Redact(call.BaseURL)
 			call.Path = kb.red.Redact(k.path)
 		}
 	}
