@@ -23,8 +23,8 @@ var ErrKeyInBaseURL = errors.New("the base URL holds the API key")
 
 // keyInPath refuses a base URL whose path has a segment that holds a key,
 // or looks like one: a key of a built-in format, a random-looking word
-// (keyshape.Word), or a key of format f when f is not Opaque (which every
-// word fits). It never repeats the segment.
+// (randomSegment: CamelCase words are not), or a key of format f when f is
+// not Opaque (which every word fits). It never repeats the segment.
 //
 // A UUID is the exception when f is not HyperSync's (whose keys are
 // UUIDs): UUIDs are how most APIs name tenants, projects and accounts in
@@ -38,7 +38,7 @@ func keyInPath(u *url.URL, f *keys.Format) error {
 		if f != keys.HyperSync && isUUID(seg) {
 			continue
 		}
-		ok := keyshape.Word(seg)
+		ok := keyshape.Known(seg) || randomSegment(seg)
 		if !ok && f != nil && f != keys.Opaque {
 			_, err := keys.Parse(seg, f)
 			ok = err == nil
@@ -50,6 +50,73 @@ func keyInPath(u *url.URL, f *keys.Format) error {
 		}
 	}
 	return nil
+}
+
+// randomSegment reports whether a dot-separated part of seg looks random
+// (keyshape.LooksRandom) and does not read as words written together:
+// CamelCase names of services, sites and operations
+// ("TripPinServiceRW", "reportingServiceV2Endpoint") change case as often
+// as a secret does, but in words.
+func randomSegment(seg string) bool {
+	for _, part := range strings.Split(seg, ".") {
+		if keyshape.LooksRandom(part) && !camelWords(part) {
+			return true
+		}
+	}
+	return false
+}
+
+// camelWords reports whether part (URL-safe characters) is words written
+// together: lower-case words of 3 to 15 letters, capitalised words (an
+// initial, then 2 to 14 lower-case letters), acronyms of up to 4 capitals
+// (5 before a capitalised word: "XMLHttp"), and at most two numbers of up
+// to 4 digits ("V2", "2024"), - and _ between them. A random secret of 16
+// characters or more reads so rarely (about 1 in 40 at 16 base62
+// characters, 1 in 2,300 at 32), and the key itself is still found in the
+// base URL once it is known (checkBaseKey).
+func camelWords(part string) bool {
+	numbers := 0
+	for i := 0; i < len(part); {
+		start, c := i, charClass(part[i])
+		for i < len(part) && charClass(part[i]) == c {
+			i++
+		}
+		n := i - start
+		switch c {
+		case 'd':
+			if numbers++; numbers > 2 || n > 4 {
+				return false
+			}
+		case 'A':
+			lower := 0
+			for i < len(part) && charClass(part[i]) == 'a' {
+				i++
+				lower++
+			}
+			if lower == 0 && n > 4 || n > 5 || lower == 1 || lower > 14 {
+				return false
+			}
+		case 'a':
+			if n < 3 || n > 15 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// charClass is c's class: 'a' lower case, 'A' upper case, 'd' digit, '-'
+// anything else (a separator).
+func charClass(c byte) byte {
+	switch {
+	case 'a' <= c && c <= 'z':
+		return 'a'
+	case 'A' <= c && c <= 'Z':
+		return 'A'
+	case '0' <= c && c <= '9':
+		return 'd'
+	}
+	return '-'
 }
 
 // isUUID reports whether seg is a UUID as APIs write them: 8-4-4-4-12

@@ -34,6 +34,8 @@ func TestBaseURLWithKeyShapedPathRefused(t *testing.T) {
 	for _, tc := range []struct{ name, base, secret string }{
 		{"built-in key", "https://api.example.com/v1/" + hd + "/", hd},
 		{"random word", "https://api.example.com/" + random, random},
+		{"hex", "https://api.example.com/v3/023e105f4ecef8ad9ca31a8372d0c353", "023e105f4ecef8ad9ca31a8372d0c353"},
+		{"upper case and digits", "https://api.example.com/01HGW2BBYRZ9N5M9X7YP8D6ZQ4/", "01HGW2BBYRZ9N5M9X7YP8D6ZQ4"},
 		{"escaped", "https://api.example.com/v1/" + strings.ReplaceAll(hd, "_", "%5F"), hd},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -68,6 +70,9 @@ func TestBaseURLPathsThatAreNoKeys(t *testing.T) {
 		"https://api.example.com/v1", "https://api.example.com/api/v2/projects/acme-production-eu-west-1",
 		"https://api.example.com/tenants/42/", "https://api.example.com/hypedata-proxy/",
 		"https://api.example.com/v1/projects/3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d/",
+		// CamelCase names change case as often as a secret, but in words.
+		"https://services.odata.org/V4/TripPinServiceRW", "https://contoso.sharepoint.com/sites/MarketingTeamSite/_api",
+		"https://api.example.com/internal/reportingServiceV2Endpoint", "https://api.example.com/XMLHttpRequestHandler.ashx",
 	} {
 		if _, err := New(WithService(testService(base)), WithAPIKey(testKey)); err != nil {
 			t.Errorf("%s: %v", base, err)
@@ -189,4 +194,27 @@ func TestBaseURLKeyInHostNeverShown(t *testing.T) {
 	if s := leaked(shown, secret); s != "" || len(calls) != 1 {
 		t.Errorf("%q is shown, or not one call: %s", s, shown)
 	}
+}
+
+// FuzzCamelWords: camelWords never panics, and what it accepts is made of
+// URL-safe characters in runs it allows (no lower-case run under 3).
+func FuzzCamelWords(f *testing.F) {
+	for _, s := range []string{"TripPinServiceRW", "XMLHttpRequestHandler", "Zx81KqP0mWv3Lr7TnY2bQ9cD", "a", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !camelWords(s) {
+			return
+		}
+		for i, run := 0, 0; i <= len(s); i++ {
+			if i < len(s) && charClass(s[i]) == 'a' {
+				run++
+				continue
+			}
+			if run == 1 && (i < 2 || charClass(s[i-2]) != 'A') {
+				t.Fatalf("camelWords(%q) accepts a lone lower-case letter at %d", s, i-1)
+			}
+			run = 0
+		}
+	})
 }

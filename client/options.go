@@ -180,9 +180,10 @@ func WithCredentials(p credentials.Provider) Option {
 // a header, or with WithQueryAuth in the query) and shows the base URL in
 // errors, logs and a Middleware's Call. So New refuses (ErrKeyInBaseURL) a
 // base URL whose path has a segment that looks like a key, of a built-in
-// format, of the service's own format or random-looking (a UUID only for a
-// service whose keys are UUIDs), and one that holds the explicit key; a key found later fails every call that finds it in the
-// base URL, before anything is sent.
+// format, of the service's own format or random-looking (CamelCase words
+// such as TripPinServiceRW are not; a UUID only for a service whose keys
+// are UUIDs), and one that holds the explicit key; a key found later
+// fails every call that finds it in the base URL, before anything is sent.
 func WithBaseURL(u string) Option {
 	return func(o *settings) error {
 		if _, err := parseBaseURL(u); err != nil {
