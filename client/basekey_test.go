@@ -218,3 +218,22 @@ func FuzzCamelWords(f *testing.F) {
 		}
 	})
 }
+
+// A call's WithBaseURL on another host is refused with an error that names
+// that scheme and host, never its path, which may hold the key.
+func TestPerCallBaseURLOnAnotherHostShowsNoPath(t *testing.T) {
+	const secret = "letmein-please-2024"
+	c, err := New(WithService(testService("https://api.example.com")), WithAPIKey(secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "https://other.example.com/v1/" + secret
+	err = c.DoWith(context.Background(), "GET", "/x", nil, nil, WithBaseURL(base))
+	if err == nil || !strings.Contains(err.Error(), "https://other.example.com/…") {
+		t.Fatalf("DoWith: %v; want the other host named", err)
+	}
+	_, serr := c.Stream(context.Background(), "/x", WithBaseURL(base))
+	if s := leaked(fmt.Sprintf("%v %+v", err, serr), secret); s != "" {
+		t.Errorf("%q is shown: %v; %v", s, err, serr)
+	}
+}

@@ -290,8 +290,17 @@ func (c *Client) baseFor(rs *requestSettings) (string, error) {
 		return "", fmt.Errorf("WithBaseURL for one call: %w", err)
 	}
 	if !strings.EqualFold(u.Scheme, c.scheme) || !strings.EqualFold(u.Host, c.host) {
-		return "", fmt.Errorf("WithBaseURL(%s) for one call leaves the client's %s://%s, and the key is only sent there: build a Client for that host, or use Send with an absolute URL (sent without the key)",
-			u.Redacted(), c.scheme, c.host)
+		// The error names the scheme and host alone: the path may hold
+		// the key, which is also redacted wherever the client knows it.
+		shown := u.Scheme + "://" + u.Host
+		if strings.Trim(u.EscapedPath(), "/") != "" {
+			shown += "/…"
+		}
+		msg := fmt.Sprintf("WithBaseURL(%s) for one call leaves the client's %s://%s", shown, c.scheme, c.host)
+		if r := c.cur.Load(); r != nil && r.red != nil {
+			msg = r.red.Redact(msg)
+		}
+		return "", fmt.Errorf("%s, and the key is only sent there: build a Client for that host, or use Send with an absolute URL (sent without the key)", msg)
 	}
 	return strings.TrimRight(u.String(), "/"), nil
 }
