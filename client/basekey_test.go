@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -235,5 +236,46 @@ func TestPerCallBaseURLOnAnotherHostShowsNoPath(t *testing.T) {
 	_, serr := c.Stream(context.Background(), "/x", WithBaseURL(base))
 	if s := leaked(fmt.Sprintf("%v %+v", err, serr), secret); s != "" {
 		t.Errorf("%q is shown: %v; %v", s, err, serr)
+	}
+}
+
+// A key the caller wrote into a request's path is redacted from what the
+// client prints of that path, as from a middleware's Call.Path: the errors
+// of a malformed call, of an answer that does not decode and of a Send,
+// the retry and attempt logs, and RetryEvent.Path; for a key found by the
+// call itself, too.
+func TestKeyInRequestPathNeverShown(t *testing.T) {
+	const secret = "letmein-please-2024"
+	path := "/v1/" + secret + "/items"
+	srv := newScripted(t, reply(503, `{}`), reply(200, `not json`), reply(200, `{}`), reply(200, `{}`))
+	var logs logBuffer
+	var events []RetryEvent
+	for i, keyOpt := range []Option{WithCredentials(credentials.Static(secret)), WithAPIKey(secret)} {
+		fs := &fakeSleep{}
+		c, err := New(WithService(testService(srv.URL)), keyOpt, withSleeper(fs.sleep), WithLogger(logs.logger()),
+			WithRetryHook(func(ev RetryEvent) { events = append(events, ev) }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out struct{}
+		var shown []string
+		if i == 0 { // this client finds its key on this call: a 503, its retry, an answer that does not decode
+			err = c.DoWith(context.Background(), "GET", path, nil, &out)
+			shown = append(shown, fmt.Sprint(err))
+		}
+		err = c.DoWith(context.Background(), "GET", path, nil, 3)
+		shown = append(shown, fmt.Sprint(err))
+		req, _ := http.NewRequest("GET", path, nil)
+		_, err = c.Send(context.Background(), req, WithAttemptTimeout(-1))
+		shown = append(shown, fmt.Sprint(err))
+		_, err = c.Stream(context.Background(), path, WithAttemptTimeout(-1))
+		shown = append(shown, fmt.Sprint(err))
+		everything := strings.Join(append(shown, logs.String(), fmt.Sprintf("%+v", events)), "\n")
+		if s := leaked(everything, secret); s != "" {
+			t.Errorf("%q is shown:\n%s", s, everything)
+		}
+	}
+	if len(events) != 1 {
+		t.Errorf("%d retries, want the 503's", len(events))
 	}
 }

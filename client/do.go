@@ -36,7 +36,7 @@ func (c *Client) DoWith(ctx context.Context, method, path string, in, out any, o
 	if ctx == nil {
 		return errors.New("client: nil context")
 	}
-	shown, _, _ := strings.Cut(path, "?")
+	shown := c.shownPath(path)
 	if !validHeaderName(method) {
 		return fmt.Errorf("client: method %q is not a valid HTTP method", method)
 	}
@@ -97,7 +97,7 @@ func (c *Client) DoWith(ctx context.Context, method, path string, in, out any, o
 			if k.key != nil {
 				red = k.key.red
 			}
-			return newDecodeError(method, shown, resp, k.body, out, err, red)
+			return newDecodeError(method, k.path, resp, k.body, out, err, red)
 		}
 	}
 	return nil
@@ -114,26 +114,27 @@ func (c *Client) Send(ctx context.Context, req *http.Request, opts ...RequestOpt
 	if ctx == nil || req == nil || req.URL == nil {
 		return nil, errors.New("client: Send needs a context and a request with a URL")
 	}
+	shown := c.shownPath(req.URL.Path)
 	rs, err := callSettings(opts)
 	if err != nil {
-		return nil, fmt.Errorf("client: %s %s: %w; nothing was sent", req.Method, req.URL.Path, err)
+		return nil, fmt.Errorf("client: %s %s: %w; nothing was sent", req.Method, shown, err)
 	}
 	base, err := c.baseFor(&rs)
 	if err != nil {
-		return nil, fmt.Errorf("client: %s %s: %w; nothing was sent", req.Method, req.URL.Path, err)
+		return nil, fmt.Errorf("client: %s %s: %w; nothing was sent", req.Method, shown, err)
 	}
 	req = req.Clone(ctx)
 	if req.URL.Host == "" {
 		if !strings.HasPrefix(req.URL.Path, "/") {
-			return nil, fmt.Errorf("client: %s %q: a relative URL must start with /", req.Method, req.URL.Path)
+			return nil, fmt.Errorf("client: %s %q: a relative URL must start with /", req.Method, shown)
 		}
 		u, err := req.URL.Parse(base + req.URL.RequestURI())
 		if err != nil {
-			return nil, fmt.Errorf("client: %s %s: %w", req.Method, req.URL.Path, stripURL(err))
+			return nil, fmt.Errorf("client: %s %s: %w", req.Method, shown, stripURL(err))
 		}
 		req.URL, req.Host = u, ""
 	}
-	k := &call{c: c, method: req.Method, path: req.URL.Path}
+	k := &call{c: c, method: req.Method, path: shown}
 	var rreq *retryablehttp.Request
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		rreq = &retryablehttp.Request{Request: req}
@@ -143,12 +144,12 @@ func (c *Client) Send(ctx context.Context, req *http.Request, opts ...RequestOpt
 		req.Body = nil
 		var err error
 		if rreq, err = retryablehttp.FromRequest(req); err != nil {
-			return nil, fmt.Errorf("client: %s %s: %w", req.Method, req.URL.Path, err)
+			return nil, fmt.Errorf("client: %s %s: %w", req.Method, shown, err)
 		}
 		if body != nil && body != http.NoBody {
 			body.Close()
 			if err := rreq.SetBody(retryablehttp.ReaderFunc(func() (io.Reader, error) { return getBody() })); err != nil {
-				return nil, fmt.Errorf("client: %s %s: %w", req.Method, req.URL.Path, err)
+				return nil, fmt.Errorf("client: %s %s: %w", req.Method, shown, err)
 			}
 			rreq.ContentLength = length
 		}
@@ -159,6 +160,17 @@ func (c *Client) Send(ctx context.Context, req *http.Request, opts ...RequestOpt
 	}
 	resp.Request = c.scrubbedRequest(ctx, resp.Request)
 	return resp, nil
+}
+
+// shownPath is path as errors and logs show it: without its query, and
+// with the key redacted once the client knows it (a caller may have
+// written it there; send redacts a key found by the call itself).
+func (c *Client) shownPath(path string) string {
+	p, _, _ := strings.Cut(path, "?")
+	if r := c.cur.Load(); r != nil {
+		p = r.red.Redact(p)
+	}
+	return p
 }
 
 // send resolves the key, sends the request with retries and, when a 401
@@ -180,6 +192,7 @@ func (c *Client) send(ctx context.Context, rreq *retryablehttp.Request, k *call,
 	k.noRetry = rs.noRetry
 	c.prepare(rreq, r, rs)
 	k.key = r
+	k.path = r.red.Redact(k.path) // a key the caller wrote in the path
 	k.idempotent = idempotentMethod(rreq.Method) || rreq.Header.Get("Idempotency-Key") != ""
 	resp, err := c.loop(ctx, rreq, k)
 	if err == nil || c.static || rs.key != nil || !k.replayable() || !keyRejected(err) {

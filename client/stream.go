@@ -107,7 +107,7 @@ func (c *Client) Stream(ctx context.Context, path string, opts ...RequestOption)
 	if ctx == nil {
 		return nil, errors.New("client: nil context")
 	}
-	shown, _, _ := strings.Cut(path, "?")
+	shown := c.shownPath(path)
 	if !strings.HasPrefix(path, "/") {
 		return nil, fmt.Errorf("client: GET %q: the path must start with / (it is joined to the client's base URL)", shown)
 	}
