@@ -279,3 +279,18 @@ func TestKeyInRequestPathNeverShown(t *testing.T) {
 		t.Errorf("%d retries, want the 503's", len(events))
 	}
 }
+
+// A stream whose first connection finds the key shows its path with the
+// key redacted, as the calls after it do.
+func TestKeyInStreamPathNeverShown(t *testing.T) {
+	const secret = "letmein-please-2024"
+	srv := newScripted(t, reply(200, `{}`))
+	c, err := New(WithService(testService(srv.URL)), WithCredentials(credentials.Static(secret)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Stream(context.Background(), "/v1/"+secret+"/events")
+	if err == nil || !strings.Contains(err.Error(), "not a text/event-stream") || leaked(err.Error(), secret) != "" {
+		t.Fatalf("Stream: %v; want the wrong Content-Type, the key redacted", err)
+	}
+}

@@ -244,6 +244,7 @@ func (s *Stream) connect(lastID string) error {
 	k := s.k
 	k.apiErr, k.netErr, k.stopErr, k.notRetried = nil, nil, nil, ""
 	resp, err := s.c.run(cctx, rreq, k, &s.rs)
+	s.path = k.path // the key redacted from it, once known (send)
 	if err != nil {
 		ccancel()
 		return err
