@@ -24,11 +24,16 @@ import (
 
 // RetryEvent describes a retry about to happen; see WithRetryHook.
 type RetryEvent struct {
-	Method         string
-	Path           string // without the query string
-	Attempt        int    // the attempt that failed, from 1
+	Method  string
+	Path    string // without the query string
+	Attempt int    // the attempt that failed, from 1
+	// Wait is how long the retry waits: the server's hint, or backoff.
+	// A 429's wait is shorter than its hint only where the key's pacer
+	// proves the limit ready sooner (a bucket of one's Retry-After: 1,
+	// rounded up from tens of milliseconds); the retry then waits at the
+	// pacer's gate.
 	Wait           time.Duration
-	ServerAsked    bool           // Wait is the server's hint (Retry-After or the body), not backoff
+	ServerAsked    bool           // Wait comes from the server's hint (Retry-After or the body), not backoff
 	Reason         string         // e.g. "429 rate_limited" or "connection: connection reset by peer"
 	StatusCode     int            // 0 for a connection failure
 	Code           apierrors.Code // "" for a connection failure
