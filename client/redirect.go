@@ -70,8 +70,10 @@ func WithRedirects(p RedirectPolicy) Option {
 // Without the Public Suffix List the rule is conservative: the name under
 // "*." needs two labels or more (*.example.com), except under localhost,
 // test, local, internal, example, invalid and home.arpa, names that never
-// resolve on the public internet (*.localhost, *.svc.internal); it must
-// not be a country's public second level (a generic word such as co, com,
+// resolve on the public internet (*.localhost, *.svc.internal), and corp,
+// home, lan, intranet and private, which private networks use and no
+// registry has delegated (RFC 6762 appendix G: *.corp); it must not be a
+// country's public second level (a generic word such as co, com,
 // net, org, gov, ac, or, ne under a two-letter top-level domain: co.uk,
 // com.au, co.jp), nor a well-known shared hosting suffix (github.io,
 // herokuapp.com, vercel.app, s3.amazonaws.com, …), nor an IP address. The

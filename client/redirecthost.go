@@ -18,7 +18,9 @@ import (
 //   - name has at least two labels (example.com), except under a name that
 //     never resolves on the public internet: localhost, test, local,
 //     internal, example, invalid, home.arpa (RFC 6761, RFC 6762, RFC 8375,
-//     ICANN's .internal), where one label is enough (*.localhost);
+//     ICANN's .internal), and the private networks' corp, home, lan,
+//     intranet, private (RFC 6762 appendix G), where one label is enough
+//     (*.localhost, *.corp);
 //   - name is not a second-level registry of a country code (co.uk, com.au,
 //     co.jp, gov.br: a generic word such as co, com, net, org, gov, edu, ac,
 //     or, ne under a two-letter top-level domain), and not one of the shared
@@ -47,10 +49,12 @@ func checkRedirectHost(h string) (string, error) {
 }
 
 // privateTLDs are top-level names reserved for names that never resolve on
-// the public internet; a wildcard directly under one stays on the caller's
-// own machine or network. (These tables are space-separated constants, so
-// nothing can change them.)
-const privateTLDs = "localhost test local internal example invalid home.arpa"
+// the public internet, or that private networks use and no registry has
+// delegated (RFC 6762 appendix G: intranet, internal, private, corp, home,
+// lan); a wildcard directly under one stays on the caller's own machine or
+// network. (These tables are space-separated constants, so nothing can
+// change them.)
+const privateTLDs = "localhost test local internal example invalid home.arpa corp home lan intranet private"
 
 // ccSecondLevel are the generic words that country-code registries use as
 // public second levels (co.uk, com.au, ac.jp, gob.mx, …).

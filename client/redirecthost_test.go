@@ -43,6 +43,11 @@ func TestRedirectHostsWildcardOverPublicSuffix(t *testing.T) {
 		{"*.internal", ""},
 		{"*.svc.internal", ""},
 		{"*.home.arpa", ""},
+		{"*.corp", ""}, // RFC 6762's names for private networks
+		{"*.lan", ""},
+		{"*.home", ""},
+		{"*.intranet", ""},
+		{"*.private", ""},
 		{"com", ""}, // an exact host is only itself
 		{"10.0.0.1", ""},
 	} {
