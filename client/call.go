@@ -27,8 +27,9 @@ type Response struct {
 	// Request-Id, the error body's request_id, …), "" if it gave none.
 	RequestID string
 	// Attempts is how many requests the call sent (1 + its retries); 0
-	// when it sent none (its context was done before the first attempt
-	// left, or the key's pacer refused it).
+	// when it sent none (the key could not be found or used, its context
+	// was done before the first attempt left, or the key's pacer refused
+	// it).
 	Attempts int
 	// PacerWait is how long the call's attempts waited, in total, for the
 	// key's pacer (the key's rate limit) before they were sent.
