@@ -26,22 +26,22 @@ var ErrKeyInBaseURL = errors.New("the base URL holds the API key")
 // (randomSegment: CamelCase words are not), or a key of format f when f is
 // not Opaque (which every word fits). It never repeats the segment.
 //
-// A UUID is the exception when f is not HyperSync's (whose keys are
-// UUIDs): UUIDs are how most APIs name tenants, projects and accounts in
-// a path, and the key itself is still looked for in the base URL once it
-// is known (checkBaseKey).
+// A UUID is the exception unless f accepts it (HyperSync's keys are
+// UUIDs, and so may a custom service's be): UUIDs are how most APIs name
+// tenants, projects and accounts in a path, and the key itself is still
+// looked for in the base URL once it is known (checkBaseKey).
 func keyInPath(u *url.URL, f *keys.Format) error {
 	for i, seg := range strings.Split(strings.Trim(u.Path, "/"), "/") {
 		if seg == "" {
 			continue
 		}
-		if f != keys.HyperSync && isUUID(seg) {
-			continue
-		}
-		ok := keyshape.Known(seg) || randomSegment(seg)
-		if !ok && f != nil && f != keys.Opaque {
+		ok := false
+		if f != nil && f != keys.Opaque {
 			_, err := keys.Parse(seg, f)
 			ok = err == nil
+		}
+		if !ok && !isUUID(seg) {
+			ok = keyshape.Known(seg) || randomSegment(seg)
 		}
 		if ok {
 			return fmt.Errorf("%w: segment %d of its path looks like an API key, and the SDK shows the base URL in errors, logs and traces; "+

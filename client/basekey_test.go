@@ -90,6 +90,12 @@ func TestBaseURLUUIDRefusedOnlyWhereKeysAreUUIDs(t *testing.T) {
 	if !errors.Is(err, ErrKeyInBaseURL) {
 		t.Fatalf("New: %v; want ErrKeyInBaseURL", err)
 	}
+	// A custom service whose own format takes UUIDs is refused the same way.
+	svc.KeyFormat = &keys.Format{Name: "uuids", Charset: keys.Hex + "-", MinLength: 36, MaxLength: 36}
+	svc.Name = "uuidsvc"
+	if _, err := New(WithService(svc), WithCredentials(credentials.Static("0c7d3a52-6f1e-4b89-9a2d-7e5c4b3a2f10"))); !errors.Is(err, ErrKeyInBaseURL) {
+		t.Fatalf("New, a custom format of UUIDs: %v; want ErrKeyInBaseURL", err)
+	}
 }
 
 // A key that looks like no key ("letmein-please-2024" fits the opaque
