@@ -306,7 +306,7 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 			// Answered while the gate of the last cut is still closed:
 			// sent before it, the same episode. A shortened gate (see
 			// bucketHint) stays as short.
-			if !s.shortGate.IsZero() && s.shortGate.Equal(s.cutGate) {
+			if !s.shortGate.IsZero() && s.shortGate.Equal(s.cutGate) && a.RetryAfter == time.Second {
 				hint = s.shortGate.Sub(now)
 			}
 		case r.Slot == 0 && s.src != SourceNone:
@@ -329,6 +329,7 @@ func (s *keyState) report(now time.Time, r Reservation, a Answer) events {
 			if ev, ok := s.widen(true); ok {
 				evs.add(ev)
 			}
+			hint = s.bucketHint(now, slot, r.Slot != 0, a, hint)
 			s.cutGate = now.Add(hint)
 		}
 		if ev, ok := s.closeGate(now, now.Add(min(hint, maxGate)), "429", true); ok {
@@ -497,7 +498,12 @@ func (s *keyState) fromHeaders(now time.Time, a Answer) (Event, bool) {
 	counter := !a.ResetAt.IsZero() && a.Window == 0 && !s.bucket && s.window > 0 && s.window <= maxPacedWindow
 	if s.src == SourceKnown {
 		// The window is kept (a quota's gate needs it); the rate is the
-		// caller's, but a window counter's needs a wider margin.
+		// caller's, but a window counter's needs a wider margin. A bucket
+		// of one is told apart all the same: its whole-second Retry-After
+		// is rounded (bucketHint).
+		if a.Limit == 1 && a.Window == 0 && a.ResetAt.IsZero() && s.window > 0 && s.window <= maxPacedWindow {
+			s.bucket, s.bucketLimit = true, 1
+		}
 		if counter && s.extra < windowExtra {
 			s.extra = windowExtra
 			return s.setRate(s.limited(), s.burst, SourceKnown, "a window counter: a wider margin")
@@ -627,7 +633,7 @@ func (s *keyState) lastGapRate(now time.Time) float64 {
 			b = t
 		}
 	}
-	if b == 0 || a == b || b < s.gate.UnixNano() {
+	if b == 0 || a == b || b < unixNano(s.gate) {
 		return 0 // no gap, or one across the latest gate
 	}
 	return float64(time.Second) / float64(a-b)
@@ -689,7 +695,7 @@ func (s *keyState) cut(now time.Time, refused float64) (Event, bool) {
 // bucket only an interval (bucketHint), so a guess a little high is
 // cheaper than one far too low, from which probing crawls.
 func (s *keyState) bucketCut(now time.Time, refused float64) float64 {
-	if t := s.latestSuccess(); t > s.gate.UnixNano() && t < now.UnixNano() {
+	if t := s.latestSuccess(); t > unixNano(s.gate) && t < now.UnixNano() {
 		refused = float64(time.Second) / float64(now.UnixNano()-t)
 	}
 	last := s.lastGapRate(now)
@@ -700,6 +706,15 @@ func (s *keyState) bucketCut(now time.Time, refused float64) float64 {
 		return (last + refused) / 2 * (1 - cutMargin)
 	}
 	return last * (1 - cutMargin)
+}
+
+// unixNano is t in Unix nanoseconds, 0 for the zero time (whose
+// UnixNano Go leaves undefined).
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
 }
 
 // latestSuccess is when the latest success was answered (Unix

@@ -229,6 +229,11 @@ func Vectors() []Vector {
 				one(Step{Send: bucketOfOne(429)}),
 				one(Step{Expect: &Want{OK: true, MinDelay: 900 * time.Millisecond, MaxDelay: 1500 * time.Millisecond}})),
 		},
+		{
+			Name: "bucket-of-one-429-rounds-up-known", Rule: "under a known limit too, a bucket of one's Retry-After of a second gates only until its interval has passed",
+			Steps: steps(times(4, Step{Limit: five, Send: bucketOfOne(200)}), one(Step{Limit: five, Send: bucketOfOne(429)}),
+				one(Step{Limit: five, Expect: &Want{OK: true, MaxDelay: 400 * time.Millisecond}})),
+		},
 	}
 }
 

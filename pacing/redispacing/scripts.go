@@ -383,6 +383,9 @@ if limit > 0 and (reset > 0 or window > 0) then
   -- margin from the start.
   local counter = resetAt > 0 and window <= 0 and get('bkt') ~= 1 and w > 0 and w <= MAX_PACED_WINDOW
   if get('src') == 1 then
+    -- A bucket of one is told apart under a known limit too: its
+    -- whole-second Retry-After is rounded (bucketHint).
+    if limit == 1 and window <= 0 and resetAt <= 0 and w > 0 and w <= MAX_PACED_WINDOW then set('bkt', 1) end
     if counter and get('extra') < counterExtra() then
       set('extra', counterExtra())
       rate(limited(), get('burst'), 1, 'a window counter: a wider margin')
@@ -441,7 +444,7 @@ if status == 429 then
     -- for the slots booked before it; a refusal of one after it keeps
     -- the whole Retry-After (see bucketHint).
     if get('sg') > 0 then
-      if slot < get('sg') then hint = math.max(get('sg') - now, 0) else set('sg', 0) end
+      if slot >= get('sg') then set('sg', 0) elseif given == 1e6 then hint = math.max(get('sg') - now, 0) end
     end
   elseif src == 0 then
     set('slow', 1)
@@ -465,6 +468,7 @@ if status == 429 then
     if previv > 0 and booked > now then remap = {math.min(hint, MAX_GATE), get('iv') / previv, booked} end
   else
     widen(true)
+    hint = bucketHint(hint, given)
     set('cutgate', math.max(now + hint, booked))
   end
   closeGate(now + hint, '429', true)
