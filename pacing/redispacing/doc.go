@@ -56,7 +56,11 @@
 // it, so a process whose clock is off books the same slots as the others.
 // The wait a reservation returns counts from when Redis's answer arrived
 // (half the round trip after the script ran), so Redis's latency and its
-// jitter do not become lateness in sending.
+// jitter do not become lateness in sending. A call that took longer than
+// the usual round trip (the least of the latest 32) spent the rest before
+// the script ran — dialing a connection, waiting for one — so half the
+// usual round trip is taken, not half the call: a process's first calls,
+// which dial, would otherwise send their attempts early.
 //
 // # When Redis is down, slow or refuses
 //
@@ -76,7 +80,9 @@
 // (so per Redis Cluster slot): one shard down costs only its keys. On a
 // failed call a *redis.ClusterClient is told to reload the cluster's
 // layout, so a replica promoted after its master died is used at the next
-// retry, not after go-redis's periodic reload (a minute). No API call ever
+// retry, not after go-redis's periodic reload (a minute); with a cluster
+// the first retry comes 250 ms after the failure, then 500 ms, up to the
+// retry interval. No API call ever
 // fails because Redis is down. While it is, a process that shared a rate
 // with others keeps to its own slots of the fleet's schedule — the fleet's
 // last shared rate (or the known limit less the margin, if lower), rounded
@@ -93,7 +99,13 @@
 // pacing a key alone, books after the latest slot it knows to be held plus
 // one round of the fleet's schedule (the others' slots lie about there),
 // and a learned or announced rate that Redis lost is taken back from what
-// the process knew, not learned again from 429s. go-redis itself logs each
+// the processes knew (the freshest view: each process coming back puts
+// its own back if Redis told it later, until a 429 cuts it), not learned
+// again from 429s. Until the processes still pacing alone have come back
+// (a retry interval and the fallback's horizon), a 429 says two schedules
+// met: it closes the gate (without doubling it) and cuts no rate. A 429
+// whose report did not reach Redis is told with the next reservation
+// Redis answers, and cuts a learned rate once. go-redis itself logs each
 // failed dial through its package-wide logger; redis.SetLogger quiets or
 // redirects it.
 //

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -103,41 +104,57 @@ func TestSkewedClockBooksTheSameSlots(t *testing.T) {
 	}
 }
 
-// slowHook advances a fake clock by d on each script, as a round trip
-// that long would.
-type slowHook struct {
-	clk *clock
-	d   time.Duration
-}
-
-func (h slowHook) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (h slowHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		err := next(ctx, cmd)
-		if n := cmd.Name(); n == "evalsha" || n == "eval" {
-			h.clk.Advance(h.d)
-		}
-		return err
-	}
-}
-func (h slowHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return next
-}
-
 // The delay counts from when the answer arrived: a 40 ms round trip, of
-// which the script ran at the middle, leaves 20 ms less to wait.
+// which the script ran at the middle, leaves 20 ms less to wait. A call
+// that took longer than the usual round trip (it dialed a connection:
+// two round trips more, before the script ran) leaves half the usual
+// round trip less, not half of its own: its attempt would leave early.
 func TestDelayCountsFromTheAnswer(t *testing.T) {
 	clk := newClock()
 	_, ps := fleet(t, 1, clk)
 	lim := pacing.Limit{PerSecond: 5, Burst: 1}
-	ps[0].Reserve(ctx, fp, lim, time.Minute)
-	ps[0].rdb.AddHook(slowHook{clk, 40 * time.Millisecond})
-	r, _ := ps[0].Reserve(ctx, fp, lim, time.Minute)
-	// The script ran at +0 (the clock moves after the command), its slot
-	// 206 ms on; the answer "arrived" 40 ms later: 206 - 20.
-	if got := r.Delay.Round(time.Millisecond); got != 186*time.Millisecond {
-		t.Fatalf("delay %s after a 40 ms round trip, want 186ms", got)
+	slow := &varHook{clk: clk}
+	slow.d.Store(int64(40 * time.Millisecond))
+	ps[0].rdb.AddHook(slow)
+	for range 40 { // the usual round trip: 40 ms
+		ps[0].State(ctx, fp)
 	}
+	ps[0].Reserve(ctx, fp, lim, time.Minute) // the first slot: now
+	r, _ := ps[0].Reserve(ctx, fp, lim, time.Minute)
+	// Its script ran 40 ms after the first's, its slot 206 ms after the
+	// first: 166 ms on; the answer "arrived" 40 ms after the script began,
+	// it ran at the middle: 166 - 20.
+	if got := r.Delay.Round(time.Millisecond); got != 146*time.Millisecond {
+		t.Fatalf("delay %s after a 40 ms round trip, want 146ms", got)
+	}
+	slow.d.Store(int64(140 * time.Millisecond))
+	r, _ = ps[0].Reserve(ctx, fp, lim, time.Minute)
+	// 412 ms after the first slot, its script 80 ms after the first's:
+	// 332 ms on, less half the usual 40 (not half of its 140).
+	if got := r.Delay.Round(time.Millisecond); got != 312*time.Millisecond {
+		t.Fatalf("delay %s after a call of 140 ms where the usual round trip is 40, want 312ms", got)
+	}
+}
+
+// varHook makes every script take d on the fake clock: Redis that far
+// away (the clock moves after the command: the script ran at the start).
+type varHook struct {
+	clk *clock
+	d   atomic.Int64
+}
+
+func (h *varHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *varHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		if n := cmd.Name(); n == "evalsha" || n == "eval" {
+			h.clk.Advance(time.Duration(h.d.Load()))
+		}
+		return err
+	}
+}
+func (h *varHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
 }
 
 // failKey fails every script on one key, as a Redis Cluster shard that is
@@ -365,5 +382,31 @@ func TestFleetStateLostAfterAHoldoutsBeat(t *testing.T) {
 	ps, err := f.Processes(ctx)
 	if err != nil || len(ps) != 2 {
 		t.Fatalf("a TTL later: %v %v, want both processes, the holdout among them", ps, err)
+	}
+}
+
+// A key whose call to a Redis Cluster failed asks again soon (the call had
+// the cluster's layout reloaded: after a failover, the promoted replica
+// answers at the next call), then less often; a single Redis is asked once
+// per retry interval.
+func TestClusterRetriesSoonAfterAReload(t *testing.T) {
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{"127.0.0.1:1"}})
+	defer cc.Close()
+	p := &Pacer{rdb: cc, retryEvery: time.Second}
+	var got []time.Duration
+	for i := range 4 {
+		got = append(got, p.retryAfter(i))
+	}
+	want := []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, time.Second}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("cluster retries after %v failures in a row: %v, want %v", len(want), got, want)
+		}
+	}
+	one := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	defer one.Close()
+	p = &Pacer{rdb: one, retryEvery: time.Second}
+	if d := p.retryAfter(0); d != time.Second {
+		t.Fatalf("a single Redis retried after %s, want the retry interval", d)
 	}
 }

@@ -91,6 +91,10 @@ type Pacer struct {
 
 	keys sync.Map // fingerprint → *keyState
 
+	baseMu sync.Mutex
+	bases  [baseCalls]time.Duration // the latest calls' round trips (the Pacer's clock), for returnLeg
+	baseN  int                      // calls taken into bases
+
 	reserve, cancel, report, state *script
 
 	id string // this Pacer's random ID among the processes on a key
@@ -249,16 +253,16 @@ func (p *Pacer) check(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, max(p.timeout, 500*time.Millisecond))
 	defer cancel()
 	k := p.prefix + "{fp_check}"
-	var took time.Duration
+	var took, ptook time.Duration
 	v, err := bounded(ctx, func(cctx context.Context) (any, error) {
 		v, err := checkScript.Eval(cctx, p.rdb, []string{k, k + ":procs"}).Result()
 		if err != nil {
 			return v, err
 		}
 		// EVAL worked; the Pacer sends its scripts by SHA1 after.
-		start := time.Now()
+		start, pstart := time.Now(), p.now()
 		err = checkScript.EvalSha(cctx, p.rdb, []string{k, k + ":procs"}).Err()
-		took = time.Since(start)
+		took, ptook = time.Since(start), p.now().Sub(pstart)
 		return v, err
 	})
 	if err != nil {
@@ -268,6 +272,7 @@ func (p *Pacer) check(ctx context.Context) error {
 		return nil // no answer: an outage like any other
 	}
 	p.measure(took)
+	p.returnLeg(ptook) // a round trip on a connection already made: the usual one
 	if denied, _ := v.(string); denied != "" {
 		return fmt.Errorf("redispacing: New: the Redis user may not run %s on the Pacer's keys (%s*); grant it (ACL SETUSER <user> +%s ~%s*)", strings.ToUpper(denied), p.prefix, strings.ToLower(denied), p.prefix)
 	}
@@ -370,13 +375,44 @@ func (p *Pacer) measure(rtt time.Duration) {
 }
 
 // clockOffset takes Redis's clock when a script ran (server, Unix µs),
-// this process's clock when its answer arrived and how long the call
-// took: Redis's clock less this one, for pacing without Redis. The script
-// ran about half the call before its answer arrived.
-func (p *Pacer) clockOffset(server int64, arrived time.Time, took time.Duration) {
+// this process's clock when its answer arrived and how long ago the
+// script ran (back, see returnLeg): Redis's clock less this one, for
+// pacing without Redis.
+func (p *Pacer) clockOffset(server int64, arrived time.Time, back time.Duration) {
 	if server > 0 {
-		p.offset.Store(server - arrived.Add(-took/2).UnixMicro())
+		p.offset.Store(server - arrived.Add(-back).UnixMicro())
 	}
+}
+
+// baseCalls is how many of the latest round trips the least of which is
+// the usual round trip (returnLeg): more than a process's callers, which
+// dial their connections together.
+const baseCalls = 32
+
+// returnLeg is how long before its answer arrived a script ran: half the
+// round trip. A call that took longer than the usual round trip (the
+// least of the latest baseCalls, and of New's check) spent the rest before
+// it reached Redis — dialing a connection (a TCP handshake and HELLO, two
+// more round trips), waiting for one from the pool or for the script to
+// load — not after: half the usual round trip, then. Half the whole call
+// would make an attempt that waited leave that much before its slot. The
+// call's own round trip is then taken into the latest.
+func (p *Pacer) returnLeg(took time.Duration) time.Duration {
+	p.baseMu.Lock()
+	defer p.baseMu.Unlock()
+	leg := took / 2
+	if n := min(p.baseN, baseCalls); n > 0 {
+		least := p.bases[0]
+		for _, b := range p.bases[1:n] {
+			least = min(least, b)
+		}
+		if least < took {
+			leg = least / 2
+		}
+	}
+	p.bases[p.baseN%baseCalls] = took
+	p.baseN++
+	return leg
 }
 
 // serverNow is Redis's clock, as this process reckons it from its own and
@@ -426,10 +462,11 @@ func (p *Pacer) answered(ctx context.Context, ks *keyState, err error) {
 	was := ks.down
 	ks.probing = false
 	if err == nil {
-		ks.down = false
+		ks.down, ks.fails = false, 0
 	} else {
 		ks.down = true
-		ks.nextTry = p.now().Add(p.retryEvery)
+		ks.nextTry = p.now().Add(p.retryAfter(ks.fails))
+		ks.fails++
 	}
 	ks.mu.Unlock()
 	switch {
@@ -442,6 +479,23 @@ func (p *Pacer) answered(ctx context.Context, ks *keyState, err error) {
 	case err == nil && was:
 		p.healed()
 	}
+}
+
+// clusterRetry is how soon a key whose call to a Redis Cluster failed
+// asks again, the first time: the call had the cluster's layout reloaded
+// (go-redis waits 200 ms between reloads), and after a failover the
+// reloaded layout names the promoted replica. It doubles with each failure
+// in a row, up to the retry interval.
+const clusterRetry = 250 * time.Millisecond
+
+// retryAfter is how long a key waits to ask Redis again after fails
+// failures in a row (0: the first): the retry interval, or for a Redis
+// Cluster clusterRetry doubled with each failure, up to it.
+func (p *Pacer) retryAfter(fails int) time.Duration {
+	if _, ok := p.rdb.(*redis.ClusterClient); !ok {
+		return p.retryEvery
+	}
+	return min(clusterRetry<<min(fails, 8), p.retryEvery)
 }
 
 // healed counts one key back to Redis (or forgotten while down).
@@ -520,7 +574,8 @@ func newScript(s *redis.Script) *script { return &script{Script: s, ready: make(
 // the deadline (it ends with the client's own read timeout; its round
 // trip still counts for the next timeout). While the key is paced in
 // process it returns errFallback at once, but for one call per retry
-// interval. It returns how long the call took.
+// interval. It returns, for a call answered, how long before its answer
+// arrived the script ran (see returnLeg); for one not, how long it took.
 func (p *Pacer) call(ctx context.Context, ks *keyState, f func(context.Context) (any, error)) (any, time.Duration, error) {
 	if !p.useRedis(ks) {
 		return nil, 0, errFallback
@@ -544,7 +599,11 @@ func (p *Pacer) call(ctx context.Context, ks *keyState, f func(context.Context) 
 		err = fmt.Errorf("no answer within %s: %w", timeout, err)
 	}
 	p.answered(ctx, ks, err)
-	return v, p.now().Sub(start), err
+	took := p.now().Sub(start)
+	if err != nil {
+		return v, took, err
+	}
+	return v, p.returnLeg(took), nil
 }
 
 // bounded runs f on a goroutine of its own and returns at ctx's end if f
@@ -603,15 +662,16 @@ func (p *Pacer) Reserve(ctx context.Context, fp string, lim pacing.Limit, maxWai
 	if ks.registerDue(p.now()) {
 		pid = p.id
 	}
-	epoch, held, src, rate, guard, back := ks.lost(p.serverNow(), lostGuard)
-	succ := ks.succ.Swap(0)
-	v, took, err := p.runKeys(ctx, ks, p.reserve, []string{key, key + ":procs"}, 0, lim.PerSecond, kb, micros(max(maxWait, 0)),
+	epoch, held, src, rate, seen, guard, back := ks.lost(p.serverNow(), lostGuard)
+	succ, refused := ks.succ.Swap(0), ks.refused.Swap(0)
+	v, leg, err := p.runKeys(ctx, ks, p.reserve, []string{key, key + ":procs"}, 0, lim.PerSecond, kb, micros(max(maxWait, 0)),
 		p.margin, p.ttl.Milliseconds(), succ, micros(learnedHorizon), pid, micros(procWindow),
-		epoch, held, int(src), rate, guard, back, mrand.Int64N(1<<52)+1)
+		epoch, held, int(src), rate, guard, back, mrand.Int64N(1<<52)+1, refused, seen, micros(fallbackHorizon+p.retryEvery))
 	if err != nil {
 		if !errors.Is(err, errFallback) {
 			ks.succ.Add(succ) // not told: they ride on the next call
 		}
+		ks.refused.Add(refused)
 		return p.alone(ctx, ks, fp, lim, maxWait)
 	}
 	rep, err := parseReserve(v)
@@ -621,14 +681,14 @@ func (p *Pacer) Reserve(ctx context.Context, fp string, lim pacing.Limit, maxWai
 		p.log(slog.LevelWarn, "redispacing: unreadable reply from Redis; pacing this attempt in process", slog.String("error", err.Error()))
 		return p.local.Load().Reserve(ctx, fp, lim, maxWait)
 	}
-	p.clockOffset(rep.now, p.now(), took)
+	p.clockOffset(rep.now, p.now(), leg)
 	ks.update(rep)
 	if rep.changed {
 		p.emit(pacing.Event{Kind: pacing.RateChanged, Key: fp, Source: rep.src, Rate: rep.rate, Previous: rep.prev, Reason: rep.reason})
 	}
-	// The script measured the delay from when it ran, about half a round
-	// trip before its answer arrived.
-	d := max(time.Duration(rep.delay)*time.Microsecond-took/2, 0)
+	// The script measured the delay from when it ran, the return leg
+	// before its answer arrived.
+	d := max(time.Duration(rep.delay)*time.Microsecond-leg, 0)
 	r := pacing.Reservation{OK: rep.ok, Delay: d, Gated: rep.gated, Key: fp}
 	if rep.ok {
 		r.Slot = redisSlot(rep.slot)
@@ -715,7 +775,11 @@ func (p *Pacer) Report(ctx context.Context, r pacing.Reservation, a pacing.Answe
 		if !errors.Is(err, errFallback) {
 			ks.succ.Add(succ)
 		}
-		// Keep at least this process behind the 429.
+		// Keep at least this process behind the 429, and tell it with
+		// the next reservation Redis answers.
+		if a.Status == 429 {
+			ks.refused.Add(1)
+		}
 		ks.report(p.serverNow(), a)
 		return p.local.Load().Report(ctx, pacing.Reservation{OK: true, Key: r.Key}, a)
 	}
@@ -725,6 +789,11 @@ func (p *Pacer) Report(ctx context.Context, r pacing.Reservation, a pacing.Answe
 	}
 	ks.mu.Lock()
 	ks.learnMove(rep.move)
+	if rep.src != pacing.SourceNone {
+		// The rate as the report left it (a cut): the view this process
+		// keeps for an outage and for Redis losing the key.
+		ks.src, ks.rate, ks.seen = rep.src, rep.rate, p.serverNow().UnixMicro()
+	}
 	ks.mu.Unlock()
 	if rep.gateClosed {
 		p.emit(pacing.Event{Kind: pacing.GateClosed, Key: r.Key, Source: rep.src, Rate: rep.rate,

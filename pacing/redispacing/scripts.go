@@ -23,7 +23,8 @@ import "github.com/redis/go-redis/v9"
 //	floor     one request per hint of the latest 429
 //	slow      1 while learning is in slow start
 //	cutgate   slots before it belong to the last cut's episode (the slots
-//	          booked when the cut was made): their 429s cut no further
+//	          booked when the cut was made, up to EPISODE_MAX past its
+//	          gate): their 429s cut no further
 //	mo, mg    the last cut of a learned rate moved the slots booked
 //	mk, me    before it, from mo (when it was made) to me (the end of
 //	          those booked), to mg + (slot - mo) * mk: behind its gate,
@@ -44,6 +45,11 @@ import "github.com/redis/go-redis/v9"
 //	sg        a bucket of one's gate opened before its Retry-After
 //	ep        the hash's epoch: when it was made (µs); a process that knew
 //	          another has seen Redis lose the key's state
+//	settle    until then, slots meet those the processes booked alone
+//	          during an outage: their 429s cut nothing, nor lengthen gates
+//	tbt, tbr  the rate taken back after Redis lost the key's state, and
+//	          when Redis had told it (µs): a fresher one replaces it
+//	          until a cut
 //
 // The scripts are the in-process pacer's keyState (package pacing) in Lua,
 // with the same constants, so that a fleet behaves as one process would.
@@ -84,6 +90,9 @@ local MIN_RATE, FIRST_GUESS, SLOW_STEP, PROBE_STEP = 0.05, 1.0, 1.0, 0.005
 -- observes right after its gate has been closed undercount the rate it can
 -- keep, and a cut to half is then slow to climb back from.
 local CUT_LOW, CUT_HIGH, CUT_MARGIN = 0.8, 0.9, 0.05
+-- The refusals of slots booked before a cut are its episode, for at most
+-- this long after its gate opens.
+local EPISODE_MAX = 2e6
 local EXTRA_STEP, EXTRA_MAX, NARROW_EVERY = 0.03, 0.15, 10
 local WINDOW = 2e6
 -- pacing's gateCeiling, maxGate, maxPacedWindow and maxStreak: a gate
@@ -185,7 +194,11 @@ end
 //	      register), process window µs, epoch known (0: none), held slot
 //	      µs (0: none), source known, rate known, guard µs, back (µs: the
 //	      process paced the key alone until now, book from then on; 0:
-//	      it did not), a random epoch for a new hash
+//	      it did not), a random epoch for a new hash, 429s (to
+//	      slots booked in Redis whose reports did not reach it), when
+//	      Redis told the rate known (µs), settle µs (after a lost epoch
+//	      or a return from pacing alone, how long past the first slot
+//	      then booked a 429 cuts no rate)
 //	reply: {ok, delay µs, gated, slot µs, src, rate as text, changed,
 //	        previous rate as text, reason, processes (0: not
 //	        registered), this process's index among them (by ID), now µs,
@@ -218,13 +231,28 @@ success(succ)
 -- A Redis that lost the key's state (a restart) must not book over the
 -- slots the processes still hold, nor forget the rate they shared.
 local cep, held, csrc, crate = tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13]), tonumber(ARGV[14])
-local guard, back = tonumber(ARGV[15]), tonumber(ARGV[16])
+local guard, back, refused = tonumber(ARGV[15]), tonumber(ARGV[16]), tonumber(ARGV[18])
+local seen, settle = tonumber(ARGV[19]), tonumber(ARGV[20])
 local ep = get('ep')
 if ep == 0 then ep = tonumber(ARGV[17]); set('ep', ep) end
 local lost = cep ~= 0 and cep ~= ep
-if lost and get('src') == 0 and crate > 0 and (csrc == 2 or csrc == 3) then
+-- The rate taken back is the freshest the processes knew: each that comes
+-- back to the new hash puts back its own when Redis told it later than
+-- the one taken back, unless a 429 has cut that since.
+if lost and crate > 0 and (csrc == 2 or csrc == 3) and
+    (get('src') == 0 or (get('tbt') > 0 and seen > get('tbt') and get('rate') >= get('tbr'))) then
   if csrc == 2 then set('base', crate / (1 - margin)) end
   rate(crate, 1, csrc, 'taken back after Redis lost the key')
+  set('tbt', seen); set('tbr', crate)
+end
+-- 429s to slots booked here whose reports did not reach Redis are told
+-- now: the rate the fleet shared was refused, one cut.
+if refused > 0 and get('src') == 3 and now >= get('cutgate') then
+  local prev, est = get('rate'), 0
+  if get('slow') == 1 then est = prev - SLOW_STEP; set('slow', 0) end
+  rate(math.max(math.min(math.max(est * (1 - CUT_MARGIN), prev * CUT_LOW), prev * CUT_HIGH), get('floor')), 1, 3,
+    '429 while Redis did not answer')
+  set('cutgate', now + 1e6)
 end
 -- Back from pacing alone, the fleet's successes meanwhile went untold:
 -- a learned rate probes on carefully, not in slow start.
@@ -234,6 +262,12 @@ if get('src') ~= 0 then
   if lost then least = math.max(held, now) + guard end
   if back > least then least = back end
   if get('tat') < least then set('tat', least) end
+  -- Until the processes still pacing alone have come back (a retry
+  -- interval, their slots booked up to a horizon ahead), a 429 says that
+  -- two schedules met, not that the rate is too high: it closes the gate
+  -- (for its hint, not doubled) and cuts nothing.
+  if least > 0 and get('cutgate') < least + settle then set('cutgate', least + settle) end
+  if least > 0 and get('settle') < least + settle then set('settle', least + settle) end
 end
 local function reply(ok, d, gated, slot)
   if next(dirty) ~= nil then save(ttl) end
@@ -324,6 +358,13 @@ local function observed()
   local on, pon = get('on'), get('pon')
   if since >= WINDOW then on, pon, since = 0, on, since - WINDOW end
   return (on + pon * (1 - since / WINDOW)) / (WINDOW / 1e6)
+end
+-- episode is when the episode of a cut made now ends: its gate (hint),
+-- or the end of the slots booked at the refused rate (booked), at most
+-- EPISODE_MAX past the gate (the processes that have not heard of the
+-- cut's move send theirs at the refused rate until they do).
+local function episode(hint, booked)
+  return math.max(now + hint, math.min(booked, now + hint + EPISODE_MAX))
 end
 local function closeGate(t, why, learn)
   if t - now > MAX_GATE then t = now + MAX_GATE end
@@ -425,7 +466,10 @@ if status == 429 then
     -- No hint at all: a refusal right after the last such gate opened
     -- means the limiter still counts: wait longer each time.
     local gend = get('gend')
-    if gend ~= 0 and slot >= gend and slot - gend < hint then
+    if slot < get('settle') then
+      -- (around a return from an outage two schedules meet: a refusal
+      -- then says nothing of the limiter's count)
+    elseif gend ~= 0 and slot >= gend and slot - gend < hint then
       set('streak', math.min(get('streak') + 1, MAX_STREAK))
     elseif slot - gend >= 4 * hint then
       set('streak', 0)
@@ -464,12 +508,12 @@ if status == 429 then
       rate(math.max(math.min(math.max(est * (1 - CUT_MARGIN), prev * CUT_LOW), prev * CUT_HIGH), get('floor')), 1, 3, '429')
     end
     hint = bucketHint(hint, given)
-    set('cutgate', math.max(now + hint, booked))
+    set('cutgate', episode(hint, booked))
     if previv > 0 and booked > now then remap = {math.min(hint, MAX_GATE), get('iv') / previv, booked} end
   else
     widen(true)
     hint = bucketHint(hint, given)
-    set('cutgate', math.max(now + hint, booked))
+    set('cutgate', episode(hint, booked))
   end
   closeGate(now + hint, '429', true)
   if remap then

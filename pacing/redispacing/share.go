@@ -41,8 +41,9 @@ const fallbackHorizon = time.Second
 // random phases their requests would often come closer than a gateway
 // allows.
 type keyState struct {
-	succ atomic.Int64 // successes seen and not yet told to Redis
-	used atomic.Int64 // when it was last used, this process's clock, Unix ns
+	succ    atomic.Int64 // successes seen and not yet told to Redis
+	refused atomic.Int64 // 429s to attempts paced alone, not yet told to Redis
+	used    atomic.Int64 // when it was last used, this process's clock, Unix ns
 
 	mu       sync.Mutex
 	src      pacing.Source // the shared pacing's source at the last answer
@@ -55,9 +56,11 @@ type keyState struct {
 	// Redis's health for this key (its slot): down while calls fail.
 	down    bool
 	nextTry time.Time // this process's clock: when to ask Redis again
+	fails   int       // calls failed in a row
 	probing bool
 
 	epoch int64 // the key's hash's epoch in Redis (when it was made, µs); 0 unknown
+	seen  int64 // when Redis told the rate (µs, Redis's clock)
 	tat   int64 // the latest "next free slot" Redis told, µs
 
 	// moves are the last cuts' moves of the slots booked before them,
@@ -126,6 +129,7 @@ func (s *keyState) update(rep reserveReply) {
 	if rep.src != pacing.SourceNone {
 		s.rate, s.burst = rep.rate, rep.burst
 	}
+	s.seen = rep.now
 	if rep.procs > 0 {
 		s.procs, s.index = rep.procs, rep.index
 	}
@@ -164,11 +168,11 @@ func (s *keyState) moved(t int64) int64 {
 // is Redis's clock as this process reckons it): the epoch it knew; the
 // latest slot it knows to be held and how far after it to book (guard:
 // one round of the fleet's schedule and margin, for the others' slots);
-// the rate and source it shared; and, when it paced the key alone, the
+// the rate and source it shared, and when Redis told it (seen); and, when it paced the key alone, the
 // earliest slot the fleet may book (back, µs; 0 when it did not): after
 // its own and the others' slots booked without Redis, none of them more
 // than fallbackHorizon ahead.
-func (s *keyState) lost(now time.Time, margin time.Duration) (epoch, held int64, src pacing.Source, rate float64, guard, back int64) {
+func (s *keyState) lost(now time.Time, margin time.Duration) (epoch, held int64, src pacing.Source, rate float64, seen, guard, back int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	held = s.tat
@@ -187,7 +191,7 @@ func (s *keyState) lost(now time.Time, margin time.Duration) (epoch, held int64,
 			back += int64(1e6 / s.rate)
 		}
 	}
-	return s.epoch, held, s.src, s.rate, guard, back
+	return s.epoch, held, s.src, s.rate, s.seen, guard, back
 }
 
 // cancel forgets a slot given back, if it is the latest one known.

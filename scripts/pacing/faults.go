@@ -170,19 +170,31 @@ func (f *fleetRedis) faultSummary(results []result) string {
 			continue
 		}
 		fmt.Fprintf(&b, "; %s: paced alone %.1f s at most (a process)", r.Cell.Mode, r.Unshared.Seconds())
-		if len(f.faults) > 0 && !r.SharedAgain.IsZero() {
-			back := r.SharedAgain.Sub(f.faults[len(f.faults)-1].reachable)
+		if len(f.faults) > 0 && len(r.Alone) > 0 {
+			back, later, n := afterReachable(r.Alone, f.faults[len(f.faults)-1].reachable)
 			fmt.Fprintf(&b, ", every process shared again %.1f s after Redis answered (target ≤ 5 s)", max(back, 0).Seconds())
+			if n > 0 {
+				fmt.Fprintf(&b, "; later, with Redis answering, %d stretch(es) alone, the longest %.1f s", n, later.Seconds())
+			}
 		}
 	}
 	return b.String()
 }
 
+// stretch is a time a process paced alone: from when its Pacer stopped
+// sharing to when it shared again (or the cell ended).
+type stretch struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+}
+
 // watchShared samples the Pacer's Shared every 20 ms until ctx ends: how
-// long it paced alone in all, and when it last came back to sharing.
-func watchShared(ctx context.Context, shared func() bool) (wait func() (alone time.Duration, back time.Time)) {
+// long it paced alone in all, when it last came back to sharing, and each
+// stretch alone.
+func watchShared(ctx context.Context, shared func() bool) (wait func() (alone time.Duration, back time.Time, stretches []stretch)) {
 	var alone time.Duration
 	var back time.Time
+	var stretches []stretch
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -194,6 +206,7 @@ func watchShared(ctx context.Context, shared func() bool) (wait func() (alone ti
 			case <-ctx.Done():
 				if !was {
 					alone += time.Since(since)
+					stretches = append(stretches, stretch{since, time.Now()})
 				}
 				return
 			case now := <-t.C:
@@ -204,15 +217,34 @@ func watchShared(ctx context.Context, shared func() bool) (wait func() (alone ti
 				case !was && is:
 					alone += now.Sub(since)
 					back = now
+					stretches = append(stretches, stretch{since, now})
 				}
 				was = is
 			}
 		}
 	}()
-	return func() (time.Duration, time.Time) {
+	return func() (time.Duration, time.Time, []stretch) {
 		<-done
-		return alone, back
+		return alone, back, stretches
 	}
+}
+
+// afterReachable reads the stretches alone against when Redis answered
+// again: back is how long after it the last process that paced alone
+// through the fault shared again (a stretch that began before Redis
+// answered); later is the longest stretch that began after — a process
+// whose first call after a failover went to the dead master (its Redis
+// client learns the new layout only then), or a call that timed out.
+func afterReachable(stretches []stretch, reachable time.Time) (back, later time.Duration, n int) {
+	for _, s := range stretches {
+		if s.From.Before(reachable) {
+			back = max(back, s.To.Sub(reachable))
+			continue
+		}
+		later = max(later, s.To.Sub(s.From))
+		n++
+	}
+	return back, later, n
 }
 
 // delayProxy is a TCP proxy on loopback that delays what it forwards by

@@ -63,3 +63,15 @@ func TestLatencyOf(t *testing.T) {
 		t.Fatal("pause has a latency")
 	}
 }
+
+// A stretch alone that began before Redis answered again counts until it
+// ended; one that began after (a process's first call after a failover) is
+// counted apart, by its length.
+func TestAfterReachable(t *testing.T) {
+	r := time.Date(2027, 1, 1, 0, 0, 10, 0, time.UTC)
+	at := func(s float64) time.Time { return r.Add(time.Duration(s * float64(time.Second))) }
+	back, later, n := afterReachable([]stretch{{at(-3), at(1.5)}, {at(-2.5), at(0.2)}, {at(7), at(7.3)}, {at(8), at(8.1)}}, r)
+	if back != 1500*time.Millisecond || later != 300*time.Millisecond || n != 2 {
+		t.Fatalf("afterReachable: back %s, later %s (%d), want 1.5s, 300ms (2)", back, later, n)
+	}
+}

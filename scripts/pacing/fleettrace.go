@@ -72,7 +72,11 @@ type tracedPacer struct {
 
 func (p *tracedPacer) Reserve(ctx context.Context, fp string, lim pacing.Limit, maxWait time.Duration) (pacing.Reservation, error) {
 	r, err := p.Pacer.Reserve(ctx, fp, lim, maxWait)
-	p.tr.printf("reserve lim=%g ok=%v delay=%.3f gated=%v redis=%v shared=%v err=%v", lim.PerSecond, r.OK, r.Delay.Seconds(), r.Gated, r.Slot < 0, p.Shared(), err)
+	slot := int64(0)
+	if r.Slot < 0 {
+		slot = -r.Slot - 1
+	}
+	p.tr.printf("reserve lim=%g ok=%v delay=%.3f gated=%v redis=%v shared=%v err=%v slot=%.3f", lim.PerSecond, r.OK, r.Delay.Seconds(), r.Gated, r.Slot < 0, p.Shared(), err, float64(slot)/1e6)
 	return r, err
 }
 

@@ -123,6 +123,7 @@ type result struct {
 	// and when it last came back to sharing (zero: never alone).
 	Unshared    time.Duration `json:"unshared,omitempty"`
 	SharedAgain time.Time     `json:"shared_again,omitempty"`
+	Alone       []stretch     `json:"alone,omitempty"` // each stretch paced alone, of every process
 	unfinished  int           // calls never made (the cell's deadline passed)
 	leaked      bool          // a worker process printed the key (a harness failure)
 
@@ -428,12 +429,12 @@ func runCell(ctx context.Context, c cell, calls int, baseURL string, key keys.Ke
 	defer cl.close()
 	ctx, cancel := context.WithTimeout(ctx, cellDeadline(c))
 	defer cancel()
-	var watched func() (time.Duration, time.Time)
+	var watched func() (time.Duration, time.Time, []stretch)
 	if a, ok := cl.(*apikitCaller); ok && a.shared != nil {
 		wctx, stop := context.WithCancel(ctx)
 		defer stop()
 		w := watchShared(wctx, a.shared)
-		watched = func() (time.Duration, time.Time) { stop(); return w() }
+		watched = func() (time.Duration, time.Time, []stretch) { stop(); return w() }
 	}
 
 	var next atomic.Int64
@@ -468,7 +469,7 @@ func runCell(ctx context.Context, c cell, calls int, baseURL string, key keys.Ke
 	r.End = time.Now()
 	r.Pacer = cl.pacer(context.WithoutCancel(ctx))
 	if watched != nil {
-		r.Unshared, r.SharedAgain = watched()
+		r.Unshared, r.SharedAgain, r.Alone = watched()
 	}
 
 	obs.mu.Lock()

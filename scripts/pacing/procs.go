@@ -129,6 +129,7 @@ func mergeResults(c cell, parts []result) result {
 		if p.SharedAgain.After(r.SharedAgain) {
 			r.SharedAgain = p.SharedAgain
 		}
+		r.Alone = append(r.Alone, p.Alone...)
 		if p.Pacer != "" && !pacers[p.Pacer] {
 			pacers[p.Pacer] = true
 			pacerList = append(pacerList, p.Pacer)
