@@ -32,8 +32,11 @@ type Inspector interface {
 // that counts to the millisecond. After waiting for a booked slot, and just
 // before sending, the client calls Depart until it returns 0, waiting what
 // it returns each time; when the request's headers are on the wire (a new
-// connection, a busy machine, can take a while) it calls Sent. A pacer
-// kept in a shared store does not implement it: it would cost round trips.
+// connection, a busy machine, can take a while) it calls Sent. Depart must
+// answer from what the process already knows, without a round trip: a
+// pacer kept in a shared store implements it only that way (the Redis
+// pacer moves slots that a cut since their booking has moved, as its
+// replies told it) or not at all.
 type Departer interface {
 	Depart(r Reservation) time.Duration
 	Sent(r Reservation)
