@@ -17,14 +17,17 @@
 //   - Booked slots. Each attempt books its slot at the key's rate (GCRA) in
 //     one Lua script run by EVALSHA: one Redis round trip per attempt.
 //     Under a known or announced rate a slot is booked as far ahead as the
-//     caller can wait. Under a learned rate, which the next 429 may cut,
-//     slots are booked at most 200 ms ahead, and callers further back are
-//     given a place in a virtual queue and told when to come back, one at
-//     a time: a second round trip for them, never one per free slot.
+//     caller can wait. Under a learned rate in slow start, which the next
+//     429 ends, slots are booked at most an interval or 200 ms ahead, and
+//     callers further back are given a place in a virtual queue and told
+//     when to come back, one at a time: a second round trip for them,
+//     never one per free slot.
 //   - Answers. A 429 (or X-RateLimit-* headers) is reported at once, in
 //     one round trip; a plain success is counted in the process and told
-//     with its next reservation, and an answer that teaches nothing (none,
-//     a 5xx) is dropped.
+//     with its next reservation (with the latest two slots of those told,
+//     so that slow start ends, as in process, just under the latest gap
+//     the fleet saw accepted), and an answer that teaches nothing (none, a
+//     5xx) is dropped.
 //   - The rate: the known one (client.WithRateLimit), the one the
 //     X-RateLimit-* headers announce, or the one learned from 429s and
 //     successes. A 429 cuts a learned rate once per episode: the refusals
@@ -75,7 +78,8 @@
 // gone), stretched to four times the round trip measured, at most 1 s: so
 // Redis may be up to about 250 ms away (round trip) before calls time out.
 // A call that fails or times out makes the Pacer pace that key in process
-// and log it once; one attempt a second (WithRetryInterval) asks Redis
+// and log it once; a call Redis runs only after its caller gave it up (a
+// paused Redis resumed with it in the connection) books and cuts nothing; one attempt a second (WithRetryInterval) asks Redis
 // again, and once Redis answers the key is shared again. Health is per key
 // (so per Redis Cluster slot): one shard down costs only its keys. On a
 // failed call a *redis.ClusterClient is told to reload the cluster's

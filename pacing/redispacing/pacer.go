@@ -84,6 +84,7 @@ type Pacer struct {
 
 	downKeys  atomic.Int64 // keys paced in process now
 	offset    atomic.Int64 // Redis's clock less this process's, µs, from the last good round trip
+	offsetSet atomic.Bool  // offset has been measured
 	rtt       atomic.Int64 // the smoothed round trip of a call, µs; 0 before the first
 	reloadAt  atomic.Int64 // when a cluster reload was last asked for, Unix ns
 	nextSweep atomic.Int64 // when keys may next be swept, Unix ns
@@ -381,7 +382,23 @@ func (p *Pacer) measure(rtt time.Duration) {
 func (p *Pacer) clockOffset(server int64, arrived time.Time, back time.Duration) {
 	if server > 0 {
 		p.offset.Store(server - arrived.Add(-back).UnixMicro())
+		p.offsetSet.Store(true)
 	}
+}
+
+// giveUpAt is when, on Redis's clock (Unix µs), a call made now will have
+// been abandoned (its timeout, and a quarter more for the offset's error);
+// 0 while the offset is unknown. The scripts that book or cut refuse to
+// run after it: a call abandoned while Redis was paused (SIGSTOP, a fork,
+// a long command) still sits in its connection and runs when Redis
+// resumes, and would book a slot nobody takes, or tell a 429 the caller
+// tells again later (traced: the calls abandoned in a 3 s pause booked
+// 4.4 s of slots ahead of the fleet's first caller back).
+func (p *Pacer) giveUpAt() int64 {
+	if !p.offsetSet.Load() {
+		return 0
+	}
+	return p.serverNow().Add(p.callTimeout() * 5 / 4).UnixMicro()
 }
 
 // baseCalls is how many of the latest round trips the least of which is
@@ -663,13 +680,15 @@ func (p *Pacer) Reserve(ctx context.Context, fp string, lim pacing.Limit, maxWai
 		pid = p.id
 	}
 	epoch, held, src, rate, seen, guard, back := ks.lost(p.serverNow(), lostGuard)
-	succ, refused := ks.succ.Swap(0), ks.refused.Swap(0)
+	succ, refused, oks := ks.succ.Swap(0), ks.refused.Swap(0), ks.takeAccepted()
 	v, leg, err := p.runKeys(ctx, ks, p.reserve, []string{key, key + ":procs"}, 0, lim.PerSecond, kb, micros(max(maxWait, 0)),
 		p.margin, p.ttl.Milliseconds(), succ, micros(learnedHorizon), pid, micros(procWindow),
-		epoch, held, int(src), rate, guard, back, mrand.Int64N(1<<52)+1, refused, seen, micros(fallbackHorizon+p.retryEvery))
+		epoch, held, int(src), rate, guard, back, mrand.Int64N(1<<52)+1, refused, seen, micros(fallbackHorizon+p.retryEvery),
+		oks[0], oks[1], p.giveUpAt())
 	if err != nil {
 		if !errors.Is(err, errFallback) {
 			ks.succ.Add(succ) // not told: they ride on the next call
+			ks.giveBack(oks)
 		}
 		ks.refused.Add(refused)
 		return p.alone(ctx, ks, fp, lim, maxWait)
@@ -757,6 +776,7 @@ func (p *Pacer) Report(ctx context.Context, r pacing.Reservation, a pacing.Answe
 		// (A gated success may be the probe through a gate beyond the
 		// ceiling: Redis must hear it.)
 		ks.succ.Add(1)
+		ks.accepted(slotMicros(r.Slot))
 		return nil
 	}
 	key, err := p.Key(r.Key)
@@ -770,7 +790,7 @@ func (p *Pacer) Report(ctx context.Context, r pacing.Reservation, a pacing.Answe
 	}
 	v, _, err := p.runKeys(ctx, ks, p.report, []string{key}, 0, slotMicros(r.Slot), a.Status, micros(a.RetryAfter),
 		a.Limit, a.Remaining, micros(a.Reset), p.margin, p.ttl.Milliseconds(), succ,
-		micros(a.ResetPrecision), resetAt, micros(a.Window))
+		micros(a.ResetPrecision), resetAt, micros(a.Window), p.giveUpAt())
 	if err != nil {
 		if !errors.Is(err, errFallback) {
 			ks.succ.Add(succ)

@@ -70,6 +70,14 @@ local margin = 0
 local tm = redis.call('TIME')
 local now = tonumber(tm[1]) * 1e6 + tonumber(tm[2])
 local function get(f) return s[f] or 0 end
+-- late is an error for a call that Redis runs after its caller gave it
+-- up (ARGV given up, Redis µs; 0: unknown), as one paused Redis runs at
+-- once when it resumes: it must neither book nor cut.
+local function late(at)
+  if at > 0 and now > at then
+    return redis.error_reply('redispacing: the caller gave up this call before Redis ran it')
+  end
+end
 local function set(f, v) s[f] = v; dirty[f] = true end
 local function save(ttl)
   local args = {}
@@ -135,6 +143,44 @@ local function widen(refused)
   set('wide', 0)
   rate(limited(), get('burst'), get('src'), 'margin')
 end
+-- accepted takes an accepted slot: lok is the latest the fleet has heard
+-- of, lgap the gap between it and the latest before it (slots are told
+-- late and out of order: one between the two shortens the gap).
+local function accepted(slot)
+  if slot <= 0 then return end
+  local lok = get('lok')
+  if slot > lok then
+    if lok > 0 then set('lgap', slot - lok) end
+    set('lok', slot)
+  elseif slot < lok and (get('lgap') <= 0 or lok - slot < get('lgap')) then
+    set('lgap', lok - slot)
+  end
+end
+-- lastGapRate is the rate of the latest accepted gap (pacing's
+-- lastGapRate); 0 when none, or when it spans the latest gate.
+local function lastGapRate()
+  local lok, lgap = get('lok'), get('lgap')
+  if lok == 0 or lgap <= 0 or lok - lgap < get('gate') then return 0 end
+  return 1e6 / lgap
+end
+-- slowCut is the rate after slow start's 429 to the slot refused, est the rate observed, prev the rate in force
+-- (pacing's cut): just under the latest accepted gap's rate when one
+-- before the refused slot is known, after the latest gate; nearer the
+-- refused gap's rate when that is far above it; else, as the successes
+-- the fleet hears of come late, under the rate in force less one
+-- success's step, never under 80% of it.
+local function slowCut(slot, est, prev)
+  local last = lastGapRate()
+  if last > 0 and slot > get('lok') then
+    local refused = 1e6 / (slot - get('lok'))
+    last = math.max(last, est)
+    local nr = last * (1 - CUT_MARGIN)
+    if refused > 1.5 * last then nr = math.max(nr, refused * CUT_HIGH) end
+    return math.min(nr, prev * CUT_HIGH)
+  end
+  est = math.max(est, prev - SLOW_STEP)
+  return math.min(math.max(est * (1 - CUT_MARGIN), prev * CUT_LOW), prev * CUT_HIGH)
+end
 -- success takes n successes: counted for the observed rate; a learned rate
 -- probes upward, a widened margin narrows.
 local function success(n)
@@ -163,14 +209,18 @@ end
 
 // reserveScript books a slot (see pacing.Local.Reserve), after taking the
 // successes this process saw since its last call (their reports ride on
-// the next reservation instead of costing a round trip each).
+// the next reservation instead of costing a round trip each), with the
+// latest two of their slots: slow start ends, as in process, just under
+// the latest gap the fleet saw accepted.
 //
 // It books as far ahead as the caller can wait: a caller told to come back
 // later would cost another round trip. The exception is a learned rate in
 // slow start (after the key's first 429, before its second), which grows
 // by one request a second with every success: a slot booked far ahead at
 // today's rate would be seconds late tomorrow. There it books no further
-// than the horizon ahead, as the in-process pacer does, and gives a caller
+// than one interval or the horizon ahead, as the in-process pacer does
+// (two intervals kept the first slots at the first 429's 1/s for 2 s, and
+// the gaps slow start ends on coarse: 250 ms accepted, 167 ms refused), and gives a caller
 // beyond it a place in a virtual queue (vq) and a time to come back, so
 // that the waiting callers come back a few at a time, not all at each free
 // slot. Once slow start ends the rate moves by half a percent a second, and
@@ -198,13 +248,17 @@ end
 //	      slots booked in Redis whose reports did not reach it), when
 //	      Redis told the rate known (µs), settle µs (after a lost epoch
 //	      or a return from pacing alone, how long past the first slot
-//	      then booked a 429 cuts no rate)
+//	      then booked a 429 cuts no rate), the latest two slots µs of
+//	      the successes counted (0: none; see accepted), when the caller
+//	      gives the call up (µs; 0: unknown; see Pacer.giveUpAt)
 //	reply: {ok, delay µs, gated, slot µs, src, rate as text, changed,
 //	        previous rate as text, reason, processes (0: not
 //	        registered), this process's index among them (by ID), now µs,
 //	        next free slot µs, epoch, burst, the last cut's move: mo, mg
 //	        µs, mk as text, me µs}
 var reserveScript = redis.NewScript(common + `
+local gaveUp = late(tonumber(ARGV[23]))
+if gaveUp then return gaveUp end
 margin = tonumber(ARGV[5])
 local kr, kb, maxWait, ttl = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[6])
 local succ, learnedH, pid, window = tonumber(ARGV[7]), tonumber(ARGV[8]), ARGV[9], tonumber(ARGV[10])
@@ -228,6 +282,7 @@ if kr > 0 and (kr ~= get('kr') or kb ~= get('kb')) then
   rate(limited(), kb, 1, string.format('known limit %g/s, burst %d', kr, kb))
 end
 success(succ)
+accepted(tonumber(ARGV[21])); accepted(tonumber(ARGV[22]))
 -- A Redis that lost the key's state (a restart) must not book over the
 -- slots the processes still hold, nor forget the rate they shared.
 local cep, held, csrc, crate = tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13]), tonumber(ARGV[14])
@@ -248,10 +303,10 @@ end
 -- 429s to slots booked here whose reports did not reach Redis are told
 -- now: the rate the fleet shared was refused, one cut.
 if refused > 0 and get('src') == 3 and now >= get('cutgate') then
-  local prev, est = get('rate'), 0
-  if get('slow') == 1 then est = prev - SLOW_STEP; set('slow', 0) end
-  rate(math.max(math.min(math.max(est * (1 - CUT_MARGIN), prev * CUT_LOW), prev * CUT_HIGH), get('floor')), 1, 3,
-    '429 while Redis did not answer')
+  -- (the refused slot unknown: past every accepted one)
+  local prev, nr = get('rate'), get('rate') * CUT_LOW
+  if get('slow') == 1 then nr = slowCut(math.huge, 0, prev); set('slow', 0) end
+  rate(math.max(nr, get('floor')), 1, 3, '429 while Redis did not answer')
   set('cutgate', now + 1e6)
 end
 -- Back from pacing alone, the fleet's successes meanwhile went untold:
@@ -295,7 +350,7 @@ if b > t then t = b end
 local d = t - now
 if d > maxWait then return reply(0, d, gated, 0) end
 if get('src') == 3 and get('slow') == 1 then
-  local h = math.max(2 * iv, learnedH)
+  local h = math.max(iv, learnedH)
   if t - start > h then
     -- The rate grows fast: a return spaced at today's interval would
     -- come long after its turn. Space them at an eighth: those early find
@@ -332,11 +387,14 @@ return 0
 //	ARGV: 0 (ignored), slot µs (0: none), status, retry after µs, X-RateLimit
 //	      limit, remaining (-1: none), reset µs, margin, ttl ms, successes,
 //	      the reset's precision µs, the reset as a point in time (the
-//	      caller's clock, µs; 0: not given), the window stated µs (0: none)
+//	      caller's clock, µs; 0: not given), the window stated µs (0: none),
+//	      when the caller gives the call up (µs; 0: unknown)
 //	reply: {src, rate as text, previous rate as text, rate changed, reason,
 //	        gate closed, gate µs, the last cut's move: mo, mg µs, mk as
 //	        text, me µs}
 var reportScript = redis.NewScript(common + `
+local gaveUp = late(tonumber(ARGV[14]))
+if gaveUp then return gaveUp end
 margin = tonumber(ARGV[8])
 local slot, status, hint = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local limit, remaining, reset = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
@@ -381,11 +439,6 @@ end
 -- bucketHint and bucketCut): lok is the latest accepted slot, lgap the gap
 -- before it, sg a gate opened before a 429's whole-second Retry-After.
 local function bucketOfOne() return get('bkt') == 1 and limit == 1 end
-local function lastGapRate()
-  local lok, lgap = get('lok'), get('lgap')
-  if lok == 0 or lgap <= 0 or lok - lgap < get('gate') then return 0 end
-  return 1e6 / lgap
-end
 local function bucketCut(refused)
   local last = lastGapRate()
   if last <= 0 then return refused * (1 - CUT_MARGIN) end
@@ -504,8 +557,12 @@ if status == 429 then
       set('slow', 0)
       rate(math.max(math.min(bucketCut(refused), prev * CUT_HIGH), get('floor')), 1, 3, '429 in slow start')
     else
-      if get('slow') == 1 then est = math.max(est, prev - SLOW_STEP); set('slow', 0) end
-      rate(math.max(math.min(math.max(est * (1 - CUT_MARGIN), prev * CUT_LOW), prev * CUT_HIGH), get('floor')), 1, 3, '429')
+      if get('slow') == 1 then
+        set('slow', 0)
+        rate(math.max(slowCut(slot, est, prev), get('floor')), 1, 3, '429 in slow start')
+      else
+        rate(math.max(math.min(math.max(est * (1 - CUT_MARGIN), prev * CUT_LOW), prev * CUT_HIGH), get('floor')), 1, 3, '429')
+      end
     end
     hint = bucketHint(hint, given)
     set('cutgate', episode(hint, booked))
@@ -529,10 +586,7 @@ if status == 429 then
   end
 elseif status ~= 0 and status < 500 then
   success(1)
-  if slot > get('lok') then
-    if get('lok') > 0 then set('lgap', slot - get('lok')) end
-    set('lok', slot)
-  end
+  accepted(slot)
   if get('sg') > 0 and slot >= get('sg') then set('sg', 0) end
   if get('gate') - now > math.max(GATE_CEILING, get('pe')) then
     -- The probe through a gate beyond the ceiling was answered: the gate

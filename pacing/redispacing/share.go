@@ -70,6 +70,49 @@ type keyState struct {
 	next time.Time // the grid: the earliest this process's next slot may be
 	gate time.Time // the grid: closed by a 429 until then
 	last time.Time // the latest slot this process booked, in Redis or on the grid
+
+	// oks are the latest two slots (Redis µs, newest first; 0: none) of
+	// this process's plain successes not yet told to Redis: they ride on
+	// the next reservation with the count (succ), so that the script knows
+	// the fleet's latest accepted gap (see reserveScript).
+	oks [2]int64
+}
+
+// accepted notes a plain success's slot (Redis µs) until it is told.
+func (ks *keyState) accepted(us int64) {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	ks.oks = newestTwo(ks.oks, us)
+}
+
+// takeAccepted hands over the slots noted by accepted and forgets them;
+// giveBack keeps them for the next call when Redis did not hear them.
+func (ks *keyState) takeAccepted() [2]int64 {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	oks := ks.oks
+	ks.oks = [2]int64{}
+	return oks
+}
+
+func (ks *keyState) giveBack(oks [2]int64) {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	for _, us := range oks {
+		ks.oks = newestTwo(ks.oks, us)
+	}
+}
+
+// newestTwo is the newest two of oks (newest first) and us (0: none).
+func newestTwo(oks [2]int64, us int64) [2]int64 {
+	switch {
+	case us <= 0 || us == oks[0] || us == oks[1]:
+	case us > oks[0]:
+		oks = [2]int64{us, oks[0]}
+	case us > oks[1]:
+		oks[1] = us
+	}
+	return oks
 }
 
 func (p *Pacer) keyOf(fp string) *keyState {
