@@ -386,9 +386,11 @@ func (p *Pacer) clockOffset(server int64, arrived time.Time, back time.Duration)
 	}
 }
 
-// giveUpAt is when, on Redis's clock (Unix µs), a call made now will have
-// been abandoned (its timeout, and a quarter more for the offset's error);
-// 0 while the offset is unknown. The scripts that book or cut refuse to
+// giveUpAt is when, on Redis's clock (Unix µs), a call made now has
+// surely been abandoned: its timeout twice and 250 ms more, for the
+// offset's error (an answer read late, on a busy machine, makes the
+// offset look smaller), so that no call still awaited is refused; 0 while
+// the offset is unknown. The scripts that book or cut refuse to
 // run after it: a call abandoned while Redis was paused (SIGSTOP, a fork,
 // a long command) still sits in its connection and runs when Redis
 // resumes, and would book a slot nobody takes, or tell a 429 the caller
@@ -398,7 +400,7 @@ func (p *Pacer) giveUpAt() int64 {
 	if !p.offsetSet.Load() {
 		return 0
 	}
-	return p.serverNow().Add(p.callTimeout() * 5 / 4).UnixMicro()
+	return p.serverNow().Add(2*p.callTimeout() + 250*time.Millisecond).UnixMicro()
 }
 
 // baseCalls is how many of the latest round trips the least of which is
