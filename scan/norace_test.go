@@ -1,0 +1,6 @@
+//go:build !race
+
+package scan
+
+// raceEnabled says the tests run under -race.
+const raceEnabled = false
