@@ -409,10 +409,13 @@ func TestStreamAttemptTimeoutIsForHeadersOnly(t *testing.T) {
 		sseWrite(w, ev(2))
 		<-r.Context().Done()
 	})
-	c, _ := newTestClient(t, srv, WithAttemptTimeout(5*time.Millisecond))
+	// The attempt timeout is long enough for the headers to come on a
+	// busy machine under -race (5 ms was not, once: a cold CI run), and
+	// the second event comes six of them later.
+	c, _ := newTestClient(t, srv, WithAttemptTimeout(100*time.Millisecond))
 	s := openStream(t, c)
 	readIDs(t, s, 1)
-	timer := time.AfterFunc(50*time.Millisecond, func() { close(release) }) // ten attempt timeouts later
+	timer := time.AfterFunc(600*time.Millisecond, func() { close(release) }) // six attempt timeouts later
 	defer timer.Stop()
 	readIDs(t, s, 1)
 	if n := len(srv.got()); n != 1 {
