@@ -211,8 +211,9 @@ func newKeysCreateCmd(a *app) *cobra.Command {
 // parseExpiry reads --expires: a duration from now or an RFC 3339 time.
 func parseExpiry(s string, now time.Time) (time.Time, error) {
 	if d, err := time.ParseDuration(s); err == nil {
-		if d <= 0 {
-			return time.Time{}, usagef("--expires %s: give a positive duration", s)
+		if d < time.Second {
+			// Expiry times are whole seconds: less than one would be now.
+			return time.Time{}, usagef("--expires %s: give a duration of a second or more", s)
 		}
 		return now.Add(d).UTC().Truncate(time.Second), nil
 	}
